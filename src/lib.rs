@@ -1,0 +1,11 @@
+//! yumalab: a deterministic discrete-event economic simulator for Bittensor-style networks.
+//!
+//! The foundation is [`yuma`], a chain-faithful Yuma Consensus epoch as pure functions,
+//! checked against the chain's own test vectors. [`replay`] runs recorded or hand-made
+//! sequences of (stakes, weights) through it.
+
+pub mod replay;
+pub mod yaml;
+pub mod yuma;
+
+pub use yumalab_agents::units;

@@ -1,0 +1,106 @@
+//! Bonds and dividends: the one step where the Yuma variants differ.
+//!
+//! Everything before it (stake, permits, masks, consensus, clipping, incentive) and after it
+//! (the emission split) is shared by every variant and lives in [`super::epoch`]. A variant
+//! is a [`BondsModel`]: it turns last epoch's stored bonds and this epoch's bond weights into
+//! new stored bonds and a dividend per validator.
+//!
+//! Adding a variant is one new file with a type implementing [`BondsModel`], plus its line in
+//! [`VARIANTS`] so that scenarios and `yumalab replay` can name it.
+
+pub mod yuma2;
+pub mod yuma3;
+
+use std::fmt;
+
+use super::params::YumaParams;
+
+/// What a bonds model reads. Matrices are dense, row-major, `rows.len() × n`: one row per
+/// validator that held a permit last epoch or has stored bonds, one column per uid.
+#[derive(Clone, Copy, Debug)]
+pub struct BondsCtx<'a> {
+    /// Number of uids (columns).
+    pub n: usize,
+    /// The uid of each matrix row, ascending.
+    pub rows: &'a [u16],
+    /// Bond weights `W^b = W + β(Ŵ − W)` (spec §3.8).
+    pub wb: &'a [f64],
+    /// Whether `W^b[r, j]` is an entry of the chain's sparse row (an explicit zero counts).
+    /// Filled only when [`BondsModel::needs_presence`] says so; otherwise all `false`.
+    pub wb_present: &'a [bool],
+    /// Active stake `A`, per uid, normalised.
+    pub active_stake: &'a [f64],
+    /// Incentive `I`, per uid, normalised.
+    pub incentive: &'a [f64],
+    /// Consensus `c`, per uid (column).
+    pub consensus: &'a [f64],
+    /// The subnet's parameters.
+    pub params: &'a YumaParams,
+}
+
+/// Buffers a bonds model may use, owned by the epoch workspace so nothing allocates per epoch.
+#[derive(Clone, Debug, Default)]
+pub struct BondsScratch {
+    /// `rows × n`, contents unspecified on entry.
+    pub mat: Vec<f64>,
+    /// Length `n`, contents unspecified on entry.
+    pub col: Vec<f64>,
+}
+
+/// A way of computing bonds and dividends.
+pub trait BondsModel: Send + Sync + fmt::Debug {
+    /// The name scenarios and replay files use (`yuma2`, `yuma3`).
+    fn name(&self) -> &'static str;
+
+    /// Whether [`BondsCtx::wb_present`] must be filled (the sparse-entry semantics matter).
+    fn needs_presence(&self, _params: &YumaParams) -> bool {
+        false
+    }
+
+    /// One bond update.
+    ///
+    /// - `bonds`: on entry the stored u16 bonds as raw numbers (0 where absent, and 0 in
+    ///   columns registered since the last epoch); may be overwritten.
+    /// - `stored`: on exit the u16 value to store for every `(row, column)`; 0 means no entry.
+    /// - `dividends`: on exit the *unnormalised* dividend of every row.
+    fn step(
+        &self,
+        ctx: &BondsCtx<'_>,
+        bonds: &mut [f64],
+        scratch: &mut BondsScratch,
+        stored: &mut [u16],
+        dividends: &mut [f64],
+    );
+}
+
+/// Every bonds model yumalab knows, by name.
+pub static VARIANTS: &[&dyn BondsModel] = &[&yuma2::Yuma2, &yuma3::Yuma3];
+
+/// Looks a bonds model up by name.
+pub fn variant(name: &str) -> Option<&'static dyn BondsModel> {
+    VARIANTS.iter().copied().find(|m| m.name() == name)
+}
+
+/// The names in [`VARIANTS`], for error messages.
+pub fn variant_names() -> Vec<&'static str> {
+    VARIANTS.iter().map(|m| m.name()).collect()
+}
+
+/// Divides each column of the `rows × n` matrix `m` by its sum, where that sum is non-zero.
+pub(crate) fn col_normalize(m: &mut [f64], n: usize, col: &mut [f64]) {
+    col[..n].fill(0.0);
+    for row in m.chunks_exact(n) {
+        for (c, x) in col.iter_mut().zip(row) {
+            *c += *x;
+        }
+    }
+    for c in col[..n].iter_mut() {
+        *c = if *c != 0.0 { 1.0 / *c } else { 0.0 };
+    }
+    for row in m.chunks_exact_mut(n) {
+        for (x, c) in row.iter_mut().zip(col.iter()) {
+            // A zero-sum column has only zeros: multiplying by 0 keeps them 0.
+            *x *= *c;
+        }
+    }
+}

@@ -1,0 +1,128 @@
+//! Yuma3 bonds, the chain's path when `Yuma3On` is true (the default for new subnets; spec
+//! §3.9b).
+//!
+//! Bonds are absolute values in `[0, 1]`, an EMA of the bond weights themselves. With liquid
+//! alpha on, each `(validator, miner)` entry gets its own EMA rate from a sigmoid of how far the
+//! weight sits above consensus (when buying) or below the bond (when selling), and, as in the
+//! chain's sparse code, a bond whose column is absent from the validator's weight row is
+//! dropped to zero rather than decayed. Dividends are `D_i = A_i · Σ_j B̄_ij I_j` with `B̄` the
+//! column-normalised bonds.
+//!
+//! Convention: the EMA rate (`a`, or `α_ij` with liquid alpha) is the weight on the **new**
+//! bond weight, as on the chain: `B¹ = α·W^b + (1 − α)·B⁰`.
+
+use super::{BondsCtx, BondsModel, BondsScratch, col_normalize};
+use crate::yuma::fixed::{from_u16_proportion, u16_proportion};
+use crate::yuma::params::LiquidAlpha;
+
+/// The Yuma3 bonds model.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Yuma3;
+
+/// The liquid-alpha EMA rate of one entry (the chain's `alpha_sigmoid`), for weight `w`,
+/// previous bond `b` and consensus `c`, with `alpha_low`/`alpha_high` as fractions.
+#[inline]
+pub fn liquid_alpha_rate(w: f64, b: f64, c: f64, lo: f64, hi: f64, steepness: f64) -> f64 {
+    let diff = if w >= b {
+        (w - c).clamp(0.0, 1.0)
+    } else {
+        (b - w).clamp(0.0, 1.0)
+    };
+    let z = (-(steepness / 100.0) * (diff - 0.5)).clamp(-20.0, 20.0);
+    let sigmoid = 1.0 / (1.0 + z.exp());
+    (lo + sigmoid * (hi - lo)).clamp(lo, hi)
+}
+
+impl BondsModel for Yuma3 {
+    fn name(&self) -> &'static str {
+        "yuma3"
+    }
+
+    fn needs_presence(&self, params: &crate::yuma::YumaParams) -> bool {
+        params.liquid_alpha.is_some()
+    }
+
+    fn step(
+        &self,
+        ctx: &BondsCtx<'_>,
+        bonds: &mut [f64],
+        scratch: &mut BondsScratch,
+        stored: &mut [u16],
+        dividends: &mut [f64],
+    ) {
+        let n = ctx.n;
+        let liquid = ctx
+            .params
+            .liquid_alpha
+            .filter(|_| ctx.consensus[..n].iter().any(|c| *c != 0.0));
+        match liquid {
+            Some(la) => ema_liquid(ctx, bonds, la),
+            None => {
+                let a = ctx.params.ema_alpha();
+                for (b, w) in bonds.iter_mut().zip(ctx.wb) {
+                    *b = a * w + (1.0 - a) * from_u16_proportion(*b as u16);
+                }
+            }
+        }
+        // Store the absolute values (not max-upscaled).
+        for (s, b) in stored.iter_mut().zip(bonds.iter()) {
+            *s = u16_proportion(*b);
+        }
+        // Dividends from column-normalised bonds, weighted by the validator's active stake.
+        let bn = &mut scratch.mat;
+        bn.copy_from_slice(bonds);
+        col_normalize(bn, n, &mut scratch.col);
+        for ((div, brow), &uid) in dividends.iter_mut().zip(bn.chunks_exact(n)).zip(ctx.rows) {
+            let t: f64 = brow.iter().zip(ctx.incentive).map(|(b, i)| b * i).sum();
+            *div = t * ctx.active_stake[usize::from(uid)];
+        }
+    }
+}
+
+/// `B¹ = min(1, (1−α_ij)·B⁰ + max(0, α_ij·W^b))` on entries present in `W^b`; absent entries
+/// become 0 (the chain's `mat_ema_alpha_sparse`).
+fn ema_liquid(ctx: &BondsCtx<'_>, bonds: &mut [f64], la: LiquidAlpha) {
+    let n = ctx.n;
+    let lo = crate::yuma::fixed::to_i32f32(from_u16_proportion(la.alpha_low));
+    let hi = crate::yuma::fixed::to_i32f32(from_u16_proportion(la.alpha_high));
+    let steep = f64::from(la.steepness);
+    for ((brow, wrow), prow) in bonds
+        .chunks_exact_mut(n)
+        .zip(ctx.wb.chunks_exact(n))
+        .zip(ctx.wb_present.chunks_exact(n))
+    {
+        for (((b, &w), &present), &c) in brow.iter_mut().zip(wrow).zip(prow).zip(ctx.consensus) {
+            if !present {
+                *b = 0.0;
+                continue;
+            }
+            let old = from_u16_proportion(*b as u16);
+            if old == 0.0 && w == 0.0 {
+                *b = 0.0; // any rate gives 0; skip the exp
+                continue;
+            }
+            let alpha = liquid_alpha_rate(w, old, c, lo, hi, steep);
+            *b = ((1.0 - alpha) * old + (alpha * w).max(0.0)).min(1.0);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sigmoid_point_matches_the_first_yuma3_bond() {
+        // vector liquid_alpha_sigmoid_point: c = w = 1, b = 0, (0.1, 0.3) stored as u16.
+        let lo = 6553.0 / 65535.0;
+        let hi = 19660.0 / 65535.0;
+        let a = liquid_alpha_rate(1.0, 0.0, 1.0, lo, hi, 1000.0);
+        assert!((a - 0.10134).abs() < 1e-5, "{a}");
+    }
+
+    #[test]
+    fn selling_far_below_the_bond_uses_the_high_rate() {
+        let a = liquid_alpha_rate(0.0, 1.0, 0.0, 0.1, 0.3, 1000.0);
+        assert!((a - 0.3).abs() < 1e-3, "{a}");
+    }
+}

@@ -1,0 +1,452 @@
+//! One Yuma epoch for one subnet mechanism (spec §3), as a pure function.
+//!
+//! [`run_epoch`] reads an [`EpochInput`] (stakes, weights, stored bonds, registration and
+//! activity blocks, last epoch's permits) and the subnet's [`YumaParams`], and writes an
+//! [`EpochOutput`]: consensus, incentive, dividends, validator trust, new permits, new stored
+//! bonds, and the emission amounts in rao. It does no I/O and keeps no state: the caller owns
+//! the chain state and stores what it needs for the next epoch.
+//!
+//! The computation follows the chain's sparse production path (`epoch_mechanism`) step by step.
+//! Matrices are held dense over the rows that can carry weights or bonds (validators with a
+//! permit, or with stored bonds), which for a full subnet is 64 × 256. All buffers live in a
+//! [`Workspace`], so calling [`run_epoch_into`] repeatedly allocates nothing after the first
+//! call.
+//!
+//! Numerics: f64 throughout, truncated to the chain's `I32F32` grid on the normalised vectors
+//! and the emission factors (see [`super::fixed`]), with emission amounts computed exactly in
+//! integers.
+
+use std::fmt;
+
+use super::bonds::{BondsCtx, BondsScratch};
+use super::fixed::{normalize_i32f32, share_of, to_i32f32, u16_proportion};
+use super::median::{Vote, weighted_median};
+use super::params::YumaParams;
+
+/// A sparse row as the chain stores it: `(uid, value)` pairs, in submission order.
+pub type SparseRow = Vec<(u16, u16)>;
+
+/// What one epoch reads. Vectors are indexed by uid and have length `n = stake.len()`;
+/// `weights`, `bonds` and `first_commit_block` may be shorter (missing rows are empty).
+#[derive(Clone, Copy, Debug)]
+pub struct EpochInput<'a> {
+    /// The current block `b`.
+    pub block: u64,
+    /// The subnet's tempo (blocks between epochs).
+    pub tempo: u64,
+    /// The activity cutoff in blocks (`⌊ActivityCutoffFactorMilli·tempo/1000⌋`, at least 1).
+    pub activity_cutoff: u64,
+    /// `LastMechansimStepBlock` (0 if the subnet never ran an epoch).
+    pub last_mechanism_step_block: u64,
+    /// Raw stake weight per uid, `α_i + w_τ·τ_i`, in rao (spec §3.3, before the threshold).
+    pub stake: &'a [f64],
+    /// `StakeThreshold` in rao: stake below it counts as zero (the owner is exempt).
+    pub stake_threshold: u64,
+    /// `LastUpdate`: the last block at which each uid set or committed weights.
+    pub last_update: &'a [u64],
+    /// `BlockAtRegistration` per uid.
+    pub registered_at: &'a [u64],
+    /// `ValidatorPermit` written by the previous epoch.
+    pub permits: &'a [bool],
+    /// The owner's uid, if the owner hotkey is registered on the subnet.
+    pub owner: Option<u16>,
+    /// Stored weight rows (max-upscaled u16 values).
+    pub weights: &'a [SparseRow],
+    /// Stored bond rows (u16).
+    pub bonds: &'a [SparseRow],
+    /// With commit-reveal on: the smallest commit block among each uid's unexpired commits
+    /// (`None`: no active commit). Ignored when commit-reveal is off.
+    pub first_commit_block: &'a [Option<u64>],
+    /// The alpha to distribute, `E`, in rao.
+    pub emission: u64,
+}
+
+/// What one epoch produced. Vectors are indexed by uid.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct EpochOutput {
+    /// Normalised stake `S` (after the threshold), truncated to `I32F32`.
+    pub stake: Vec<f64>,
+    /// Whether each uid counted as active.
+    pub active: Vec<bool>,
+    /// Normalised active stake `A`.
+    pub active_stake: Vec<f64>,
+    /// Consensus weight `c_j` of each uid as a miner.
+    pub consensus: Vec<f64>,
+    /// Incentive `I_j` (sums to 1 unless no miner has rank).
+    pub incentive: Vec<f64>,
+    /// Dividends `D_i` (sums to 1 unless no validator has bonds on ranked miners).
+    pub dividends: Vec<f64>,
+    /// Validator trust `VT_i = Σ_j min(W_ij, c_j)`.
+    pub validator_trust: Vec<f64>,
+    /// Validator permits for the next epoch (`P_new`).
+    pub permits: Vec<bool>,
+    /// Miner (server) emission in rao.
+    pub server_emission: Vec<u64>,
+    /// Validator emission in rao.
+    pub validator_emission: Vec<u64>,
+    /// `Emission`: the combined share in rao, used for pruning.
+    pub emission: Vec<u64>,
+    /// Bond rows to store (ascending uid; only non-zero entries; empty for uids without a
+    /// new permit).
+    pub bonds: Vec<SparseRow>,
+}
+
+impl EpochOutput {
+    /// A vector of fractions as the chain stores it, `⌊65535·x⌋`.
+    pub fn to_u16(v: &[f64]) -> Vec<u16> {
+        v.iter().map(|x| u16_proportion(*x)).collect()
+    }
+
+    fn reset(&mut self, n: usize) {
+        fn fill<T: Clone>(v: &mut Vec<T>, n: usize, x: T) {
+            v.clear();
+            v.resize(n, x);
+        }
+        fill(&mut self.stake, n, 0.0);
+        fill(&mut self.active, n, false);
+        fill(&mut self.active_stake, n, 0.0);
+        fill(&mut self.consensus, n, 0.0);
+        fill(&mut self.incentive, n, 0.0);
+        fill(&mut self.dividends, n, 0.0);
+        fill(&mut self.validator_trust, n, 0.0);
+        fill(&mut self.permits, n, false);
+        fill(&mut self.server_emission, n, 0);
+        fill(&mut self.validator_emission, n, 0);
+        fill(&mut self.emission, n, 0);
+        // Keep each row's allocation.
+        self.bonds.truncate(n);
+        for row in &mut self.bonds {
+            row.clear();
+        }
+        self.bonds.resize_with(n, Vec::new);
+    }
+}
+
+/// An [`EpochInput`] whose vectors disagree in length.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EpochShapeError {
+    /// The field that disagrees.
+    pub field: &'static str,
+    /// Its length.
+    pub len: usize,
+    /// The expected length (`stake.len()`, or at most that).
+    pub expected: usize,
+}
+
+impl fmt::Display for EpochShapeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "epoch input `{}` has length {}, expected {} (the number of uids)",
+            self.field, self.len, self.expected
+        )
+    }
+}
+
+impl std::error::Error for EpochShapeError {}
+
+/// Reusable buffers for [`run_epoch_into`].
+#[derive(Clone, Debug, Default)]
+pub struct Workspace {
+    rows: Vec<u16>,
+    permit_used: Vec<bool>,
+    w: Vec<f64>,
+    w_present: Vec<bool>,
+    wb: Vec<f64>,
+    wb_present: Vec<bool>,
+    bonds: Vec<f64>,
+    stored: Vec<u16>,
+    row_dividends: Vec<f64>,
+    recent: Vec<bool>,
+    median_stake: Vec<f64>,
+    votes: Vec<Vote>,
+    order: Vec<u32>,
+    scratch: BondsScratch,
+}
+
+/// Runs one epoch, allocating its own workspace and output. See [`run_epoch_into`].
+///
+/// # Errors
+/// [`EpochShapeError`] if the input's vectors disagree in length.
+pub fn run_epoch(input: &EpochInput<'_>, params: &YumaParams) -> Result<EpochOutput, EpochShapeError> {
+    let mut out = EpochOutput::default();
+    run_epoch_into(input, params, &mut Workspace::default(), &mut out)?;
+    Ok(out)
+}
+
+fn check_shape(input: &EpochInput<'_>) -> Result<usize, EpochShapeError> {
+    let n = input.stake.len();
+    let exact = [
+        ("last_update", input.last_update.len()),
+        ("registered_at", input.registered_at.len()),
+        ("permits", input.permits.len()),
+    ];
+    for (field, len) in exact {
+        if len != n {
+            return Err(EpochShapeError { field, len, expected: n });
+        }
+    }
+    let at_most = [
+        ("weights", input.weights.len()),
+        ("bonds", input.bonds.len()),
+        ("first_commit_block", input.first_commit_block.len()),
+    ];
+    for (field, len) in at_most {
+        if len > n {
+            return Err(EpochShapeError { field, len, expected: n });
+        }
+    }
+    if n > usize::from(u16::MAX) + 1 {
+        return Err(EpochShapeError { field: "stake", len: n, expected: usize::from(u16::MAX) + 1 });
+    }
+    Ok(n)
+}
+
+/// Runs one epoch into `out`, reusing `ws`.
+///
+/// # Errors
+/// [`EpochShapeError`] if the input's vectors disagree in length; `out` is then unspecified.
+pub fn run_epoch_into(
+    input: &EpochInput<'_>,
+    params: &YumaParams,
+    ws: &mut Workspace,
+    out: &mut EpochOutput,
+) -> Result<(), EpochShapeError> {
+    let n = check_shape(input)?;
+    out.reset(n);
+    let owner = input.owner.map(usize::from).filter(|o| *o < n);
+    let empty: &[(u16, u16)] = &[];
+    let weights_of = |i: usize| input.weights.get(i).map_or(empty, |r| r.as_slice());
+    let bonds_of = |i: usize| input.bonds.get(i).map_or(empty, |r| r.as_slice());
+
+    // §3.3 Stake: threshold (owner exempt), normalise, truncate to I32F32.
+    let threshold = input.stake_threshold as f64;
+    for (i, (s, raw)) in out.stake.iter_mut().zip(input.stake).enumerate() {
+        let raw = if raw.is_finite() { raw.max(0.0) } else { 0.0 };
+        *s = if Some(i) != owner && raw.floor() < threshold { 0.0 } else { raw };
+    }
+    normalize_i32f32(&mut out.stake);
+
+    // §3.4 Permits used now (P_old, owner forced) and new permits (top-K non-zero stake).
+    ws.permit_used.clear();
+    ws.permit_used.extend_from_slice(input.permits);
+    if let Some(o) = owner {
+        ws.permit_used[o] = true;
+    }
+    new_permits(&out.stake, usize::from(params.max_allowed_validators), owner, &mut ws.order, &mut out.permits);
+
+    // §3.2, §3.5 Activity and active stake.
+    for i in 0..n {
+        let active = input.last_update[i].saturating_add(input.activity_cutoff) >= input.block;
+        out.active[i] = active;
+        out.active_stake[i] = if active && ws.permit_used[i] { out.stake[i] } else { 0.0 };
+    }
+    normalize_i32f32(&mut out.active_stake);
+
+    // Matrix rows: validators with a permit, plus any uid with stored bonds.
+    ws.rows.clear();
+    ws.rows.extend((0..n).filter(|&i| ws.permit_used[i] || !bonds_of(i).is_empty()).map(|i| i as u16));
+    let m = ws.rows.len();
+    let cells = m * n;
+    resize_fill(&mut ws.w, cells, 0.0);
+    resize_fill(&mut ws.w_present, cells, false);
+
+    // §3.6 Weight preprocessing, then row normalisation on the raw u16 values.
+    for (r, &uid) in ws.rows.iter().enumerate() {
+        let i = usize::from(uid);
+        if !ws.permit_used[i] {
+            continue;
+        }
+        let lu = input.last_update[i];
+        let commit = if params.commit_reveal {
+            input.first_commit_block.get(i).copied().flatten()
+        } else {
+            None
+        };
+        let row = &mut ws.w[r * n..(r + 1) * n];
+        let present = &mut ws.w_present[r * n..(r + 1) * n];
+        for &(j, v) in weights_of(i) {
+            let j = usize::from(j);
+            if j >= n || (j == i && Some(i) != owner) {
+                continue;
+            }
+            let rb = input.registered_at[j];
+            if lu <= rb || commit.is_some_and(|cb| cb < rb) {
+                continue;
+            }
+            row[j] = f64::from(v);
+            present[j] = true;
+        }
+        let sum: f64 = row.iter().sum();
+        if sum > 0.0 {
+            let inv = 1.0 / sum;
+            for x in row.iter_mut() {
+                *x *= inv;
+            }
+        }
+    }
+
+    // §3.7 Consensus: κ stake-weighted median per column over validators with active stake.
+    ws.median_stake.clear();
+    ws.median_stake.extend(ws.rows.iter().map(|&u| out.active_stake[usize::from(u)]));
+    let voting_total: f64 = ws.median_stake.iter().filter(|s| **s > 0.0).sum();
+    let mut stake_sum = 0.0;
+    for s in ws.median_stake.iter_mut() {
+        *s = if *s > 0.0 { to_i32f32(*s / voting_total) } else { 0.0 };
+        stake_sum += *s;
+    }
+    let minority = stake_sum - params.kappa_f64();
+    for j in 0..n {
+        ws.votes.clear();
+        let mut any = false;
+        for (r, &s) in ws.median_stake.iter().enumerate() {
+            if s > 0.0 {
+                let score = ws.w[r * n + j];
+                any |= score != 0.0;
+                ws.votes.push(Vote { score, stake: s });
+            }
+        }
+        out.consensus[j] = if any { weighted_median(&mut ws.votes, minority, stake_sum) } else { 0.0 };
+    }
+
+    // §3.8 Clipping, validator trust, ranks, incentive, bond weights.
+    let beta = params.bonds_penalty_f64();
+    let needs_presence = params.bonds.needs_presence(params);
+    resize_fill(&mut ws.wb, cells, 0.0);
+    resize_fill(&mut ws.wb_present, cells, false);
+    let rank = &mut out.incentive; // ranks first, normalised in place below
+    for (r, &uid) in ws.rows.iter().enumerate() {
+        let i = usize::from(uid);
+        let a = out.active_stake[i];
+        let w = &ws.w[r * n..(r + 1) * n];
+        let wb = &mut ws.wb[r * n..(r + 1) * n];
+        let mut vt = 0.0;
+        for j in 0..n {
+            let clipped = w[j].min(out.consensus[j]);
+            vt += clipped;
+            rank[j] += a * clipped;
+            wb[j] = w[j] + beta * (clipped - w[j]);
+        }
+        out.validator_trust[i] = vt;
+        if needs_presence {
+            let present = &ws.w_present[r * n..(r + 1) * n];
+            let wbp = &mut ws.wb_present[r * n..(r + 1) * n];
+            for j in 0..n {
+                let c = out.consensus[j];
+                wbp[j] = if beta >= 1.0 {
+                    // Entries above a zero consensus are dropped, not zeroed.
+                    present[j] && !(w[j] > c && c <= 0.0)
+                } else if beta <= 0.0 {
+                    present[j]
+                } else {
+                    wb[j] > 0.0
+                };
+            }
+        }
+    }
+    normalize_i32f32(&mut out.incentive);
+
+    // §3.9 Bonds: last epoch's stored bonds, minus columns registered since the last epoch.
+    let last_tempo = if input.last_mechanism_step_block != 0 {
+        input.last_mechanism_step_block + 1
+    } else {
+        input.block.saturating_sub(input.tempo)
+    };
+    ws.recent.clear();
+    ws.recent.extend(input.registered_at.iter().map(|&rb| last_tempo <= rb));
+    resize_fill(&mut ws.bonds, cells, 0.0);
+    for (r, &uid) in ws.rows.iter().enumerate() {
+        for &(j, v) in bonds_of(usize::from(uid)) {
+            let j = usize::from(j);
+            if j < n && !ws.recent[j] {
+                ws.bonds[r * n + j] = f64::from(v);
+            }
+        }
+    }
+    resize_fill(&mut ws.stored, cells, 0);
+    resize_fill(&mut ws.row_dividends, m, 0.0);
+    resize_fill(&mut ws.scratch.mat, cells, 0.0);
+    resize_fill(&mut ws.scratch.col, n, 0.0);
+    let ctx = BondsCtx {
+        n,
+        rows: &ws.rows,
+        wb: &ws.wb,
+        wb_present: &ws.wb_present,
+        active_stake: &out.active_stake,
+        incentive: &out.incentive,
+        consensus: &out.consensus,
+        params,
+    };
+    params.bonds.step(&ctx, &mut ws.bonds, &mut ws.scratch, &mut ws.stored, &mut ws.row_dividends);
+    for (r, &uid) in ws.rows.iter().enumerate() {
+        let i = usize::from(uid);
+        out.dividends[i] = ws.row_dividends[r];
+        if out.permits[i] {
+            let row = &mut out.bonds[i];
+            for (j, &v) in ws.stored[r * n..(r + 1) * n].iter().enumerate() {
+                if v != 0 {
+                    row.push((j as u16, v));
+                }
+            }
+        }
+    }
+    normalize_i32f32(&mut out.dividends);
+
+    // §3.10 Emission split and its fallbacks.
+    split_emission(input.emission, out);
+    Ok(())
+}
+
+/// `P_new`: start from `S_i ≠ 0`; when `n ≥ K`, drop the `n − K` smallest by `(S, uid)`
+/// (ties: the lower uid loses first); the owner always keeps a permit.
+fn new_permits(stake: &[f64], k: usize, owner: Option<usize>, order: &mut Vec<u32>, permits: &mut [bool]) {
+    let n = stake.len();
+    for (p, s) in permits.iter_mut().zip(stake) {
+        *p = *s != 0.0;
+    }
+    if n >= k && n > 0 {
+        let drop = n - k;
+        if drop > 0 {
+            order.clear();
+            order.extend(0..n as u32);
+            let key = |i: &u32| (stake[*i as usize], *i);
+            order.select_nth_unstable_by(drop - 1, |a, b| key(a).partial_cmp(&key(b)).unwrap_or(std::cmp::Ordering::Equal));
+            for &i in &order[..drop] {
+                permits[i as usize] = false;
+            }
+        }
+    }
+    if let Some(o) = owner {
+        permits[o] = true;
+    }
+}
+
+fn split_emission(e: u64, out: &mut EpochOutput) {
+    let n = out.stake.len();
+    let sum_i: f64 = out.incentive.iter().sum();
+    let sum_d: f64 = out.dividends.iter().sum();
+    let total = to_i32f32(sum_i + sum_d);
+    if total > 0.0 {
+        let comb_total = total;
+        for k in 0..n {
+            let srv = to_i32f32(out.incentive[k] / total);
+            let val = to_i32f32(out.dividends[k] / total);
+            let comb = to_i32f32((out.incentive[k] + out.dividends[k]) / comb_total);
+            out.server_emission[k] = share_of(srv, e);
+            out.validator_emission[k] = share_of(val, e);
+            out.emission[k] = share_of(comb, e);
+        }
+    } else {
+        let fallback = if out.active_stake.iter().sum::<f64>() > 0.0 { &out.active_stake } else { &out.stake };
+        for k in 0..n {
+            out.server_emission[k] = 0;
+            out.validator_emission[k] = share_of(fallback[k], e);
+            out.emission[k] = share_of(fallback[k], e);
+        }
+    }
+}
+
+fn resize_fill<T: Clone>(v: &mut Vec<T>, len: usize, x: T) {
+    v.clear();
+    v.resize(len, x);
+}

@@ -1,0 +1,92 @@
+//! Where the chain's fixed point shows through, emulated cheaply on top of f64.
+//!
+//! The chain computes the epoch in `I32F32` (32 fractional bits) and converts to integers by
+//! truncation (spec §0, §3.14). yumalab computes in f64 and truncates to the `I32F32` grid at
+//! the points where the difference reaches a stored or paid value: normalised stake, active
+//! stake, incentive, dividends and the emission factors. Emission amounts are then the exact
+//! `I96F32` product `⌊e·E⌋` done in integers. That reproduces, for example, the 99 999 999 rao
+//! of a 10-way fallback split (vector `epoch_fallback_no_permits_fixed_point`).
+//!
+//! What is *not* emulated: the truncation of every intermediate multiply and divide. Stored
+//! classic bonds can therefore differ from the chain by one u16 step after repeated epochs
+//! (vector `epoch_classic_bonds_sequence`, row 2: chain 49150, yumalab 49151).
+
+/// 2³², the scale of the `I32F32` fractional part.
+pub const I32F32_SCALE: f64 = 4_294_967_296.0;
+
+/// Truncates a non-negative value to the `I32F32` grid (towards zero, as `substrate_fixed`
+/// does). Negative values are truncated towards zero too.
+#[inline]
+pub fn to_i32f32(x: f64) -> f64 {
+    (x * I32F32_SCALE).trunc() / I32F32_SCALE
+}
+
+/// A fraction in `[0, 1]` as the chain stores a "u16 proportion": `⌊65535·x⌋`, saturating.
+#[inline]
+pub fn u16_proportion(x: f64) -> u16 {
+    let v = (x * 65535.0).floor();
+    if v.is_nan() || v <= 0.0 {
+        0
+    } else if v >= 65535.0 {
+        u16::MAX
+    } else {
+        v as u16
+    }
+}
+
+/// A stored u16 proportion read back as a fraction `u/65535`.
+#[inline]
+pub fn from_u16_proportion(u: u16) -> f64 {
+    f64::from(u) / 65535.0
+}
+
+/// `⌊e·amount⌋` where `e` is first truncated to `I32F32`, computed exactly in integers as the
+/// chain's `I96F32` product is. `e` is clamped to `[0, 1]`.
+#[inline]
+pub fn share_of(e: f64, amount: u64) -> u64 {
+    let e = e.clamp(0.0, 1.0);
+    let bits = (e * I32F32_SCALE).trunc() as u128; // exact: e·2³² ≤ 2³²
+    ((bits * u128::from(amount)) >> 32) as u64
+}
+
+/// Normalises `v` in place to sum 1 and truncates each entry to `I32F32`, like the chain's
+/// `inplace_normalize`. A vector that sums to zero is left unchanged.
+pub fn normalize_i32f32(v: &mut [f64]) {
+    let sum: f64 = v.iter().sum();
+    if sum != 0.0 {
+        for x in v.iter_mut() {
+            *x = to_i32f32(*x / sum);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tenth_truncates_like_the_chain() {
+        // spec §3.14: 1/10 becomes 0.0999999999767 in I32F32.
+        let t = to_i32f32(0.1);
+        assert!((t - 0.0999999999767).abs() < 1e-13, "{t}");
+        assert_eq!(share_of(t, 1_000_000_000), 99_999_999);
+    }
+
+    #[test]
+    fn u16_proportion_floors_and_saturates() {
+        assert_eq!(u16_proportion(0.5), 32767);
+        assert_eq!(u16_proportion(1.0), 65535);
+        assert_eq!(u16_proportion(2.0), 65535);
+        assert_eq!(u16_proportion(-1.0), 0);
+        assert_eq!(u16_proportion(f64::NAN), 0);
+        assert_eq!(u16_proportion(0.1), 6553);
+        assert_eq!(u16_proportion(0.3), 19660);
+    }
+
+    #[test]
+    fn share_of_is_exact_for_large_amounts() {
+        assert_eq!(share_of(1.0, u64::MAX), u64::MAX);
+        assert_eq!(share_of(0.5, 1_000_000_000_000_000_001), 500_000_000_000_000_000);
+        assert_eq!(share_of(0.0, 123), 0);
+    }
+}

@@ -1,0 +1,1 @@
+//! Conformance against the chain vectors.

@@ -1,0 +1,1 @@
+//! `yumalab replay`: end-to-end through the binary.
