@@ -79,32 +79,48 @@ impl BondsModel for Yuma3 {
     }
 }
 
-/// `B¹ = min(1, (1−α_ij)·B⁰ + max(0, α_ij·W^b))` on entries present in `W^b`; absent entries
-/// become 0 (the chain's `mat_ema_alpha_sparse`).
-fn ema_liquid(ctx: &BondsCtx<'_>, bonds: &mut [f64], la: LiquidAlpha) {
-    let n = ctx.n;
-    let lo = crate::yuma::fixed::to_i32f32(from_u16_proportion(la.alpha_low));
-    let hi = crate::yuma::fixed::to_i32f32(from_u16_proportion(la.alpha_high));
-    let steep = f64::from(la.steepness);
+/// The chain's `mat_ema_alpha_sparse` on one `rows × n` matrix:
+/// `B¹ = min(1, (1−α)·B⁰ + max(0, α·W))` on entries present in `W`, with `α` from
+/// `alpha(column, w, b_old)`; entries absent from `W` become 0 (they are dropped, not
+/// decayed). `bonds` holds `B⁰` as fractions on entry and `B¹` on exit.
+pub fn ema_alpha_sparse(
+    n: usize,
+    w: &[f64],
+    present: &[bool],
+    bonds: &mut [f64],
+    mut alpha: impl FnMut(usize, f64, f64) -> f64,
+) {
     for ((brow, wrow), prow) in bonds
         .chunks_exact_mut(n)
-        .zip(ctx.wb.chunks_exact(n))
-        .zip(ctx.wb_present.chunks_exact(n))
+        .zip(w.chunks_exact(n))
+        .zip(present.chunks_exact(n))
     {
-        for (((b, &w), &present), &c) in brow.iter_mut().zip(wrow).zip(prow).zip(ctx.consensus) {
+        for (j, ((b, &w), &present)) in brow.iter_mut().zip(wrow).zip(prow).enumerate() {
             if !present {
                 *b = 0.0;
                 continue;
             }
-            let old = from_u16_proportion(*b as u16);
+            let old = *b;
             if old == 0.0 && w == 0.0 {
-                *b = 0.0; // any rate gives 0; skip the exp
-                continue;
+                continue; // every rate gives 0; skip the sigmoid
             }
-            let alpha = liquid_alpha_rate(w, old, c, lo, hi, steep);
-            *b = ((1.0 - alpha) * old + (alpha * w).max(0.0)).min(1.0);
+            let a = alpha(j, w, old);
+            *b = ((1.0 - a) * old + (a * w).max(0.0)).min(1.0);
         }
     }
+}
+
+/// Liquid-alpha EMA: per-entry rates from [`liquid_alpha_rate`], sparse semantics.
+fn ema_liquid(ctx: &BondsCtx<'_>, bonds: &mut [f64], la: LiquidAlpha) {
+    let lo = crate::yuma::fixed::to_i32f32(from_u16_proportion(la.alpha_low));
+    let hi = crate::yuma::fixed::to_i32f32(from_u16_proportion(la.alpha_high));
+    let steep = f64::from(la.steepness);
+    for b in bonds.iter_mut() {
+        *b = from_u16_proportion(*b as u16);
+    }
+    ema_alpha_sparse(ctx.n, ctx.wb, ctx.wb_present, bonds, |j, w, b| {
+        liquid_alpha_rate(w, b, ctx.consensus[j], lo, hi, steep)
+    });
 }
 
 #[cfg(test)]
