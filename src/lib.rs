@@ -2,9 +2,11 @@
 //!
 //! The foundation is [`yuma`], a chain-faithful Yuma Consensus epoch as pure functions,
 //! checked against the chain's own test vectors. [`replay`] runs recorded or hand-made
-//! sequences of (stakes, weights) through it.
+//! sequences of (stakes, weights) through it; [`report`] writes what it produced as text, JSON
+//! or Parquet.
 
 pub mod replay;
+pub mod report;
 pub mod yaml;
 pub mod yuma;
 

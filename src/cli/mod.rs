@@ -1,0 +1,86 @@
+//! The command line: clap types, one file per command, and how failures become exit codes.
+//!
+//! Exit codes: 0 success, 1 user error (bad arguments, a file that cannot be read, invalid
+//! input, an output directory that cannot be written), 2 internal error (a bug).
+// The binary's front end is where output to the terminal belongs.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+pub mod replay;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// yumalab: deterministic economic simulator for Bittensor-style networks.
+#[derive(Debug, Parser)]
+#[command(name = "yumalab", version, about)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Replay a sequence of (stakes, weights) epochs through the Yuma epoch.
+    Replay(replay::ReplayArgs),
+}
+
+/// Why a command failed, which decides the exit code.
+#[derive(Debug)]
+pub enum Failure {
+    /// The user can fix it: bad input, a missing file, an unwritable output directory.
+    User(anyhow::Error),
+    /// A bug in yumalab.
+    Internal(anyhow::Error),
+}
+
+impl Failure {
+    /// The process exit code for this failure.
+    pub fn exit_code(&self) -> ExitCode {
+        match self {
+            Failure::User(_) => ExitCode::from(1),
+            Failure::Internal(_) => ExitCode::from(2),
+        }
+    }
+}
+
+/// Runs the parsed command.
+///
+/// # Errors
+/// [`Failure`], already classified as the user's or yumalab's.
+pub fn run(cli: Cli) -> Result<(), Failure> {
+    match cli.command {
+        Command::Replay(args) => replay::run(&args),
+    }
+}
+
+/// Prints a failure on stderr, one `error: ` line per line of its message, and returns the
+/// exit code.
+pub fn report(failure: Failure) -> ExitCode {
+    let code = failure.exit_code();
+    let (Failure::User(e) | Failure::Internal(e)) = &failure;
+    let internal = matches!(failure, Failure::Internal(_));
+    for line in format!("{e:#}").lines() {
+        eprintln!("error: {line}");
+    }
+    if internal {
+        eprintln!(
+            "error: this is a bug in yumalab; please report it with the input that caused it"
+        );
+    }
+    code
+}
+
+/// Prints a command-line parse error (or `--help`/`--version`) and returns the exit code:
+/// 0 for help and version, 1 for a usage error.
+pub fn usage(err: clap::Error) -> ExitCode {
+    // Printing can only fail if stderr/stdout is gone; there is nobody left to tell.
+    let _ = err.print();
+    if err.use_stderr() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}

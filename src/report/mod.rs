@@ -1,0 +1,9 @@
+//! Reports: what a run or replay produced, written for people (text) and for analysis tools
+//! (JSON on stdout, Parquet tables on disk).
+//!
+//! This is one of the two places (with the binary's `cli`) that prints or touches the file
+//! system; the library below it only returns values.
+//!
+//! - [`replay`]: the output of `yumalab replay`.
+
+pub mod replay;
