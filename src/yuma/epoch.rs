@@ -20,7 +20,7 @@ use std::fmt;
 
 use super::bonds::{BondsCtx, BondsScratch};
 use super::fixed::{normalize_i32f32, share_of, to_i32f32, u16_proportion};
-use super::median::{Vote, weighted_median};
+use super::median::MedianBuf;
 use super::params::YumaParams;
 
 /// A sparse row as the chain stores it: `(uid, value)` pairs, in submission order.
@@ -146,10 +146,19 @@ impl fmt::Display for EpochShapeError {
 impl std::error::Error for EpochShapeError {}
 
 /// Reusable buffers for [`run_epoch_into`].
+///
+/// Matrices are dense and **column-major**: `n` columns (uids) of `m` rows (the validators
+/// that can carry weights or bonds), entry `(r, j)` at `j·m + r`. Every hot loop then runs
+/// over one contiguous column.
 #[derive(Clone, Debug, Default)]
 pub struct Workspace {
     rows: Vec<u16>,
     permit_used: Vec<bool>,
+    row_active_stake: Vec<f64>,
+    row_scale: Vec<f64>,
+    row_trust: Vec<f64>,
+    voters: Vec<u32>,
+    voter_stake: Vec<f64>,
     w: Vec<f64>,
     w_present: Vec<bool>,
     wb: Vec<f64>,
@@ -158,8 +167,7 @@ pub struct Workspace {
     stored: Vec<u16>,
     row_dividends: Vec<f64>,
     recent: Vec<bool>,
-    median_stake: Vec<f64>,
-    votes: Vec<Vote>,
+    median: MedianBuf,
     order: Vec<u32>,
     scratch: BondsScratch,
 }
@@ -250,6 +258,7 @@ pub fn run_epoch_into(
     let cells = m * n;
     resize_fill(&mut ws.w, cells, 0.0);
     resize_fill(&mut ws.w_present, cells, false);
+    resize_fill(&mut ws.row_scale, m, 0.0);
 
     // §3.6 Weight preprocessing, then row normalisation on the raw u16 values.
     for (r, &uid) in ws.rows.iter().enumerate() {
@@ -263,8 +272,7 @@ pub fn run_epoch_into(
         } else {
             None
         };
-        let row = &mut ws.w[r * n..(r + 1) * n];
-        let present = &mut ws.w_present[r * n..(r + 1) * n];
+        let mut sum = 0.0;
         for &(j, v) in weights_of(i) {
             let j = usize::from(j);
             if j >= n || (j == i && Some(i) != owner) {
@@ -274,39 +282,41 @@ pub fn run_epoch_into(
             if lu <= rb || commit.is_some_and(|cb| cb < rb) {
                 continue;
             }
-            row[j] = f64::from(v);
-            present[j] = true;
+            let cell = j * m + r;
+            sum += f64::from(v) - ws.w[cell]; // a repeated uid replaces, not adds
+            ws.w[cell] = f64::from(v);
+            ws.w_present[cell] = true;
         }
-        let sum: f64 = row.iter().sum();
-        if sum > 0.0 {
-            let inv = 1.0 / sum;
-            for x in row.iter_mut() {
-                *x *= inv;
-            }
+        ws.row_scale[r] = if sum > 0.0 { 1.0 / sum } else { 1.0 };
+    }
+    for col in ws.w.chunks_exact_mut(m.max(1)) {
+        for (x, k) in col.iter_mut().zip(&ws.row_scale) {
+            *x *= *k;
         }
     }
 
     // §3.7 Consensus: κ stake-weighted median per column over validators with active stake.
-    ws.median_stake.clear();
-    ws.median_stake.extend(ws.rows.iter().map(|&u| out.active_stake[usize::from(u)]));
-    let voting_total: f64 = ws.median_stake.iter().filter(|s| **s > 0.0).sum();
-    let mut stake_sum = 0.0;
-    for s in ws.median_stake.iter_mut() {
-        *s = if *s > 0.0 { to_i32f32(*s / voting_total) } else { 0.0 };
-        stake_sum += *s;
-    }
-    let minority = stake_sum - params.kappa_f64();
-    for j in 0..n {
-        ws.votes.clear();
-        let mut any = false;
-        for (r, &s) in ws.median_stake.iter().enumerate() {
-            if s > 0.0 {
-                let score = ws.w[r * n + j];
-                any |= score != 0.0;
-                ws.votes.push(Vote { score, stake: s });
-            }
+    ws.row_active_stake.clear();
+    ws.row_active_stake.extend(ws.rows.iter().map(|&u| out.active_stake[usize::from(u)]));
+    let voting_total: f64 = ws.row_active_stake.iter().filter(|s| **s > 0.0).sum();
+    ws.voters.clear();
+    ws.voter_stake.clear();
+    for (r, &s) in ws.row_active_stake.iter().enumerate() {
+        if s > 0.0 {
+            ws.voters.push(r as u32);
+            ws.voter_stake.push(to_i32f32(s / voting_total));
         }
-        out.consensus[j] = if any { weighted_median(&mut ws.votes, minority, stake_sum) } else { 0.0 };
+    }
+    let stake_sum: f64 = ws.voter_stake.iter().sum();
+    let minority = stake_sum - params.kappa_f64();
+    for (j, col) in ws.w.chunks_exact(m.max(1)).enumerate().take(n) {
+        let any = ws.voters.iter().any(|&r| col[r as usize] != 0.0);
+        out.consensus[j] = if any {
+            ws.median.load(ws.voters.iter().map(|&r| col[r as usize]), &ws.voter_stake);
+            ws.median.select(minority, stake_sum)
+        } else {
+            0.0
+        };
     }
 
     // §3.8 Clipping, validator trust, ranks, incentive, bond weights.
@@ -314,35 +324,40 @@ pub fn run_epoch_into(
     let needs_presence = params.bonds.needs_presence(params);
     resize_fill(&mut ws.wb, cells, 0.0);
     resize_fill(&mut ws.wb_present, cells, false);
-    let rank = &mut out.incentive; // ranks first, normalised in place below
-    for (r, &uid) in ws.rows.iter().enumerate() {
-        let i = usize::from(uid);
-        let a = out.active_stake[i];
-        let w = &ws.w[r * n..(r + 1) * n];
-        let wb = &mut ws.wb[r * n..(r + 1) * n];
-        let mut vt = 0.0;
-        for j in 0..n {
-            let clipped = w[j].min(out.consensus[j]);
-            vt += clipped;
-            rank[j] += a * clipped;
-            wb[j] = w[j] + beta * (clipped - w[j]);
+    resize_fill(&mut ws.row_trust, m, 0.0);
+    if m > 0 {
+        for (j, (col, wb)) in ws.w.chunks_exact(m).zip(ws.wb.chunks_exact_mut(m)).enumerate() {
+            let c = out.consensus[j];
+            let mut rank = 0.0;
+            for (((x, b), vt), a) in col.iter().zip(wb.iter_mut()).zip(ws.row_trust.iter_mut()).zip(&ws.row_active_stake) {
+                let clipped = x.min(c);
+                *vt += clipped;
+                rank += a * clipped;
+                *b = x + beta * (clipped - x);
+            }
+            out.incentive[j] = rank;
         }
-        out.validator_trust[i] = vt;
         if needs_presence {
-            let present = &ws.w_present[r * n..(r + 1) * n];
-            let wbp = &mut ws.wb_present[r * n..(r + 1) * n];
-            for j in 0..n {
+            let cols = ws.w.chunks_exact(m).zip(ws.w_present.chunks_exact(m));
+            for (j, ((col, present), (wb, wbp))) in
+                cols.zip(ws.wb.chunks_exact(m).zip(ws.wb_present.chunks_exact_mut(m))).enumerate()
+            {
                 let c = out.consensus[j];
-                wbp[j] = if beta >= 1.0 {
-                    // Entries above a zero consensus are dropped, not zeroed.
-                    present[j] && !(w[j] > c && c <= 0.0)
-                } else if beta <= 0.0 {
-                    present[j]
-                } else {
-                    wb[j] > 0.0
-                };
+                for (((x, p), b), bp) in col.iter().zip(present).zip(wb).zip(wbp.iter_mut()) {
+                    *bp = if beta >= 1.0 {
+                        // Entries above a zero consensus are dropped, not zeroed.
+                        *p && !(*x > c && c <= 0.0)
+                    } else if beta <= 0.0 {
+                        *p
+                    } else {
+                        *b > 0.0
+                    };
+                }
             }
         }
+    }
+    for (r, &uid) in ws.rows.iter().enumerate() {
+        out.validator_trust[usize::from(uid)] = ws.row_trust[r];
     }
     normalize_i32f32(&mut out.incentive);
 
@@ -359,33 +374,36 @@ pub fn run_epoch_into(
         for &(j, v) in bonds_of(usize::from(uid)) {
             let j = usize::from(j);
             if j < n && !ws.recent[j] {
-                ws.bonds[r * n + j] = f64::from(v);
+                ws.bonds[j * m + r] = f64::from(v);
             }
         }
     }
     resize_fill(&mut ws.stored, cells, 0);
     resize_fill(&mut ws.row_dividends, m, 0.0);
-    resize_fill(&mut ws.scratch.mat, cells, 0.0);
     resize_fill(&mut ws.scratch.col, n, 0.0);
+    resize_fill(&mut ws.scratch.col2, n, 0.0);
     let ctx = BondsCtx {
         n,
+        m,
         rows: &ws.rows,
         wb: &ws.wb,
         wb_present: &ws.wb_present,
-        active_stake: &out.active_stake,
+        active_stake: &ws.row_active_stake,
         incentive: &out.incentive,
         consensus: &out.consensus,
         params,
     };
-    params.bonds.step(&ctx, &mut ws.bonds, &mut ws.scratch, &mut ws.stored, &mut ws.row_dividends);
+    if m > 0 {
+        params.bonds.step(&ctx, &mut ws.bonds, &mut ws.scratch, &mut ws.stored, &mut ws.row_dividends);
+    }
     for (r, &uid) in ws.rows.iter().enumerate() {
         let i = usize::from(uid);
         out.dividends[i] = ws.row_dividends[r];
         if out.permits[i] {
             let row = &mut out.bonds[i];
-            for (j, &v) in ws.stored[r * n..(r + 1) * n].iter().enumerate() {
-                if v != 0 {
-                    row.push((j as u16, v));
+            for (j, col) in ws.stored.chunks_exact(m).enumerate() {
+                if col[r] != 0 {
+                    row.push((j as u16, col[r]));
                 }
             }
         }

@@ -3,84 +3,109 @@
 //! For scores `x_i` with stakes `s_i > 0` summing to `Σs`, and `m = Σs − κ`, the result is the
 //! unique score `v` with `S(<v) ≤ m < Σs − S(>v)`: the largest score that at least κ of the
 //! stake rates at or above. Because κ is slightly below ½, a 50/50 split yields the higher
-//! score. The chain finds it by quickselect with the middle element of the current partition as
-//! pivot; this is the same selection done in place on a caller-owned buffer, so it allocates
-//! nothing.
+//! score.
+//!
+//! The chain finds it by quickselect (`weighted_median` in `math.rs`): the pivot is the middle
+//! element of the current partition, and the partitions keep the original row order. This is
+//! the same selection, pivot for pivot, written without data-dependent branches: each level
+//! sums the stake below and above the pivot in one pass and then compacts the side it keeps
+//! into a second buffer, stably. It works on caller-owned buffers and allocates nothing.
 
-/// One validator's vote in a column: its score and its (positive) stake.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Vote {
-    /// The weight the validator gives the column.
-    pub score: f64,
-    /// The validator's normalised active stake.
-    pub stake: f64,
+/// Buffers for [`MedianBuf::select`]: two structure-of-arrays halves used in turn.
+#[derive(Clone, Debug, Default)]
+pub struct MedianBuf {
+    scores: [Vec<f64>; 2],
+    stakes: [Vec<f64>; 2],
 }
 
-/// The κ-quantile of `votes` (reordered in place). `stake_sum` is Σ stake over `votes`, and
-/// `minority` is `stake_sum − κ`. Returns 0 for no votes.
-pub fn weighted_median(votes: &mut [Vote], minority: f64, stake_sum: f64) -> f64 {
-    let mut lo_bound = 0.0_f64; // stake strictly below the current partition
-    let mut hi_bound = stake_sum; // stake at or below the top of the current partition
-    let mut part: &mut [Vote] = votes;
-    loop {
-        let n = part.len();
-        if n == 0 {
-            return 0.0;
+impl MedianBuf {
+    /// Loads the votes of one column: `scores[k]` with stake `stakes[k] > 0`.
+    pub fn load(&mut self, scores: impl Iterator<Item = f64>, stakes: &[f64]) {
+        self.scores[0].clear();
+        self.scores[0].extend(scores);
+        self.stakes[0].clear();
+        self.stakes[0].extend_from_slice(stakes);
+        let len = self.scores[0].len();
+        for b in 0..2 {
+            self.scores[b].resize(len, 0.0);
+            self.stakes[b].resize(len, 0.0);
         }
-        if n == 1 {
-            return part[0].score;
-        }
-        let pivot = part[n / 2].score;
-        // Three-way partition: [< pivot | == pivot | > pivot].
-        let (mut lt, mut i, mut gt) = (0usize, 0usize, n);
-        let (mut lo_stake, mut hi_stake) = (0.0_f64, 0.0_f64);
-        while i < gt {
-            let v = part[i];
-            if v.score < pivot {
-                lo_stake += v.stake;
-                part.swap(lt, i);
-                lt += 1;
-                i += 1;
-            } else if v.score > pivot {
-                hi_stake += v.stake;
-                gt -= 1;
-                part.swap(i, gt);
-            } else {
-                i += 1;
+    }
+
+    /// The κ-quantile of the loaded votes, with `stake_sum` = Σ stake and
+    /// `minority = stake_sum − κ`. Returns 0 for no votes. Consumes the loaded votes.
+    pub fn select(&mut self, minority: f64, stake_sum: f64) -> f64 {
+        let mut len = self.scores[0].len();
+        let mut cur = 0;
+        let mut lo_bound = 0.0_f64; // stake strictly below the current partition
+        let mut hi_bound = stake_sum; // stake at or below the top of the current partition
+        loop {
+            if len == 0 {
+                return 0.0;
             }
-        }
-        let below = lo_bound + lo_stake;
-        let at_or_below = hi_bound - hi_stake;
-        if below <= minority && minority < at_or_below {
-            return pivot;
-        } else if minority < below && lt > 0 {
-            hi_bound = below;
-            part = &mut part[..lt];
-        } else if at_or_below <= minority && gt < n {
-            lo_bound = at_or_below;
-            part = &mut part[gt..];
-        } else {
-            return pivot;
+            let (src_x, src_s) = (&self.scores[cur][..len], &self.stakes[cur][..len]);
+            if len == 1 {
+                return src_x[0];
+            }
+            let pivot = src_x[len / 2];
+            let (mut lo, mut hi) = (0.0_f64, 0.0_f64);
+            let (mut n_lo, mut n_hi) = (0usize, 0usize);
+            for (&x, &s) in src_x.iter().zip(src_s) {
+                let below = x < pivot;
+                let above = x > pivot;
+                lo += if below { s } else { 0.0 };
+                hi += if above { s } else { 0.0 };
+                n_lo += usize::from(below);
+                n_hi += usize::from(above);
+            }
+            let below = lo_bound + lo;
+            let at_or_below = hi_bound - hi;
+            let keep_lower = if below <= minority && minority < at_or_below {
+                return pivot;
+            } else if minority < below && n_lo > 0 {
+                hi_bound = below;
+                true
+            } else if at_or_below <= minority && n_hi > 0 {
+                lo_bound = at_or_below;
+                false
+            } else {
+                return pivot;
+            };
+            // Stable branchless compaction of the kept side into the other buffer.
+            let next = 1 - cur;
+            let (a, b) = self.scores.split_at_mut(1);
+            let (sx, dx) = if cur == 0 { (&a[0], &mut b[0]) } else { (&b[0], &mut a[0]) };
+            let (a, b) = self.stakes.split_at_mut(1);
+            let (ss, ds) = if cur == 0 { (&a[0], &mut b[0]) } else { (&b[0], &mut a[0]) };
+            let mut k = 0;
+            for (&x, &s) in sx[..len].iter().zip(&ss[..len]) {
+                dx[k] = x;
+                ds[k] = s;
+                let keep = if keep_lower { x < pivot } else { x > pivot };
+                k += usize::from(keep);
+            }
+            len = k;
+            cur = next;
         }
     }
 }
 
-/// Convenience over plain slices: the κ-quantile of `scores` under `stakes`, ignoring entries
-/// with non-positive stake and normalising the rest, as the chain's
-/// `weighted_median_col_sparse` does. Allocates; the epoch uses [`weighted_median`].
+/// The κ-quantile of `scores` under `stakes`, ignoring entries with non-positive stake and
+/// normalising the rest, as the chain's `weighted_median_col_sparse` does. Allocates; the
+/// epoch reuses a [`MedianBuf`].
 pub fn kappa_median(stakes: &[f64], scores: &[f64], kappa: f64) -> f64 {
     let total: f64 = stakes.iter().filter(|s| **s > 0.0).sum();
-    let mut votes: Vec<Vote> = stakes
+    let voting: Vec<(f64, f64)> = stakes
         .iter()
         .zip(scores)
         .filter(|(s, _)| **s > 0.0)
-        .map(|(s, x)| Vote {
-            score: *x,
-            stake: s / total,
-        })
+        .map(|(s, x)| (*x, s / total))
         .collect();
-    let sum: f64 = votes.iter().map(|v| v.stake).sum();
-    weighted_median(&mut votes, sum - kappa, sum)
+    let stakes: Vec<f64> = voting.iter().map(|v| v.1).collect();
+    let sum: f64 = stakes.iter().sum();
+    let mut buf = MedianBuf::default();
+    buf.load(voting.iter().map(|v| v.0), &stakes);
+    buf.select(sum - kappa, sum)
 }
 
 #[cfg(test)]
@@ -129,8 +154,8 @@ mod tests {
             pairs in prop::collection::vec((0u32..100, 0u32..6), 1..40),
             kappa_milli in 10u32..990,
         ) {
-            // Few distinct scores so ties are common; stakes on a coarse grid so sums are exact
-            // enough that the brute-force definition has no rounding ambiguity.
+            // Few distinct scores so ties are common; the κ offset keeps the brute-force
+            // definition clear of rounding ambiguity at the boundary.
             let stakes: Vec<f64> = pairs.iter().map(|p| f64::from(p.0)).collect();
             let scores: Vec<f64> = pairs.iter().map(|p| f64::from(p.1) / 5.0).collect();
             let kappa = f64::from(kappa_milli) / 1000.0 + 1e-7;

@@ -426,30 +426,30 @@ fn weighted_median_scalar() {
 fn ema_alpha_sparse() {
     let v = vector("ema_alpha_sparse");
     let cases = v["cases"].as_array().unwrap();
+    // The kernel takes column-major matrices; the vector writes rows.
+    let column_major = |x: &Value| -> Vec<f64> {
+        let rows: Vec<Vec<f64>> = x.as_array().unwrap().iter().map(floats).collect();
+        (0..rows[0].len()).flat_map(|j| rows.iter().map(move |r| r[j])).collect()
+    };
     // Case 1: dense, every entry present, a per-entry alpha.
     let c = &cases[0];
-    let flat = |x: &Value| -> Vec<f64> { x.as_array().unwrap().iter().flat_map(floats).collect() };
-    let (w, alpha, want) = (flat(&c["weights"]), flat(&c["alpha"]), flat(&c["expect"]));
-    let mut b = flat(&c["bonds_old"]);
-    yuma3::ema_alpha_sparse(2, &w, &[true; 4], &mut b, |j, _, old| {
-        let k = b_index(&flat(&c["bonds_old"]), old, j);
-        alpha[k]
+    let (w, alpha, want) = (column_major(&c["weights"]), column_major(&c["alpha"]), column_major(&c["expect"]));
+    let mut b = column_major(&c["bonds_old"]);
+    let mut k = 0;
+    yuma3::ema_alpha_sparse(2, &w, &[true; 4], &mut b, |_, _, _| {
+        k += 1;
+        alpha[k - 1]
     });
     for (k, (got, want)) in b.iter().zip(&want).enumerate() {
         assert!((got - want).abs() <= 1e-6, "case 1 entry {k}: {got} vs {want}");
     }
     // Case 2: the old bond at (0,0) has no weight entry, so it is dropped; (1,1) = 0.1·2.0.
-    let (n, mut b) = (2, vec![1.0, 0.0, 0.0, 0.0]);
+    let mut b = vec![1.0, 0.0, 0.0, 0.0]; // column-major, m = 2: (0,0), (1,0), (0,1), (1,1)
     let w = [0.0, 0.0, 0.0, 2.0];
     let present = [false, false, false, true];
-    yuma3::ema_alpha_sparse(n, &w, &present, &mut b, |_, _, _| f(&cases[1]["alpha_all"]));
+    yuma3::ema_alpha_sparse(2, &w, &present, &mut b, |_, _, _| f(&cases[1]["alpha_all"]));
     assert_eq!(b[0], 0.0, "absent entry must be dropped, not decayed");
     assert!((b[3] - 0.2).abs() < 1e-12);
-}
-
-/// Finds the flat index of an entry in case 1 from its old bond (all distinct) and column.
-fn b_index(old: &[f64], value: f64, col: usize) -> usize {
-    old.iter().enumerate().position(|(k, x)| *x == value && k % 2 == col).unwrap()
 }
 
 #[test]

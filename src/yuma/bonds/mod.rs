@@ -15,22 +15,25 @@ use std::fmt;
 
 use super::params::YumaParams;
 
-/// What a bonds model reads. Matrices are dense, row-major, `rows.len() × n`: one row per
-/// validator that held a permit last epoch or has stored bonds, one column per uid.
+/// What a bonds model reads. Matrices are dense and **column-major**: `n` columns (uids) of
+/// `m` rows (validators that held a permit last epoch or have stored bonds), entry `(r, j)` at
+/// index `j·m + r`.
 #[derive(Clone, Copy, Debug)]
 pub struct BondsCtx<'a> {
     /// Number of uids (columns).
     pub n: usize,
-    /// The uid of each matrix row, ascending.
+    /// Number of validator rows.
+    pub m: usize,
+    /// The uid of each row, ascending.
     pub rows: &'a [u16],
     /// Bond weights `W^b = W + β(Ŵ − W)` (spec §3.8).
     pub wb: &'a [f64],
     /// Whether `W^b[r, j]` is an entry of the chain's sparse row (an explicit zero counts).
     /// Filled only when [`BondsModel::needs_presence`] says so; otherwise all `false`.
     pub wb_present: &'a [bool],
-    /// Active stake `A`, per uid, normalised.
+    /// Active stake `A` of each row, normalised over all uids.
     pub active_stake: &'a [f64],
-    /// Incentive `I`, per uid, normalised.
+    /// Incentive `I`, per uid (column), normalised.
     pub incentive: &'a [f64],
     /// Consensus `c`, per uid (column).
     pub consensus: &'a [f64],
@@ -41,10 +44,10 @@ pub struct BondsCtx<'a> {
 /// Buffers a bonds model may use, owned by the epoch workspace so nothing allocates per epoch.
 #[derive(Clone, Debug, Default)]
 pub struct BondsScratch {
-    /// `rows × n`, contents unspecified on entry.
-    pub mat: Vec<f64>,
     /// Length `n`, contents unspecified on entry.
     pub col: Vec<f64>,
+    /// Length `n`, contents unspecified on entry.
+    pub col2: Vec<f64>,
 }
 
 /// A way of computing bonds and dividends.
@@ -86,21 +89,3 @@ pub fn variant_names() -> Vec<&'static str> {
     VARIANTS.iter().map(|m| m.name()).collect()
 }
 
-/// Divides each column of the `rows × n` matrix `m` by its sum, where that sum is non-zero.
-pub(crate) fn col_normalize(m: &mut [f64], n: usize, col: &mut [f64]) {
-    col[..n].fill(0.0);
-    for row in m.chunks_exact(n) {
-        for (c, x) in col.iter_mut().zip(row) {
-            *c += *x;
-        }
-    }
-    for c in col[..n].iter_mut() {
-        *c = if *c != 0.0 { 1.0 / *c } else { 0.0 };
-    }
-    for row in m.chunks_exact_mut(n) {
-        for (x, c) in row.iter_mut().zip(col.iter()) {
-            // A zero-sum column has only zeros: multiplying by 0 keeps them 0.
-            *x *= *c;
-        }
-    }
-}

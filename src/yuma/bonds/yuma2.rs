@@ -1,10 +1,14 @@
 //! Classic bonds ("Yuma 2"), the chain's path when `Yuma3On` is false (spec §3.9a).
 //!
-//! Bonds are relative: each column is normalised before and after an EMA with the stake-weighted
-//! bond weights, dividends are `D = B¹ I`, and the stored value is each column scaled to its
-//! maximum (65 535). Liquid alpha has no effect here, as on the chain.
+//! Bonds are relative: `B¹ = colnorm(a·colnorm(W^b·A) + (1−a)·colnorm(B⁰))`, dividends are
+//! `D = B¹ I`, and the stored value is each column scaled to its maximum (65 535). Liquid alpha
+//! has no effect here, as on the chain.
+//!
+//! The column normalisations are folded into per-column factors, so the update is three passes
+//! over the matrix: column sums of `B⁰` and `W^b·A`; `B¹` with its column sums and maxima;
+//! dividends and the stored values.
 
-use super::{BondsCtx, BondsModel, BondsScratch, col_normalize};
+use super::{BondsCtx, BondsModel, BondsScratch};
 
 /// The classic bonds model.
 #[derive(Clone, Copy, Debug, Default)]
@@ -23,47 +27,37 @@ impl BondsModel for Yuma2 {
         stored: &mut [u16],
         dividends: &mut [f64],
     ) {
-        let n = ctx.n;
+        let m = ctx.m;
         let a = ctx.params.ema_alpha();
-        // 1. B⁰ as raw u16 numbers, column-normalised.
-        col_normalize(bonds, n, &mut scratch.col);
-        // 2. ΔB = W^b · A (row-wise), column-normalised.
-        let delta = &mut scratch.mat;
-        for ((drow, wrow), &uid) in delta
-            .chunks_exact_mut(n)
-            .zip(ctx.wb.chunks_exact(n))
-            .zip(ctx.rows)
-        {
-            let s = ctx.active_stake[usize::from(uid)];
-            for (d, w) in drow.iter_mut().zip(wrow) {
-                *d = w * s;
+        let stake = &ctx.active_stake[..m];
+        let cols = bonds.chunks_exact_mut(m).zip(ctx.wb.chunks_exact(m));
+        for (j, (b0, wb)) in cols.enumerate() {
+            // Pass 1: Σ B⁰ and Σ W^b·A of this column.
+            let (mut sum_b0, mut sum_delta) = (0.0, 0.0);
+            for ((b, w), s) in b0.iter().zip(wb).zip(stake) {
+                sum_b0 += *b;
+                sum_delta += w * s;
             }
-        }
-        col_normalize(delta, n, &mut scratch.col);
-        // 3-4. B¹ = a·ΔB + (1−a)·B⁰, column-normalised.
-        for (b, d) in bonds.iter_mut().zip(delta.iter()) {
-            *b = a * d + (1.0 - a) * *b;
-        }
-        col_normalize(bonds, n, &mut scratch.col);
-        // 5. D = B¹ I.
-        for (div, brow) in dividends.iter_mut().zip(bonds.chunks_exact(n)) {
-            *div = brow.iter().zip(ctx.incentive).map(|(b, i)| b * i).sum();
-        }
-        // 6. Store: each column scaled to its maximum, then ⌊65535·x⌋.
-        let colmax = &mut scratch.col;
-        colmax[..n].fill(0.0);
-        for brow in bonds.chunks_exact(n) {
-            for (m, b) in colmax.iter_mut().zip(brow) {
-                *m = m.max(*b);
+            let f_old = if sum_b0 != 0.0 { (1.0 - a) / sum_b0 } else { 0.0 };
+            let f_new = if sum_delta != 0.0 { a / sum_delta } else { 0.0 };
+            // Pass 2: B¹ (before its own normalisation), its sum and maximum.
+            let (mut sum, mut max) = (0.0_f64, 0.0_f64);
+            for ((b, w), s) in b0.iter_mut().zip(wb).zip(stake) {
+                *b = f_old * *b + f_new * (w * s);
+                sum += *b;
+                max = max.max(*b);
             }
+            scratch.col[j] = if sum != 0.0 { ctx.incentive[j] / sum } else { 0.0 };
+            scratch.col2[j] = max;
         }
-        for (srow, brow) in stored.chunks_exact_mut(n).zip(bonds.chunks_exact(n)) {
-            for ((s, b), m) in srow.iter_mut().zip(brow).zip(colmax.iter()) {
-                *s = if *m > 0.0 {
-                    crate::yuma::fixed::u16_proportion(b / m)
-                } else {
-                    0
-                };
+        // Pass 3: D_r = Σ_j B¹_rj/ΣB¹_j · I_j, and stored = ⌊65535·B¹/max B¹_j⌋.
+        dividends[..m].fill(0.0);
+        for (j, (b1, st)) in bonds.chunks_exact(m).zip(stored.chunks_exact_mut(m)).enumerate() {
+            let (g, max) = (scratch.col[j], scratch.col2[j]);
+            for ((d, b), s) in dividends.iter_mut().zip(b1).zip(st.iter_mut()) {
+                *d += b * g;
+                // Divide, not multiply by 1/max: the column maximum must map to exactly 65535.
+                *s = if max > 0.0 { crate::yuma::fixed::u16_proportion(b / max) } else { 0 };
             }
         }
     }

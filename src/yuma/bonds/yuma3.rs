@@ -11,7 +11,7 @@
 //! Convention: the EMA rate (`a`, or `α_ij` with liquid alpha) is the weight on the **new**
 //! bond weight, as on the chain: `B¹ = α·W^b + (1 − α)·B⁰`.
 
-use super::{BondsCtx, BondsModel, BondsScratch, col_normalize};
+use super::{BondsCtx, BondsModel, BondsScratch};
 use crate::yuma::fixed::{from_u16_proportion, u16_proportion};
 use crate::yuma::params::LiquidAlpha;
 
@@ -46,15 +46,15 @@ impl BondsModel for Yuma3 {
         &self,
         ctx: &BondsCtx<'_>,
         bonds: &mut [f64],
-        scratch: &mut BondsScratch,
+        _scratch: &mut BondsScratch,
         stored: &mut [u16],
         dividends: &mut [f64],
     ) {
-        let n = ctx.n;
+        let m = ctx.m;
         let liquid = ctx
             .params
             .liquid_alpha
-            .filter(|_| ctx.consensus[..n].iter().any(|c| *c != 0.0));
+            .filter(|_| ctx.consensus[..ctx.n].iter().any(|c| *c != 0.0));
         match liquid {
             Some(la) => ema_liquid(ctx, bonds, la),
             None => {
@@ -64,38 +64,37 @@ impl BondsModel for Yuma3 {
                 }
             }
         }
-        // Store the absolute values (not max-upscaled).
-        for (s, b) in stored.iter_mut().zip(bonds.iter()) {
-            *s = u16_proportion(*b);
+        // Store the absolute values (not max-upscaled); dividends use column-normalised bonds:
+        // t_r = Σ_j B¹_rj/ΣB¹_j · I_j, then D_r = t_r·A_r.
+        dividends[..m].fill(0.0);
+        for (j, (b1, st)) in bonds.chunks_exact(m).zip(stored.chunks_exact_mut(m)).enumerate() {
+            let sum: f64 = b1.iter().sum();
+            let g = if sum != 0.0 { ctx.incentive[j] / sum } else { 0.0 };
+            for ((d, b), s) in dividends.iter_mut().zip(b1).zip(st.iter_mut()) {
+                *d += b * g;
+                *s = u16_proportion(*b);
+            }
         }
-        // Dividends from column-normalised bonds, weighted by the validator's active stake.
-        let bn = &mut scratch.mat;
-        bn.copy_from_slice(bonds);
-        col_normalize(bn, n, &mut scratch.col);
-        for ((div, brow), &uid) in dividends.iter_mut().zip(bn.chunks_exact(n)).zip(ctx.rows) {
-            let t: f64 = brow.iter().zip(ctx.incentive).map(|(b, i)| b * i).sum();
-            *div = t * ctx.active_stake[usize::from(uid)];
+        for (d, a) in dividends.iter_mut().zip(ctx.active_stake) {
+            *d *= a;
         }
     }
 }
 
-/// The chain's `mat_ema_alpha_sparse` on one `rows × n` matrix:
+/// The chain's `mat_ema_alpha_sparse` on one column-major matrix of `m` rows:
 /// `B¹ = min(1, (1−α)·B⁰ + max(0, α·W))` on entries present in `W`, with `α` from
 /// `alpha(column, w, b_old)`; entries absent from `W` become 0 (they are dropped, not
 /// decayed). `bonds` holds `B⁰` as fractions on entry and `B¹` on exit.
 pub fn ema_alpha_sparse(
-    n: usize,
+    m: usize,
     w: &[f64],
     present: &[bool],
     bonds: &mut [f64],
     mut alpha: impl FnMut(usize, f64, f64) -> f64,
 ) {
-    for ((brow, wrow), prow) in bonds
-        .chunks_exact_mut(n)
-        .zip(w.chunks_exact(n))
-        .zip(present.chunks_exact(n))
-    {
-        for (j, ((b, &w), &present)) in brow.iter_mut().zip(wrow).zip(prow).enumerate() {
+    let cols = bonds.chunks_exact_mut(m).zip(w.chunks_exact(m)).zip(present.chunks_exact(m));
+    for (j, ((bcol, wcol), pcol)) in cols.enumerate() {
+        for ((b, &w), &present) in bcol.iter_mut().zip(wcol).zip(pcol) {
             if !present {
                 *b = 0.0;
                 continue;
@@ -118,7 +117,7 @@ fn ema_liquid(ctx: &BondsCtx<'_>, bonds: &mut [f64], la: LiquidAlpha) {
     for b in bonds.iter_mut() {
         *b = from_u16_proportion(*b as u16);
     }
-    ema_alpha_sparse(ctx.n, ctx.wb, ctx.wb_present, bonds, |j, w, b| {
+    ema_alpha_sparse(ctx.m, ctx.wb, ctx.wb_present, bonds, |j, w, b| {
         liquid_alpha_rate(w, b, ctx.consensus[j], lo, hi, steep)
     });
 }
@@ -138,7 +137,8 @@ mod tests {
 
     #[test]
     fn selling_far_below_the_bond_uses_the_high_rate() {
+        // d = 1: z = -10·0.5 = -5, σ = 1/(1+e^-5) = 0.99331, α = 0.1 + 0.2·σ = 0.29866.
         let a = liquid_alpha_rate(0.0, 1.0, 0.0, 0.1, 0.3, 1000.0);
-        assert!((a - 0.3).abs() < 1e-3, "{a}");
+        assert!((a - 0.298_66).abs() < 1e-5, "{a}");
     }
 }
