@@ -32,7 +32,7 @@
 //! ```
 
 use std::collections::BTreeMap;
-use std::fmt;
+use std::fmt::{self, Write as _};
 use std::path::Path;
 
 use serde::Deserialize;
@@ -181,21 +181,30 @@ pub enum Problem {
 
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
+        let text = match self {
             Problem::Syntax {
                 line,
                 column,
-                path,
+                path: Some(path),
                 message,
-            } => {
-                write!(f, "{line}:{column}: ")?;
-                if let Some(path) = path {
-                    write!(f, "`{path}`: ")?;
-                }
-                f.write_str(message)
+            } => format!("{line}:{column}: `{path}`: {message}"),
+            Problem::Syntax {
+                line,
+                column,
+                path: None,
+                message,
+            } => format!("{line}:{column}: {message}"),
+            Problem::Invalid { path, message } => format!("`{path}`: {message}"),
+        };
+        // Paths and values echo the file; keep control characters from reaching a terminal.
+        for c in text.chars() {
+            if c.is_control() {
+                write!(f, "{}", c.escape_debug())?;
+            } else {
+                f.write_char(c)?;
             }
-            Problem::Invalid { path, message } => write!(f, "`{path}`: {message}"),
         }
+        Ok(())
     }
 }
 
@@ -919,6 +928,23 @@ mod tests {
 
         let got = problems(r#"{"validators": ["A"], "miners": ["M"], "epochs": []} trailing"#);
         assert!(got[0].starts_with("t.json:1:"), "{got:?}");
+    }
+
+    #[test]
+    fn control_characters_are_escaped_in_messages() {
+        let got = problems(
+            "{\"validators\": [\"A\\u0007\"], \"miners\": [\"M\"], \"epochs\": [], \"x\\n\": 1}",
+        );
+        assert!(got[0].contains(r"x\n"), "{got:?}");
+        let got = problems(
+            "{\"validators\": [\"A\\u0007\", \"A\\u0007\"], \"miners\": [\"M\"], \"epochs\": [{\"stakes\": [1, 1]}]}",
+        );
+        assert_eq!(
+            got,
+            [
+                "t.json: `validators[1]`: must be unique, got `A\\u{7}` again (first at `validators[0]`)"
+            ]
+        );
     }
 
     #[test]

@@ -53,11 +53,11 @@ pub fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, YamlError> {
     });
     result.map_err(|e| {
         let location = e.location();
-        // The formatter's text may hold control characters from the input; escape them.
+        // Raw text: it may echo control characters from the input, and the caller decides
+        // how to show them.
         let message = serde_saphyr::DefaultMessageFormatter
             .format_message(e.without_snippet())
-            .escape_debug()
-            .to_string();
+            .into_owned();
         YamlError {
             path,
             line: location.map_or(0, |l| l.line()),
@@ -110,5 +110,11 @@ mod tests {
     fn syntax_error_has_a_line() {
         let err = from_str::<Doc>("name: [x\nvalues: []\n").unwrap_err();
         assert!(err.line > 0, "{err}");
+    }
+
+    #[test]
+    fn messages_are_not_escaped_twice() {
+        let err = from_str::<Doc>("name: x\nvalues: [1\n").unwrap_err();
+        assert!(!err.message.contains('\\'), "{err}");
     }
 }
