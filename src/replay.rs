@@ -394,7 +394,16 @@ impl Replay {
             let mut plan = EpochPlan::default();
             match &epoch.stakes {
                 Some(s) if p.amounts(&format!("epochs[{e}].stakes"), s, v, "validator") => {
-                    plan.stake = Some(s.clone());
+                    let total: f64 = s.iter().sum();
+                    if total.is_finite() {
+                        plan.stake = Some(s.clone());
+                    } else {
+                        // The epoch normalises by the sum; an infinite one would zero every stake.
+                        p.add(
+                            format!("epochs[{e}].stakes"),
+                            format!("must have a finite sum, got `{total}`"),
+                        );
+                    }
                 }
                 Some(_) => {}
                 None if e == 0 => p.add(
@@ -899,6 +908,17 @@ mod tests {
             "t.json: `bond_resets[0].miner`: must name one of the miners, got `M9`",
         ];
         assert_eq!(got, want);
+    }
+
+    #[test]
+    fn stakes_must_have_a_finite_sum() {
+        let got = problems(
+            r#"{"validators": ["A", "B"], "miners": ["M"], "epochs": [{"stakes": [1e308, 1e308]}]}"#,
+        );
+        assert_eq!(
+            got,
+            ["t.json: `epochs[0].stakes`: must have a finite sum, got `inf`"]
+        );
     }
 
     #[test]
