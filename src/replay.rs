@@ -752,21 +752,33 @@ impl ReplayResult {
     }
 
     /// Consensus of each miner in epoch `e`.
+    ///
+    /// # Panics
+    /// If there is no epoch `e`.
     pub fn consensus(&self, e: usize) -> &[f64] {
         self.miner_slice(&self.epochs[e].consensus)
     }
 
     /// Incentive of each miner in epoch `e`.
+    ///
+    /// # Panics
+    /// If there is no epoch `e`.
     pub fn incentive(&self, e: usize) -> &[f64] {
         self.miner_slice(&self.epochs[e].incentive)
     }
 
     /// Dividends of each validator in epoch `e`.
+    ///
+    /// # Panics
+    /// If there is no epoch `e`.
     pub fn dividends(&self, e: usize) -> &[f64] {
         self.validator_slice(&self.epochs[e].dividends)
     }
 
     /// Validator trust of each validator in epoch `e`.
+    ///
+    /// # Panics
+    /// If there is no epoch `e`.
     pub fn validator_trust(&self, e: usize) -> &[f64] {
         self.validator_slice(&self.epochs[e].validator_trust)
     }
