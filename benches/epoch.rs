@@ -11,7 +11,9 @@
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
-use yumalab::yuma::{EpochInput, EpochOutput, LiquidAlpha, SparseRow, Workspace, YumaParams, bonds, run_epoch_into};
+use yumalab::yuma::{
+    EpochInput, EpochOutput, LiquidAlpha, SparseRow, Workspace, YumaParams, bonds, run_epoch_into,
+};
 
 const N: usize = 256;
 const VALIDATORS: usize = 64;
@@ -37,12 +39,20 @@ struct Subnet {
 fn subnet() -> Subnet {
     let mut s = 42;
     let stake = (0..N)
-        .map(|i| if i < VALIDATORS { 1e12 + (next(&mut s) % 1_000_000_000_000) as f64 } else { 0.0 })
+        .map(|i| {
+            if i < VALIDATORS {
+                1e12 + (next(&mut s) % 1_000_000_000_000) as f64
+            } else {
+                0.0
+            }
+        })
         .collect();
     let weights = (0..N)
         .map(|i| {
             if i < VALIDATORS {
-                (0..N as u16).map(|j| (j, (next(&mut s) % 65_536) as u16)).collect()
+                (0..N as u16)
+                    .map(|j| (j, (next(&mut s) % 65_536) as u16))
+                    .collect()
             } else {
                 Vec::new()
             }
@@ -94,15 +104,62 @@ fn bench_variant(c: &mut Criterion, name: &str, params: YumaParams) {
 }
 
 fn epoch(c: &mut Criterion) {
-    let base = YumaParams { max_allowed_validators: VALIDATORS as u16, ..YumaParams::default() };
-    bench_variant(c, "yuma2", YumaParams { bonds: bonds::variant("yuma2").unwrap(), ..base });
-    bench_variant(c, "yuma3", YumaParams { bonds: bonds::variant("yuma3").unwrap(), ..base });
+    let base = YumaParams {
+        max_allowed_validators: VALIDATORS as u16,
+        ..YumaParams::default()
+    };
+    bench_variant(
+        c,
+        "yuma2",
+        YumaParams {
+            bonds: bonds::variant("yuma2").unwrap(),
+            ..base
+        },
+    );
+    bench_variant(
+        c,
+        "yuma3",
+        YumaParams {
+            bonds: bonds::variant("yuma3").unwrap(),
+            ..base
+        },
+    );
     bench_variant(
         c,
         "yuma3_liquid",
-        YumaParams { liquid_alpha: Some(LiquidAlpha::default()), ..base },
+        YumaParams {
+            liquid_alpha: Some(LiquidAlpha::default()),
+            ..base
+        },
     );
 }
 
 criterion_group!(benches, epoch);
-criterion_main!(benches);
+
+/// The κ median alone: 256 columns of 64 distinct pseudo-random scores.
+fn median(c: &mut Criterion) {
+    let mut s = 7;
+    let stakes: Vec<f64> = (0..64).map(|_| 1.0 / 64.0).collect();
+    let cols: Vec<Vec<f64>> = (0..256)
+        .map(|_| {
+            (0..64)
+                .map(|_| (next(&mut s) % 65_536) as f64 / 65_536.0)
+                .collect()
+        })
+        .collect();
+    let mut buf = yumalab::yuma::median::MedianBuf::default();
+    let kappa = 32_767.0 / 65_535.0;
+    c.bench_function("median_256cols_x64", |b| {
+        b.iter(|| {
+            let mut acc = 0.0;
+            for col in &cols {
+                buf.load(col.iter().copied(), &stakes);
+                acc += buf.select(1.0 - kappa, 1.0);
+            }
+            black_box(acc)
+        })
+    });
+}
+
+criterion_group!(median_benches, median);
+criterion_main!(benches, median_benches);

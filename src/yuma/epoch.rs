@@ -20,6 +20,7 @@ use std::fmt;
 
 use super::bonds::{BondsCtx, BondsScratch};
 use super::fixed::{normalize_i32f32, share_of, to_i32f32, u16_proportion};
+use super::kernels;
 use super::median::MedianBuf;
 use super::params::YumaParams;
 
@@ -176,7 +177,10 @@ pub struct Workspace {
 ///
 /// # Errors
 /// [`EpochShapeError`] if the input's vectors disagree in length.
-pub fn run_epoch(input: &EpochInput<'_>, params: &YumaParams) -> Result<EpochOutput, EpochShapeError> {
+pub fn run_epoch(
+    input: &EpochInput<'_>,
+    params: &YumaParams,
+) -> Result<EpochOutput, EpochShapeError> {
     let mut out = EpochOutput::default();
     run_epoch_into(input, params, &mut Workspace::default(), &mut out)?;
     Ok(out)
@@ -191,7 +195,11 @@ fn check_shape(input: &EpochInput<'_>) -> Result<usize, EpochShapeError> {
     ];
     for (field, len) in exact {
         if len != n {
-            return Err(EpochShapeError { field, len, expected: n });
+            return Err(EpochShapeError {
+                field,
+                len,
+                expected: n,
+            });
         }
     }
     let at_most = [
@@ -201,11 +209,19 @@ fn check_shape(input: &EpochInput<'_>) -> Result<usize, EpochShapeError> {
     ];
     for (field, len) in at_most {
         if len > n {
-            return Err(EpochShapeError { field, len, expected: n });
+            return Err(EpochShapeError {
+                field,
+                len,
+                expected: n,
+            });
         }
     }
     if n > usize::from(u16::MAX) + 1 {
-        return Err(EpochShapeError { field: "stake", len: n, expected: usize::from(u16::MAX) + 1 });
+        return Err(EpochShapeError {
+            field: "stake",
+            len: n,
+            expected: usize::from(u16::MAX) + 1,
+        });
     }
     Ok(n)
 }
@@ -231,7 +247,11 @@ pub fn run_epoch_into(
     let threshold = input.stake_threshold as f64;
     for (i, (s, raw)) in out.stake.iter_mut().zip(input.stake).enumerate() {
         let raw = if raw.is_finite() { raw.max(0.0) } else { 0.0 };
-        *s = if Some(i) != owner && raw.floor() < threshold { 0.0 } else { raw };
+        *s = if Some(i) != owner && raw.floor() < threshold {
+            0.0
+        } else {
+            raw
+        };
     }
     normalize_i32f32(&mut out.stake);
 
@@ -241,19 +261,33 @@ pub fn run_epoch_into(
     if let Some(o) = owner {
         ws.permit_used[o] = true;
     }
-    new_permits(&out.stake, usize::from(params.max_allowed_validators), owner, &mut ws.order, &mut out.permits);
+    new_permits(
+        &out.stake,
+        usize::from(params.max_allowed_validators),
+        owner,
+        &mut ws.order,
+        &mut out.permits,
+    );
 
     // §3.2, §3.5 Activity and active stake.
     for i in 0..n {
         let active = input.last_update[i].saturating_add(input.activity_cutoff) >= input.block;
         out.active[i] = active;
-        out.active_stake[i] = if active && ws.permit_used[i] { out.stake[i] } else { 0.0 };
+        out.active_stake[i] = if active && ws.permit_used[i] {
+            out.stake[i]
+        } else {
+            0.0
+        };
     }
     normalize_i32f32(&mut out.active_stake);
 
     // Matrix rows: validators with a permit, plus any uid with stored bonds.
     ws.rows.clear();
-    ws.rows.extend((0..n).filter(|&i| ws.permit_used[i] || !bonds_of(i).is_empty()).map(|i| i as u16));
+    ws.rows.extend(
+        (0..n)
+            .filter(|&i| ws.permit_used[i] || !bonds_of(i).is_empty())
+            .map(|i| i as u16),
+    );
     let m = ws.rows.len();
     let cells = m * n;
     resize_fill(&mut ws.w, cells, 0.0);
@@ -297,7 +331,8 @@ pub fn run_epoch_into(
 
     // §3.7 Consensus: κ stake-weighted median per column over validators with active stake.
     ws.row_active_stake.clear();
-    ws.row_active_stake.extend(ws.rows.iter().map(|&u| out.active_stake[usize::from(u)]));
+    ws.row_active_stake
+        .extend(ws.rows.iter().map(|&u| out.active_stake[usize::from(u)]));
     let voting_total: f64 = ws.row_active_stake.iter().filter(|s| **s > 0.0).sum();
     ws.voters.clear();
     ws.voter_stake.clear();
@@ -312,7 +347,8 @@ pub fn run_epoch_into(
     for (j, col) in ws.w.chunks_exact(m.max(1)).enumerate().take(n) {
         let any = ws.voters.iter().any(|&r| col[r as usize] != 0.0);
         out.consensus[j] = if any {
-            ws.median.load(ws.voters.iter().map(|&r| col[r as usize]), &ws.voter_stake);
+            ws.median
+                .load(ws.voters.iter().map(|&r| col[r as usize]), &ws.voter_stake);
             ws.median.select(minority, stake_sum)
         } else {
             0.0
@@ -326,21 +362,30 @@ pub fn run_epoch_into(
     resize_fill(&mut ws.wb_present, cells, false);
     resize_fill(&mut ws.row_trust, m, 0.0);
     if m > 0 {
-        for (j, (col, wb)) in ws.w.chunks_exact(m).zip(ws.wb.chunks_exact_mut(m)).enumerate() {
+        for (j, (col, wb)) in
+            ws.w.chunks_exact(m)
+                .zip(ws.wb.chunks_exact_mut(m))
+                .enumerate()
+        {
             let c = out.consensus[j];
-            let mut rank = 0.0;
-            for (((x, b), vt), a) in col.iter().zip(wb.iter_mut()).zip(ws.row_trust.iter_mut()).zip(&ws.row_active_stake) {
+            // W^b first holds the clipped weights Ŵ, so the rank is one dot product.
+            for ((x, b), vt) in col.iter().zip(wb.iter_mut()).zip(ws.row_trust.iter_mut()) {
                 let clipped = x.min(c);
                 *vt += clipped;
-                rank += a * clipped;
-                *b = x + beta * (clipped - x);
+                *b = clipped;
             }
-            out.incentive[j] = rank;
+            out.incentive[j] = kernels::dot(wb, &ws.row_active_stake);
+            if beta < 1.0 {
+                for (x, b) in col.iter().zip(wb.iter_mut()) {
+                    *b = x + beta * (*b - x);
+                }
+            }
         }
         if needs_presence {
             let cols = ws.w.chunks_exact(m).zip(ws.w_present.chunks_exact(m));
-            for (j, ((col, present), (wb, wbp))) in
-                cols.zip(ws.wb.chunks_exact(m).zip(ws.wb_present.chunks_exact_mut(m))).enumerate()
+            for (j, ((col, present), (wb, wbp))) in cols
+                .zip(ws.wb.chunks_exact(m).zip(ws.wb_present.chunks_exact_mut(m)))
+                .enumerate()
             {
                 let c = out.consensus[j];
                 for (((x, p), b), bp) in col.iter().zip(present).zip(wb).zip(wbp.iter_mut()) {
@@ -368,7 +413,8 @@ pub fn run_epoch_into(
         input.block.saturating_sub(input.tempo)
     };
     ws.recent.clear();
-    ws.recent.extend(input.registered_at.iter().map(|&rb| last_tempo <= rb));
+    ws.recent
+        .extend(input.registered_at.iter().map(|&rb| last_tempo <= rb));
     resize_fill(&mut ws.bonds, cells, 0.0);
     for (r, &uid) in ws.rows.iter().enumerate() {
         for &(j, v) in bonds_of(usize::from(uid)) {
@@ -394,7 +440,13 @@ pub fn run_epoch_into(
         params,
     };
     if m > 0 {
-        params.bonds.step(&ctx, &mut ws.bonds, &mut ws.scratch, &mut ws.stored, &mut ws.row_dividends);
+        params.bonds.step(
+            &ctx,
+            &mut ws.bonds,
+            &mut ws.scratch,
+            &mut ws.stored,
+            &mut ws.row_dividends,
+        );
     }
     for (r, &uid) in ws.rows.iter().enumerate() {
         let i = usize::from(uid);
@@ -417,7 +469,13 @@ pub fn run_epoch_into(
 
 /// `P_new`: start from `S_i ≠ 0`; when `n ≥ K`, drop the `n − K` smallest by `(S, uid)`
 /// (ties: the lower uid loses first); the owner always keeps a permit.
-fn new_permits(stake: &[f64], k: usize, owner: Option<usize>, order: &mut Vec<u32>, permits: &mut [bool]) {
+fn new_permits(
+    stake: &[f64],
+    k: usize,
+    owner: Option<usize>,
+    order: &mut Vec<u32>,
+    permits: &mut [bool],
+) {
     let n = stake.len();
     for (p, s) in permits.iter_mut().zip(stake) {
         *p = *s != 0.0;
@@ -428,7 +486,11 @@ fn new_permits(stake: &[f64], k: usize, owner: Option<usize>, order: &mut Vec<u3
             order.clear();
             order.extend(0..n as u32);
             let key = |i: &u32| (stake[*i as usize], *i);
-            order.select_nth_unstable_by(drop - 1, |a, b| key(a).partial_cmp(&key(b)).unwrap_or(std::cmp::Ordering::Equal));
+            order.select_nth_unstable_by(drop - 1, |a, b| {
+                key(a)
+                    .partial_cmp(&key(b))
+                    .unwrap_or(std::cmp::Ordering::Equal)
+            });
             for &i in &order[..drop] {
                 permits[i as usize] = false;
             }
@@ -445,21 +507,24 @@ fn split_emission(e: u64, out: &mut EpochOutput) {
     let sum_d: f64 = out.dividends.iter().sum();
     let total = to_i32f32(sum_i + sum_d);
     if total > 0.0 {
-        let comb_total = total;
         for k in 0..n {
             let srv = to_i32f32(out.incentive[k] / total);
             let val = to_i32f32(out.dividends[k] / total);
-            let comb = to_i32f32((out.incentive[k] + out.dividends[k]) / comb_total);
+            let comb = to_i32f32((out.incentive[k] + out.dividends[k]) / total);
             out.server_emission[k] = share_of(srv, e);
             out.validator_emission[k] = share_of(val, e);
             out.emission[k] = share_of(comb, e);
         }
     } else {
-        let fallback = if out.active_stake.iter().sum::<f64>() > 0.0 { &out.active_stake } else { &out.stake };
-        for k in 0..n {
+        let fallback = if out.active_stake.iter().sum::<f64>() > 0.0 {
+            &out.active_stake
+        } else {
+            &out.stake
+        };
+        for (k, f) in fallback.iter().enumerate() {
             out.server_emission[k] = 0;
-            out.validator_emission[k] = share_of(fallback[k], e);
-            out.emission[k] = share_of(fallback[k], e);
+            out.validator_emission[k] = share_of(*f, e);
+            out.emission[k] = share_of(*f, e);
         }
     }
 }

@@ -88,7 +88,10 @@ mod tests {
     #[test]
     fn share_of_is_exact_for_large_amounts() {
         assert_eq!(share_of(1.0, u64::MAX), u64::MAX);
-        assert_eq!(share_of(0.5, 1_000_000_000_000_000_001), 500_000_000_000_000_000);
+        assert_eq!(
+            share_of(0.5, 1_000_000_000_000_000_001),
+            500_000_000_000_000_000
+        );
         assert_eq!(share_of(0.0, 123), 0);
     }
 }

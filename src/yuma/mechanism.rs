@@ -65,7 +65,11 @@ pub fn combine(parts: &[(u64, &EpochOutput)]) -> Combined {
     };
     let total: u64 = parts.iter().map(|(e, _)| *e).sum();
     for (e, o) in parts {
-        let w = if total > 0 { *e as f64 / total as f64 } else { 1.0 / parts.len() as f64 };
+        let w = if total > 0 {
+            *e as f64 / total as f64
+        } else {
+            1.0 / parts.len() as f64
+        };
         for k in 0..n.min(o.stake.len()) {
             c.server_emission[k] += o.server_emission[k];
             c.validator_emission[k] += o.validator_emission[k];
@@ -101,7 +105,10 @@ mod tests {
     fn split_conserves_every_rao() {
         for alpha in [0u64, 1, 7, 999_999_999, u64::MAX / 3] {
             for count in 1..=16 {
-                assert_eq!(split_emission(alpha, count, None).iter().sum::<u64>(), alpha);
+                assert_eq!(
+                    split_emission(alpha, count, None).iter().sum::<u64>(),
+                    alpha
+                );
             }
         }
     }

@@ -48,16 +48,29 @@ impl MedianBuf {
                 return src_x[0];
             }
             let pivot = src_x[len / 2];
-            let (mut lo, mut hi) = (0.0_f64, 0.0_f64);
+            // Four independent accumulators per sum: the adds do not wait on each other.
+            let (mut lo4, mut hi4) = ([0.0_f64; 4], [0.0_f64; 4]);
             let (mut n_lo, mut n_hi) = (0usize, 0usize);
-            for (&x, &s) in src_x.iter().zip(src_s) {
-                let below = x < pivot;
-                let above = x > pivot;
-                lo += if below { s } else { 0.0 };
-                hi += if above { s } else { 0.0 };
+            let (cx, cs) = (src_x.chunks_exact(4), src_s.chunks_exact(4));
+            let (rx, rs) = (cx.remainder(), cs.remainder());
+            for (x4, s4) in cx.zip(cs) {
+                for t in 0..4 {
+                    let (below, above) = (x4[t] < pivot, x4[t] > pivot);
+                    lo4[t] += masked(s4[t], below);
+                    hi4[t] += masked(s4[t], above);
+                    n_lo += usize::from(below);
+                    n_hi += usize::from(above);
+                }
+            }
+            for (t, (&x, &s)) in rx.iter().zip(rs).enumerate() {
+                let (below, above) = (x < pivot, x > pivot);
+                lo4[t] += masked(s, below);
+                hi4[t] += masked(s, above);
                 n_lo += usize::from(below);
                 n_hi += usize::from(above);
             }
+            let lo = (lo4[0] + lo4[1]) + (lo4[2] + lo4[3]);
+            let hi = (hi4[0] + hi4[1]) + (hi4[2] + hi4[3]);
             let below = lo_bound + lo;
             let at_or_below = hi_bound - hi;
             let keep_lower = if below <= minority && minority < at_or_below {
@@ -74,20 +87,37 @@ impl MedianBuf {
             // Stable branchless compaction of the kept side into the other buffer.
             let next = 1 - cur;
             let (a, b) = self.scores.split_at_mut(1);
-            let (sx, dx) = if cur == 0 { (&a[0], &mut b[0]) } else { (&b[0], &mut a[0]) };
+            let (sx, dx) = if cur == 0 {
+                (&a[0], &mut b[0])
+            } else {
+                (&b[0], &mut a[0])
+            };
             let (a, b) = self.stakes.split_at_mut(1);
-            let (ss, ds) = if cur == 0 { (&a[0], &mut b[0]) } else { (&b[0], &mut a[0]) };
+            let (ss, ds) = if cur == 0 {
+                (&a[0], &mut b[0])
+            } else {
+                (&b[0], &mut a[0])
+            };
+            // Keep x < pivot (lower) or x > pivot (upper): both as `sign·x < sign·pivot`.
+            let sign = if keep_lower { 1.0 } else { -1.0 };
+            let limit = sign * pivot;
             let mut k = 0;
             for (&x, &s) in sx[..len].iter().zip(&ss[..len]) {
                 dx[k] = x;
                 ds[k] = s;
-                let keep = if keep_lower { x < pivot } else { x > pivot };
-                k += usize::from(keep);
+                k += usize::from(sign * x < limit);
             }
             len = k;
             cur = next;
         }
     }
+}
+
+/// `x` if `keep`, else 0, without a branch (the compiler turns `if` selects into jumps, which
+/// mispredict on unsorted scores).
+#[inline(always)]
+fn masked(x: f64, keep: bool) -> f64 {
+    f64::from_bits(x.to_bits() & 0u64.wrapping_sub(u64::from(keep)))
 }
 
 /// The κ-quantile of `scores` under `stakes`, ignoring entries with non-positive stake and

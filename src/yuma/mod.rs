@@ -27,9 +27,12 @@
 pub mod bonds;
 pub mod epoch;
 pub mod fixed;
+pub mod kernels;
 pub mod mechanism;
 pub mod median;
 pub mod params;
 
-pub use epoch::{EpochInput, EpochOutput, EpochShapeError, SparseRow, Workspace, run_epoch, run_epoch_into};
+pub use epoch::{
+    EpochInput, EpochOutput, EpochShapeError, SparseRow, Workspace, run_epoch, run_epoch_into,
+};
 pub use params::{LiquidAlpha, YumaParams};

@@ -88,4 +88,3 @@ pub fn variant(name: &str) -> Option<&'static dyn BondsModel> {
 pub fn variant_names() -> Vec<&'static str> {
     VARIANTS.iter().map(|m| m.name()).collect()
 }
-

@@ -9,6 +9,7 @@
 //! dividends and the stored values.
 
 use super::{BondsCtx, BondsModel, BondsScratch};
+use crate::yuma::kernels;
 
 /// The classic bonds model.
 #[derive(Clone, Copy, Debug, Default)]
@@ -33,31 +34,42 @@ impl BondsModel for Yuma2 {
         let cols = bonds.chunks_exact_mut(m).zip(ctx.wb.chunks_exact(m));
         for (j, (b0, wb)) in cols.enumerate() {
             // Pass 1: Σ B⁰ and Σ W^b·A of this column.
-            let (mut sum_b0, mut sum_delta) = (0.0, 0.0);
-            for ((b, w), s) in b0.iter().zip(wb).zip(stake) {
-                sum_b0 += *b;
-                sum_delta += w * s;
-            }
-            let f_old = if sum_b0 != 0.0 { (1.0 - a) / sum_b0 } else { 0.0 };
+            let sum_b0 = kernels::sum(b0);
+            let sum_delta = kernels::dot(wb, stake);
+            let f_old = if sum_b0 != 0.0 {
+                (1.0 - a) / sum_b0
+            } else {
+                0.0
+            };
             let f_new = if sum_delta != 0.0 { a / sum_delta } else { 0.0 };
-            // Pass 2: B¹ (before its own normalisation), its sum and maximum.
-            let (mut sum, mut max) = (0.0_f64, 0.0_f64);
+            // Pass 2: B¹ (before its own normalisation), then its sum and maximum.
             for ((b, w), s) in b0.iter_mut().zip(wb).zip(stake) {
                 *b = f_old * *b + f_new * (w * s);
-                sum += *b;
-                max = max.max(*b);
             }
-            scratch.col[j] = if sum != 0.0 { ctx.incentive[j] / sum } else { 0.0 };
-            scratch.col2[j] = max;
+            let sum = kernels::sum(b0);
+            scratch.col[j] = if sum != 0.0 {
+                ctx.incentive[j] / sum
+            } else {
+                0.0
+            };
+            scratch.col2[j] = kernels::max_nonneg(b0);
         }
         // Pass 3: D_r = Σ_j B¹_rj/ΣB¹_j · I_j, and stored = ⌊65535·B¹/max B¹_j⌋.
         dividends[..m].fill(0.0);
-        for (j, (b1, st)) in bonds.chunks_exact(m).zip(stored.chunks_exact_mut(m)).enumerate() {
+        for (j, (b1, st)) in bonds
+            .chunks_exact(m)
+            .zip(stored.chunks_exact_mut(m))
+            .enumerate()
+        {
             let (g, max) = (scratch.col[j], scratch.col2[j]);
             for ((d, b), s) in dividends.iter_mut().zip(b1).zip(st.iter_mut()) {
                 *d += b * g;
                 // Divide, not multiply by 1/max: the column maximum must map to exactly 65535.
-                *s = if max > 0.0 { crate::yuma::fixed::u16_proportion(b / max) } else { 0 };
+                *s = if max > 0.0 {
+                    crate::yuma::fixed::u16_proportion(b / max)
+                } else {
+                    0
+                };
             }
         }
     }

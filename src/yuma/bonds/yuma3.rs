@@ -30,7 +30,8 @@ pub fn liquid_alpha_rate(w: f64, b: f64, c: f64, lo: f64, hi: f64, steepness: f6
     };
     let z = (-(steepness / 100.0) * (diff - 0.5)).clamp(-20.0, 20.0);
     let sigmoid = 1.0 / (1.0 + z.exp());
-    (lo + sigmoid * (hi - lo)).clamp(lo, hi)
+    // max/min rather than clamp: clamp panics if a caller passes lo > hi.
+    (lo + sigmoid * (hi - lo)).max(lo).min(hi)
 }
 
 impl BondsModel for Yuma3 {
@@ -59,17 +60,26 @@ impl BondsModel for Yuma3 {
             Some(la) => ema_liquid(ctx, bonds, la),
             None => {
                 let a = ctx.params.ema_alpha();
+                let keep = (1.0 - a) / 65535.0; // B⁰ arrives as raw u16 numbers
                 for (b, w) in bonds.iter_mut().zip(ctx.wb) {
-                    *b = a * w + (1.0 - a) * from_u16_proportion(*b as u16);
+                    *b = a * w + keep * *b;
                 }
             }
         }
         // Store the absolute values (not max-upscaled); dividends use column-normalised bonds:
         // t_r = Σ_j B¹_rj/ΣB¹_j · I_j, then D_r = t_r·A_r.
         dividends[..m].fill(0.0);
-        for (j, (b1, st)) in bonds.chunks_exact(m).zip(stored.chunks_exact_mut(m)).enumerate() {
-            let sum: f64 = b1.iter().sum();
-            let g = if sum != 0.0 { ctx.incentive[j] / sum } else { 0.0 };
+        for (j, (b1, st)) in bonds
+            .chunks_exact(m)
+            .zip(stored.chunks_exact_mut(m))
+            .enumerate()
+        {
+            let sum = crate::yuma::kernels::sum(b1);
+            let g = if sum != 0.0 {
+                ctx.incentive[j] / sum
+            } else {
+                0.0
+            };
             for ((d, b), s) in dividends.iter_mut().zip(b1).zip(st.iter_mut()) {
                 *d += b * g;
                 *s = u16_proportion(*b);
@@ -92,7 +102,10 @@ pub fn ema_alpha_sparse(
     bonds: &mut [f64],
     mut alpha: impl FnMut(usize, f64, f64) -> f64,
 ) {
-    let cols = bonds.chunks_exact_mut(m).zip(w.chunks_exact(m)).zip(present.chunks_exact(m));
+    let cols = bonds
+        .chunks_exact_mut(m)
+        .zip(w.chunks_exact(m))
+        .zip(present.chunks_exact(m));
     for (j, ((bcol, wcol), pcol)) in cols.enumerate() {
         for ((b, &w), &present) in bcol.iter_mut().zip(wcol).zip(pcol) {
             if !present {
@@ -115,7 +128,7 @@ fn ema_liquid(ctx: &BondsCtx<'_>, bonds: &mut [f64], la: LiquidAlpha) {
     let hi = crate::yuma::fixed::to_i32f32(from_u16_proportion(la.alpha_high));
     let steep = f64::from(la.steepness);
     for b in bonds.iter_mut() {
-        *b = from_u16_proportion(*b as u16);
+        *b /= 65535.0; // raw u16 numbers to fractions
     }
     ema_alpha_sparse(ctx.m, ctx.wb, ctx.wb_present, bonds, |j, w, b| {
         liquid_alpha_rate(w, b, ctx.consensus[j], lo, hi, steep)
