@@ -5,6 +5,7 @@
 //! sequences of (stakes, weights) through it; [`report`] writes what it produced as text, JSON
 //! or Parquet.
 
+pub mod chain;
 pub mod replay;
 pub mod report;
 pub mod yaml;

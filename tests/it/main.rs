@@ -1,4 +1,7 @@
 //! Integration tests, one binary; modules are named by behaviour.
 
+mod chain_rules;
 mod conformance;
+mod epoch;
+mod pool;
 mod replay;

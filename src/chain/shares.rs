@@ -1,0 +1,1 @@
+//! shares (being written)

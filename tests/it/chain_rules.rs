@@ -1,0 +1,1 @@
+//! Chain rules: emission, registration, shares: conformance vectors and invariants.

@@ -1,0 +1,1 @@
+//! Pools: conformance vectors and invariants.
