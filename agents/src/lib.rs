@@ -1,9 +1,18 @@
 //! `yumalab-agents`: the bottom of yumalab's dependency graph.
 //!
-//! It holds the units every other part shares ([`units`]). The agent API (what an agent may
-//! observe, the actions it may take, and the built-in behaviours) grows here too, so that
-//! agents never depend on the engine: the engine depends on them.
+//! - [`units`]: money in rao, blocks, subnet/neuron/account ids, seed derivation;
+//! - [`view`]: what an agent may observe ([`ChainView`]);
+//! - [`action`]: what an agent may do ([`Action`]);
+//! - [`agent`]: the [`Agent`] trait.
+//!
+//! Agents never depend on the engine: the engine depends on them, builds them and drives them.
 
+pub mod action;
+pub mod agent;
 pub mod units;
+pub mod view;
 
-pub use units::{Block, NetUid, Rao, Uid, derive_seed, stable_id};
+pub use action::Action;
+pub use agent::Agent;
+pub use units::{Block, ColdkeyId, HotkeyId, NetUid, Rao, Uid, derive_seed, stable_id};
+pub use view::{ChainView, NeuronView, SubnetView};

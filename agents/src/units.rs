@@ -79,6 +79,15 @@ pub struct NetUid(pub u16);
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Uid(pub u16);
 
+/// A coldkey (a wallet: holds free TAO, owns hotkeys, stakes). Dense ids from 0, in the order
+/// accounts were created, so iteration is deterministic.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ColdkeyId(pub u32);
+
+/// A hotkey (a neuron's identity on subnets; receives stake and emission). Dense ids from 0.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct HotkeyId(pub u32);
+
 /// Derives the seed of one random stream from the run's master seed and a stable id
 /// (an agent id, a subnet id, a stream name hashed with [`stable_id`]).
 ///

@@ -1,0 +1,93 @@
+//! What an agent may do: the extrinsics of the simulated chain.
+//!
+//! Agents never change state. They return [`Action`]s; the engine applies them in order
+//! (same block: insertion order, agents in ascending id order) and reports what happened.
+//! An action the chain refuses (not enough balance, not registered, rate limited) is recorded
+//! as refused with the reason; it never panics and never half-applies.
+
+use crate::units::{ColdkeyId, HotkeyId, NetUid, Rao};
+
+/// One extrinsic.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Action {
+    /// Register `hotkey` (owned by `coldkey`) on a subnet, paying the current burn.
+    Register {
+        /// Who pays the burn.
+        coldkey: ColdkeyId,
+        /// The neuron's identity.
+        hotkey: HotkeyId,
+        /// The subnet.
+        netuid: NetUid,
+    },
+    /// Set weights directly (subnets with commit-reveal off). Uids and u16 values as
+    /// submitted; the chain max-upscales the row.
+    SetWeights {
+        /// The validator.
+        hotkey: HotkeyId,
+        /// The subnet.
+        netuid: NetUid,
+        /// `(uid, weight)` pairs.
+        weights: Vec<(u16, u16)>,
+    },
+    /// Commit weights (subnets with commit-reveal on): they take effect, and become visible
+    /// to other agents, after the reveal period.
+    CommitWeights {
+        /// The validator.
+        hotkey: HotkeyId,
+        /// The subnet.
+        netuid: NetUid,
+        /// `(uid, weight)` pairs.
+        weights: Vec<(u16, u16)>,
+    },
+    /// Stake free TAO from `coldkey` to `hotkey` on a subnet (bought through the pool).
+    AddStake {
+        /// The staker.
+        coldkey: ColdkeyId,
+        /// The hotkey staked to.
+        hotkey: HotkeyId,
+        /// The subnet (0 = root).
+        netuid: NetUid,
+        /// TAO to spend.
+        tao: Rao,
+        /// Optional price limit, TAO per alpha: buy only up to this price.
+        limit_price: Option<f64>,
+    },
+    /// Unstake alpha back to free TAO (sold through the pool).
+    RemoveStake {
+        /// The staker.
+        coldkey: ColdkeyId,
+        /// The hotkey unstaked from.
+        hotkey: HotkeyId,
+        /// The subnet (0 = root).
+        netuid: NetUid,
+        /// Alpha to sell.
+        alpha: Rao,
+        /// Optional price limit, TAO per alpha: sell only down to this price.
+        limit_price: Option<f64>,
+    },
+    /// Move stake between hotkeys and/or subnets (unstake, then stake: two swaps when the
+    /// subnet changes, none when it does not).
+    MoveStake {
+        /// The staker.
+        coldkey: ColdkeyId,
+        /// From this hotkey.
+        from_hotkey: HotkeyId,
+        /// On this subnet.
+        from_netuid: NetUid,
+        /// To this hotkey.
+        to_hotkey: HotkeyId,
+        /// On this subnet.
+        to_netuid: NetUid,
+        /// Alpha (of `from_netuid`) to move.
+        alpha: Rao,
+    },
+    /// Set the hotkey's delegate take (u16 proportion, at most 18 %).
+    SetTake {
+        /// The owner of the hotkey.
+        coldkey: ColdkeyId,
+        /// The hotkey.
+        hotkey: HotkeyId,
+        /// The new take.
+        take: u16,
+    },
+}

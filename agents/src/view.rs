@@ -1,0 +1,80 @@
+//! What an agent may observe: only what is public on chain, plus its own private signals
+//! (those stay in the agent).
+//!
+//! The engine implements [`ChainView`] over its state. Weights of subnets with commit-reveal
+//! are visible only once revealed, which is exactly what weight copiers work around.
+
+use crate::units::{Block, ColdkeyId, HotkeyId, NetUid, Rao};
+
+/// The public state of one neuron, as the metagraph shows it after the last epoch.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct NeuronView {
+    /// The neuron's hotkey.
+    pub hotkey: HotkeyId,
+    /// The coldkey owning the hotkey.
+    pub coldkey: ColdkeyId,
+    /// Block of (re)registration.
+    pub registered_at: Block,
+    /// Stake weight used by Yuma (alpha + TaoWeight × root), in rao.
+    pub stake: f64,
+    /// Validator permit.
+    pub permit: bool,
+    /// Last epoch's consensus, incentive, dividends, validator trust (fractions).
+    pub consensus: f64,
+    /// Last epoch's incentive.
+    pub incentive: f64,
+    /// Last epoch's dividends.
+    pub dividends: f64,
+    /// Last epoch's validator trust.
+    pub validator_trust: f64,
+    /// Last epoch's emission, in alpha rao.
+    pub emission: Rao,
+}
+
+/// The public state of one subnet.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct SubnetView {
+    /// The subnet.
+    pub netuid: NetUid,
+    /// Blocks between epochs.
+    pub tempo: u64,
+    /// Spot price, TAO per alpha.
+    pub price: f64,
+    /// Moving (EMA) price.
+    pub moving_price: f64,
+    /// TAO reserve of the pool.
+    pub tao_reserve: Rao,
+    /// Alpha reserve of the pool.
+    pub alpha_reserve: Rao,
+    /// Alpha outstanding (staked, pending, held by the protocol).
+    pub alpha_out: Rao,
+    /// Current neuron registration burn.
+    pub burn: Rao,
+    /// Number of registered uids.
+    pub n: u16,
+    /// Whether weights go through commit-reveal.
+    pub commit_reveal: bool,
+    /// The epoch index (how many epochs have run).
+    pub epoch_index: u64,
+}
+
+/// Read-only access to the chain for agents.
+pub trait ChainView {
+    /// The current block.
+    fn block(&self) -> Block;
+    /// The subnets that exist, ascending.
+    fn netuids(&self) -> Vec<NetUid>;
+    /// One subnet's public state.
+    fn subnet(&self, netuid: NetUid) -> Option<SubnetView>;
+    /// One neuron (by uid) of a subnet.
+    fn neuron(&self, netuid: NetUid, uid: u16) -> Option<NeuronView>;
+    /// The uid of a hotkey on a subnet.
+    fn uid_of(&self, netuid: NetUid, hotkey: HotkeyId) -> Option<u16>;
+    /// A validator's weights as visible to the public: the last set or *revealed* row
+    /// (committed weights stay hidden until revealed).
+    fn visible_weights(&self, netuid: NetUid, uid: u16) -> Option<&[(u16, u16)]>;
+    /// Free TAO of a coldkey.
+    fn balance(&self, coldkey: ColdkeyId) -> Rao;
+    /// Alpha stake of a coldkey on a hotkey on a subnet (root: TAO).
+    fn stake(&self, coldkey: ColdkeyId, hotkey: HotkeyId, netuid: NetUid) -> Rao;
+}

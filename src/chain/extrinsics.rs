@@ -1,0 +1,351 @@
+//! Extrinsics: how an [`Action`] changes the chain (spec §3.6, §7, §8).
+//!
+//! Each action is checked completely before anything changes, so a refused action leaves the
+//! state exactly as it was and reports why ([`Refusal`]). Swap fees go to the block authors
+//! (a ledger bucket: the simulator has no block production).
+
+use std::fmt;
+
+use yumalab_agents::Action;
+use yumalab_agents::units::{ColdkeyId, HotkeyId, NetUid};
+
+use super::pool::Swap;
+use super::registration::neuron_to_prune_simple;
+use super::state::{Chain, Commit, Neuron};
+
+/// `DefaultMinStake`: the smallest stake or unstake, in TAO rao equivalent (0.002 TAO).
+pub const MIN_STAKE: u64 = 2_000_000;
+/// The largest delegate take, u16 proportion (18 %).
+pub const MAX_TAKE: u16 = 11_796;
+
+/// Why the chain refused an action.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Refusal {
+    /// No such subnet.
+    UnknownSubnet(NetUid),
+    /// No such coldkey or hotkey.
+    UnknownAccount,
+    /// The coldkey does not own the hotkey.
+    NotOwner,
+    /// The hotkey is not registered on the subnet.
+    NotRegistered,
+    /// The hotkey is already registered on the subnet.
+    AlreadyRegistered,
+    /// Not enough free TAO.
+    InsufficientBalance {
+        /// Needed.
+        needed: u64,
+        /// Held.
+        available: u64,
+    },
+    /// Not enough stake.
+    InsufficientStake {
+        /// Needed.
+        needed: u64,
+        /// Held.
+        available: u64,
+    },
+    /// Below `DefaultMinStake`.
+    BelowMinimum(u64),
+    /// Weights set too soon after the last set.
+    RateLimited {
+        /// Blocks until allowed.
+        wait: u64,
+    },
+    /// `SetWeights` on a commit-reveal subnet, or `CommitWeights` on one without.
+    WrongWeightsCall,
+    /// A weight names a uid that does not exist, or a uid twice.
+    BadWeights(String),
+    /// The subnet is full and every uid is immune.
+    NoPrunableUid,
+    /// The pool refused the swap.
+    Swap(String),
+    /// A take above the maximum.
+    TakeTooHigh(u16),
+}
+
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Refusal::UnknownSubnet(n) => write!(f, "subnet {} does not exist", n.0),
+            Refusal::UnknownAccount => write!(f, "unknown coldkey or hotkey"),
+            Refusal::NotOwner => write!(f, "the coldkey does not own the hotkey"),
+            Refusal::NotRegistered => write!(f, "the hotkey is not registered on the subnet"),
+            Refusal::AlreadyRegistered => write!(f, "the hotkey is already registered on the subnet"),
+            Refusal::InsufficientBalance { needed, available } => write!(f, "needs {needed} rao of free TAO, has {available}"),
+            Refusal::InsufficientStake { needed, available } => write!(f, "needs {needed} rao of stake, has {available}"),
+            Refusal::BelowMinimum(a) => write!(f, "{a} rao is below the minimum stake of {MIN_STAKE}"),
+            Refusal::RateLimited { wait } => write!(f, "weights rate limit: wait {wait} more blocks"),
+            Refusal::WrongWeightsCall => write!(f, "set weights directly only without commit-reveal, commit only with it"),
+            Refusal::BadWeights(why) => write!(f, "bad weights: {why}"),
+            Refusal::NoPrunableUid => write!(f, "the subnet is full and no uid can be replaced"),
+            Refusal::Swap(why) => write!(f, "swap refused: {why}"),
+            Refusal::TakeTooHigh(t) => write!(f, "take {t} is above the maximum {MAX_TAKE}"),
+        }
+    }
+}
+
+impl std::error::Error for Refusal {}
+
+/// Max-upscales a submitted row as the chain stores it: `round(w·65535/max)`.
+pub fn max_upscale(weights: &[(u16, u16)]) -> Vec<(u16, u16)> {
+    let max = weights.iter().map(|w| w.1).max().unwrap_or(0);
+    if max == 0 || max == u16::MAX {
+        return weights.to_vec();
+    }
+    weights
+        .iter()
+        .map(|&(j, w)| (j, ((f64::from(w) * 65535.0 / f64::from(max)).round()) as u16))
+        .collect()
+}
+
+impl Chain {
+    fn coldkey_ok(&self, c: ColdkeyId) -> Result<(), Refusal> {
+        if (c.0 as usize) < self.coldkeys.len() { Ok(()) } else { Err(Refusal::UnknownAccount) }
+    }
+
+    fn owns(&self, c: ColdkeyId, h: HotkeyId) -> Result<(), Refusal> {
+        self.coldkey_ok(c)?;
+        match self.hotkeys.get(h.0 as usize) {
+            None => Err(Refusal::UnknownAccount),
+            Some(hk) if hk.owner != c => Err(Refusal::NotOwner),
+            Some(_) => Ok(()),
+        }
+    }
+
+    fn hotkey_ok(&self, h: HotkeyId) -> Result<(), Refusal> {
+        if (h.0 as usize) < self.hotkeys.len() { Ok(()) } else { Err(Refusal::UnknownAccount) }
+    }
+
+    /// Applies one action at the current block.
+    ///
+    /// # Errors
+    /// A [`Refusal`]; the state is then unchanged.
+    pub fn apply(&mut self, action: &Action) -> Result<(), Refusal> {
+        match action {
+            Action::Register { coldkey, hotkey, netuid } => self.register(*coldkey, *hotkey, *netuid),
+            Action::SetWeights { hotkey, netuid, weights } => self.set_weights(*hotkey, *netuid, weights, false),
+            Action::CommitWeights { hotkey, netuid, weights } => self.set_weights(*hotkey, *netuid, weights, true),
+            Action::AddStake { coldkey, hotkey, netuid, tao, limit_price } => {
+                self.add_stake(*coldkey, *hotkey, *netuid, tao.0, *limit_price).map(|_| ())
+            }
+            Action::RemoveStake { coldkey, hotkey, netuid, alpha, limit_price } => {
+                self.remove_stake(*coldkey, *hotkey, *netuid, alpha.0, *limit_price).map(|_| ())
+            }
+            Action::MoveStake { coldkey, from_hotkey, from_netuid, to_hotkey, to_netuid, alpha } => {
+                self.move_stake(*coldkey, *from_hotkey, *from_netuid, *to_hotkey, *to_netuid, alpha.0)
+            }
+            Action::SetTake { coldkey, hotkey, take } => {
+                self.owns(*coldkey, *hotkey)?;
+                if *take > MAX_TAKE {
+                    return Err(Refusal::TakeTooHigh(*take));
+                }
+                self.hotkeys[hotkey.0 as usize].take = *take;
+                Ok(())
+            }
+        }
+    }
+
+    /// Burned registration (§8.1): pay the burn into the pool for alpha, which is recycled;
+    /// take a free uid or replace the pruning candidate.
+    fn register(&mut self, coldkey: ColdkeyId, hotkey: HotkeyId, netuid: NetUid) -> Result<(), Refusal> {
+        self.owns(coldkey, hotkey)?;
+        let b = self.block;
+        let fee = self.params.swap_fee;
+        let available = self.coldkeys[coldkey.0 as usize].balance;
+        let s = self.subnets.get(&netuid).ok_or(Refusal::UnknownSubnet(netuid))?;
+        if s.uid_of(hotkey).is_some() {
+            return Err(Refusal::AlreadyRegistered);
+        }
+        let burn = s.burn.burn;
+        if burn > available {
+            return Err(Refusal::InsufficientBalance { needed: burn, available });
+        }
+        let replace = if s.n() >= usize::from(s.params.max_uids) {
+            let owner_immortal: Vec<bool> = s.neurons.iter().map(|nr| nr.hotkey == s.owner_hotkey).collect();
+            let candidates: Vec<(u16, u64, u64)> =
+                s.neurons.iter().enumerate().map(|(u, nr)| (u as u16, nr.emission, nr.registered_at)).collect();
+            Some(
+                neuron_to_prune_simple(&candidates, b, s.params.immunity_period, u64::from(s.params.min_non_immune_uids), &owner_immortal)
+                    .ok_or(Refusal::NoPrunableUid)?,
+            )
+        } else {
+            None
+        };
+        let s = self.subnets.get_mut(&netuid).expect("checked");
+        let swap = if burn > 0 {
+            Some(s.pool.buy_alpha(burn, fee, None).map_err(|e| Refusal::Swap(e.to_string()))?)
+        } else {
+            None
+        };
+        // Committed: nothing below can fail.
+        self.coldkeys[coldkey.0 as usize].balance -= burn;
+        if let Some(Swap { fee: f, amount_out, .. }) = swap {
+            self.ledger.tao.author_fees += f;
+            self.ledger.alpha.entry(netuid).or_default().recycled += amount_out;
+        }
+        s.burn.on_register();
+        s.registrations_this_block += 1;
+        let neuron = Neuron { hotkey, registered_at: b, last_update: b, last_set_weights: 0, ..Neuron::default() };
+        match replace {
+            None => {
+                s.neurons.push(neuron);
+                s.weights.push(Vec::new());
+                s.bonds.push(Vec::new());
+            }
+            Some(uid) => {
+                let u = usize::from(uid);
+                s.neurons[u] = neuron;
+                s.weights[u].clear();
+                s.bonds[u].clear();
+                for row in &mut s.weights {
+                    for e in row.iter_mut().filter(|e| e.0 == uid) {
+                        e.1 = 0;
+                    }
+                }
+                s.commits.retain(|c| c.uid != uid);
+            }
+        }
+        Ok(())
+    }
+
+    fn set_weights(&mut self, hotkey: HotkeyId, netuid: NetUid, weights: &[(u16, u16)], commit: bool) -> Result<(), Refusal> {
+        self.hotkey_ok(hotkey)?;
+        let b = self.block;
+        let threshold = self.params.stake_threshold;
+        let tao_weight = self.params.tao_weight;
+        let root_stake = self.root.hotkey_stake(hotkey);
+        let s = self.subnets.get_mut(&netuid).ok_or(Refusal::UnknownSubnet(netuid))?;
+        let uid = s.uid_of(hotkey).ok_or(Refusal::NotRegistered)?;
+        if commit != s.params.yuma.commit_reveal {
+            return Err(Refusal::WrongWeightsCall);
+        }
+        let stake = s.hotkey_alpha(hotkey) as f64 + tao_weight * root_stake as f64;
+        if stake < threshold as f64 {
+            return Err(Refusal::InsufficientStake { needed: threshold, available: stake as u64 });
+        }
+        let n = s.n();
+        let mut seen = vec![false; n];
+        for &(j, _) in weights {
+            let j = usize::from(j);
+            if j >= n {
+                return Err(Refusal::BadWeights(format!("uid {j} does not exist (the subnet has {n})")));
+            }
+            if std::mem::replace(&mut seen[j], true) {
+                return Err(Refusal::BadWeights(format!("uid {j} appears twice")));
+            }
+        }
+        let nr = &mut s.neurons[usize::from(uid)];
+        if !commit {
+            let since = b - nr.last_set_weights;
+            if nr.last_set_weights != 0 && since < s.params.weights_rate_limit {
+                return Err(Refusal::RateLimited { wait: s.params.weights_rate_limit - since });
+            }
+            nr.last_set_weights = b;
+        }
+        nr.last_update = b;
+        let mut row = max_upscale(weights);
+        row.sort_unstable_by_key(|e| e.0); // the SDK submits ascending uids (spec §3.15)
+        if commit {
+            s.commits.retain(|c| c.uid != uid);
+            let commit_epoch = s.clock.epoch_index;
+            s.commits.push(Commit { uid, hotkey, weights: row, commit_block: b, commit_epoch });
+        } else {
+            s.weights[usize::from(uid)] = row;
+        }
+        Ok(())
+    }
+
+    /// Stakes `tao` to `hotkey` on `netuid`; returns the alpha (or root TAO) credited.
+    fn add_stake(&mut self, coldkey: ColdkeyId, hotkey: HotkeyId, netuid: NetUid, tao: u64, limit: Option<f64>) -> Result<u64, Refusal> {
+        self.coldkey_ok(coldkey)?;
+        self.hotkey_ok(hotkey)?;
+        if tao < MIN_STAKE {
+            return Err(Refusal::BelowMinimum(tao));
+        }
+        let available = self.coldkeys[coldkey.0 as usize].balance;
+        if tao > available {
+            return Err(Refusal::InsufficientBalance { needed: tao, available });
+        }
+        if netuid.0 == 0 {
+            self.coldkeys[coldkey.0 as usize].balance -= tao;
+            self.root.stakes.entry(hotkey).or_default().deposit(coldkey, tao);
+            return Ok(tao);
+        }
+        let fee = self.params.swap_fee;
+        let s = self.subnets.get_mut(&netuid).ok_or(Refusal::UnknownSubnet(netuid))?;
+        let swap = s.pool.buy_alpha(tao, fee, limit).map_err(|e| Refusal::Swap(e.to_string()))?;
+        let spent = swap.amount_in;
+        self.coldkeys[coldkey.0 as usize].balance -= spent;
+        self.ledger.tao.author_fees += swap.fee;
+        s.alpha_out += swap.amount_out;
+        s.stakes.entry(hotkey).or_default().deposit(coldkey, swap.amount_out);
+        Ok(swap.amount_out)
+    }
+
+    /// Unstakes `alpha`; returns the TAO credited to the coldkey.
+    fn remove_stake(&mut self, coldkey: ColdkeyId, hotkey: HotkeyId, netuid: NetUid, alpha: u64, limit: Option<f64>) -> Result<u64, Refusal> {
+        self.coldkey_ok(coldkey)?;
+        self.hotkey_ok(hotkey)?;
+        if netuid.0 == 0 {
+            let pool = self.root.stakes.get_mut(&hotkey).ok_or(Refusal::InsufficientStake { needed: alpha, available: 0 })?;
+            pool.withdraw(coldkey, alpha).map_err(|e| Refusal::InsufficientStake { needed: e.requested, available: e.available })?;
+            self.coldkeys[coldkey.0 as usize].balance += alpha;
+            return Ok(alpha);
+        }
+        let fee = self.params.swap_fee;
+        let s = self.subnets.get_mut(&netuid).ok_or(Refusal::UnknownSubnet(netuid))?;
+        let available = s.stakes.get(&hotkey).map_or(0, |p| p.stake_of(coldkey));
+        if alpha > available {
+            return Err(Refusal::InsufficientStake { needed: alpha, available });
+        }
+        let quote = s.pool.quote_sell(alpha, fee, limit).map_err(|e| Refusal::Swap(e.to_string()))?;
+        if quote.amount_out < MIN_STAKE && alpha < available {
+            return Err(Refusal::BelowMinimum(quote.amount_out));
+        }
+        // Committed.
+        let swap = s.pool.sell_alpha(alpha, fee, limit).map_err(|e| Refusal::Swap(e.to_string()))?;
+        let sold = swap.amount_in;
+        s.stakes.get_mut(&hotkey).expect("has stake").withdraw(coldkey, sold).expect("checked");
+        s.alpha_out -= sold;
+        // The alpha fee is sold fee-free through the same pool; the TAO goes to the author.
+        let mut author = 0;
+        if swap.fee > 0 {
+            match s.pool.sell_alpha(swap.fee, 0, None) {
+                Ok(fee_swap) => author = fee_swap.amount_out,
+                // Too small to swap: the fee alpha stays in the pool reserve, paid to nobody.
+                Err(_) => s.pool.alpha += swap.fee,
+            }
+        }
+        self.ledger.tao.author_fees += author;
+        self.coldkeys[coldkey.0 as usize].balance += swap.amount_out;
+        Ok(swap.amount_out)
+    }
+
+    fn move_stake(&mut self, coldkey: ColdkeyId, from_h: HotkeyId, from_n: NetUid, to_h: HotkeyId, to_n: NetUid, alpha: u64) -> Result<(), Refusal> {
+        if from_n == to_n {
+            self.coldkey_ok(coldkey)?;
+            self.hotkey_ok(from_h)?;
+            self.hotkey_ok(to_h)?;
+            let stakes = if from_n.0 == 0 {
+                &mut self.root.stakes
+            } else {
+                &mut self.subnets.get_mut(&from_n).ok_or(Refusal::UnknownSubnet(from_n))?.stakes
+            };
+            let pool = stakes.get_mut(&from_h).ok_or(Refusal::InsufficientStake { needed: alpha, available: 0 })?;
+            pool.withdraw(coldkey, alpha).map_err(|e| Refusal::InsufficientStake { needed: e.requested, available: e.available })?;
+            stakes.entry(to_h).or_default().deposit(coldkey, alpha);
+            return Ok(());
+        }
+        if !self.subnets.contains_key(&to_n) && to_n.0 != 0 {
+            return Err(Refusal::UnknownSubnet(to_n));
+        }
+        let tao = self.remove_stake(coldkey, from_h, from_n, alpha, None)?;
+        if tao < MIN_STAKE {
+            return Ok(()); // too little to restake: it stays as free TAO
+        }
+        // Restaking can only fail on the pool's guards; the TAO then stays free.
+        let _ = self.add_stake(coldkey, to_h, to_n, tao, None);
+        Ok(())
+    }
+}

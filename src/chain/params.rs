@@ -1,0 +1,256 @@
+//! Chain and subnet parameters, and the named regimes that set them coherently (spec §4, §12).
+//!
+//! A [`Regime`] picks the rules of one period of the chain's history; every rule can still be
+//! overridden on its own afterwards (the fields are public). Defaults are the code defaults
+//! at the spec's snapshot, with the "new subnet" column of §4 for subnets.
+
+use crate::yuma::{LiquidAlpha, YumaParams};
+
+/// How the block emission is shared between subnets (§5.3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ShareRule {
+    /// Today: moving-price shares × (1 − miner burned).
+    PriceEma,
+    /// 2025-11 → 2026-06: net TAO flow EMAs.
+    NetFlow,
+    /// Early dTAO (2025): moving-price shares, no miner-burn factor.
+    EarlyPriceEma,
+}
+
+/// The cap on alpha injected into the pool with a subnet's TAO share (§5.4, §12).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InjectionCapRule {
+    /// Today (since 2026-06-22): α_in ≤ ρ·A_out.
+    RootProportion,
+    /// Before: α_in ≤ min(A_out, E_block).
+    AlphaOutOrBlockEmission,
+}
+
+/// The subnet AMM (§6).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PoolRule {
+    /// Balancer-style weighted pool (since 2026-06-25).
+    Balancer,
+    /// Constant product (the v3 engine's protocol position, 2025 → 2026-06).
+    ConstantProduct,
+}
+
+/// When epochs run (§2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EpochSchedule {
+    /// Since 2026-06-25: every `tempo` blocks after the last epoch, at most
+    /// `max_epochs_per_block` per block (later ones deferred by a block).
+    Stateful,
+    /// Before: at block b iff (b + netuid + 1) mod (tempo + 1) = 0.
+    Modulo,
+}
+
+/// How neuron registration is priced (§8.1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BurnRule {
+    /// Since 2026-04-22: per-block half-life decay and a multiplier per registration.
+    HalfLife,
+    /// Before: interval adjustment towards a target number of registrations.
+    Interval,
+}
+
+/// A named period of the chain's rules.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Regime {
+    /// The spec's snapshot (main @ 2026-06-30).
+    Y2026_06,
+    /// The net-TAO-flow period (2025-11-04 → 2026-06-22).
+    Y2025_11Flow,
+    /// Early dTAO (2025-02).
+    Y2025_02Dtao,
+}
+
+impl Regime {
+    /// Every regime with its name, for parsing and error messages.
+    pub const ALL: [(Regime, &'static str); 3] = [
+        (Regime::Y2026_06, "2026-06"),
+        (Regime::Y2025_11Flow, "2025-11-flow"),
+        (Regime::Y2025_02Dtao, "2025-02-dtao"),
+    ];
+
+    /// Looks a regime up by name (`2026-06`, `2025-11-flow`, `2025-02-dtao`).
+    pub fn from_name(name: &str) -> Option<Regime> {
+        Self::ALL.iter().find(|(_, n)| *n == name).map(|(r, _)| *r)
+    }
+
+    /// The regime's name.
+    pub fn name(self) -> &'static str {
+        Self::ALL.iter().find(|(r, _)| *r == self).map(|(_, n)| *n).unwrap_or("?")
+    }
+}
+
+/// Chain-wide parameters.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ChainParams {
+    /// The regime these defaults came from.
+    pub regime: Regime,
+    /// Emission share rule.
+    pub share_rule: ShareRule,
+    /// Injection cap rule.
+    pub injection_cap: InjectionCapRule,
+    /// Pool kind for subnets.
+    pub pool: PoolRule,
+    /// Epoch scheduling.
+    pub schedule: EpochSchedule,
+    /// Registration pricing.
+    pub burn_rule: BurnRule,
+    /// `TaoWeight` as a fraction (u64 proportion on chain). Default ≈ 0.0527 (code); the
+    /// literature quotes 0.18 (spec §4: live value UNSURE).
+    pub tao_weight: f64,
+    /// `StakeThreshold` in rao (governance; default 0).
+    pub stake_threshold: u64,
+    /// `SubnetOwnerCut`, u16 proportion (≈ 18 %).
+    pub owner_cut: u16,
+    /// `SubnetMovingAlpha` (0.000003).
+    pub subnet_moving_alpha: f64,
+    /// `MaxEpochsPerBlock` (runtime 2).
+    pub max_epochs_per_block: u32,
+    /// Swap fee rate, u16 proportion (33 ≈ 0.05 %).
+    pub swap_fee: u16,
+    /// Default delegate take, u16 proportion (≈ 18 %).
+    pub default_take: u16,
+    /// `NetworkMinLockCost` in rao (1000 TAO).
+    pub network_min_lock: u64,
+}
+
+impl ChainParams {
+    /// The coherent defaults of a regime.
+    pub fn for_regime(regime: Regime) -> ChainParams {
+        let today = ChainParams {
+            regime,
+            share_rule: ShareRule::PriceEma,
+            injection_cap: InjectionCapRule::RootProportion,
+            pool: PoolRule::Balancer,
+            schedule: EpochSchedule::Stateful,
+            burn_rule: BurnRule::HalfLife,
+            tao_weight: 971_718_665_099_567_868.0 / 18_446_744_073_709_551_615.0,
+            stake_threshold: 0,
+            owner_cut: 11_796,
+            subnet_moving_alpha: 0.000_003,
+            max_epochs_per_block: 2,
+            swap_fee: 33,
+            default_take: 11_796,
+            network_min_lock: 1_000_000_000_000,
+        };
+        match regime {
+            Regime::Y2026_06 => today,
+            Regime::Y2025_11Flow => ChainParams {
+                share_rule: ShareRule::NetFlow,
+                injection_cap: InjectionCapRule::AlphaOutOrBlockEmission,
+                pool: PoolRule::ConstantProduct,
+                schedule: EpochSchedule::Modulo,
+                burn_rule: BurnRule::Interval,
+                ..today
+            },
+            Regime::Y2025_02Dtao => ChainParams {
+                share_rule: ShareRule::EarlyPriceEma,
+                injection_cap: InjectionCapRule::AlphaOutOrBlockEmission,
+                pool: PoolRule::ConstantProduct,
+                schedule: EpochSchedule::Modulo,
+                burn_rule: BurnRule::Interval,
+                ..today
+            },
+        }
+    }
+}
+
+impl Default for ChainParams {
+    fn default() -> Self {
+        ChainParams::for_regime(Regime::Y2026_06)
+    }
+}
+
+/// One subnet's hyperparameters ("new subnet" defaults of spec §4).
+#[derive(Clone, Debug)]
+pub struct SubnetParams {
+    /// Blocks between epochs.
+    pub tempo: u64,
+    /// `ActivityCutoffFactorMilli` (13 889 ≈ 5000 blocks at tempo 360).
+    pub activity_cutoff_factor_milli: u64,
+    /// The Yuma settings (variant, κ, β, bonds EMA, validator permits, liquid alpha,
+    /// commit-reveal).
+    pub yuma: YumaParams,
+    /// `RevealPeriodEpochs`: committed weights are revealed this many epochs later.
+    pub reveal_period_epochs: u64,
+    /// `MaxAllowedUids`.
+    pub max_uids: u16,
+    /// `ImmunityPeriod` in blocks.
+    pub immunity_period: u64,
+    /// `MinNonImmuneUids`.
+    pub min_non_immune_uids: u16,
+    /// `WeightsSetRateLimit` in blocks (commit-reveal off only).
+    pub weights_rate_limit: u64,
+    /// Initial neuron burn in rao (1 TAO for a new subnet).
+    pub burn: u64,
+    /// Burn bounds in rao.
+    pub min_burn: u64,
+    /// Upper burn bound in rao.
+    pub max_burn: u64,
+    /// `BurnHalfLife` in blocks.
+    pub burn_half_life: u32,
+    /// `BurnIncreaseMult` (≥ 1).
+    pub burn_increase_mult: f64,
+    /// `OwnerCutEnabled`.
+    pub owner_cut_enabled: bool,
+}
+
+impl Default for SubnetParams {
+    fn default() -> Self {
+        SubnetParams {
+            tempo: 360,
+            activity_cutoff_factor_milli: 13_889,
+            yuma: YumaParams {
+                commit_reveal: true,
+                ..YumaParams::default()
+            },
+            reveal_period_epochs: 1,
+            max_uids: 256,
+            immunity_period: 5000,
+            min_non_immune_uids: 10,
+            weights_rate_limit: 100,
+            burn: 1_000_000_000,
+            min_burn: 500_000,
+            max_burn: 100_000_000_000,
+            burn_half_life: 360,
+            burn_increase_mult: 1.26,
+            owner_cut_enabled: true,
+        }
+    }
+}
+
+impl SubnetParams {
+    /// The activity cutoff in blocks: `⌊factor·tempo/1000⌋`, at least 1.
+    pub fn activity_cutoff(&self) -> u64 {
+        (self.activity_cutoff_factor_milli * self.tempo / 1000).max(1)
+    }
+
+    /// Liquid alpha on with the chain's default values.
+    pub fn with_liquid_alpha(mut self) -> Self {
+        self.yuma.liquid_alpha = Some(LiquidAlpha::default());
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn regime_names_round_trip() {
+        for (r, n) in Regime::ALL {
+            assert_eq!(Regime::from_name(n), Some(r));
+            assert_eq!(r.name(), n);
+        }
+        assert_eq!(Regime::from_name("2024"), None);
+    }
+
+    #[test]
+    fn default_cutoff_is_5000_blocks_at_tempo_360() {
+        assert_eq!(SubnetParams::default().activity_cutoff(), 5000);
+    }
+}

@@ -1,0 +1,388 @@
+//! The chain's state: accounts, hotkeys, root, subnets, and the ledger.
+//!
+//! Everything is integer rao, and every collection that reaches output iterates in a fixed
+//! order (vectors indexed by dense ids, `BTreeMap`s keyed by ids), so a run is deterministic.
+
+use std::collections::BTreeMap;
+
+use yumalab_agents::units::{ColdkeyId, HotkeyId, NetUid};
+
+use super::ledger::{AlphaLedger, ConservationError, Ledger};
+use super::params::{ChainParams, SubnetParams};
+use super::pool::Pool;
+use super::registration::BurnState;
+use super::stake::SharePool;
+use crate::yuma::{EpochOutput, SparseRow, Workspace};
+
+/// A coldkey: a wallet.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Coldkey {
+    /// A name for reports.
+    pub name: String,
+    /// Free TAO in rao.
+    pub balance: u64,
+}
+
+/// A hotkey: a neuron identity, owned by a coldkey.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Hotkey {
+    /// A name for reports.
+    pub name: String,
+    /// The owning coldkey.
+    pub owner: ColdkeyId,
+    /// Delegate take, u16 proportion.
+    pub take: u16,
+}
+
+/// One registered neuron (a uid's current occupant) and what the last epoch said of it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Neuron {
+    /// The occupant's hotkey.
+    pub hotkey: HotkeyId,
+    /// `BlockAtRegistration`.
+    pub registered_at: u64,
+    /// `LastUpdate`: last block it set or committed weights.
+    pub last_update: u64,
+    /// Last block it *set* weights directly (for the rate limit).
+    pub last_set_weights: u64,
+    /// `ValidatorPermit` written by the last epoch.
+    pub permit: bool,
+    /// Last epoch's outputs.
+    pub consensus: f64,
+    /// Last epoch's incentive.
+    pub incentive: f64,
+    /// Last epoch's dividends.
+    pub dividends: f64,
+    /// Last epoch's validator trust.
+    pub validator_trust: f64,
+    /// Last epoch's stake weight (fraction).
+    pub stake_weight: f64,
+    /// Last epoch's `Emission` (alpha rao), used for pruning.
+    pub emission: u64,
+    /// Whether it counted as active in the last epoch.
+    pub active: bool,
+}
+
+/// Weights committed under commit-reveal, waiting for their reveal epoch.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Commit {
+    /// The committing uid (and the hotkey, in case the uid is replaced meanwhile).
+    pub uid: u16,
+    /// The hotkey that committed.
+    pub hotkey: HotkeyId,
+    /// The committed row (max-upscaled u16).
+    pub weights: SparseRow,
+    /// Block of the commit.
+    pub commit_block: u64,
+    /// Epoch index at the commit.
+    pub commit_epoch: u64,
+}
+
+/// Alpha waiting for the next epoch (spec §5.6).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Pending {
+    /// `PendingServerEmission`.
+    pub server: u64,
+    /// `PendingValidatorEmission`.
+    pub validator: u64,
+    /// `PendingRootAlphaDivs`.
+    pub root: u64,
+    /// `PendingOwnerCut`.
+    pub owner: u64,
+}
+
+impl Pending {
+    /// Σ of the four buckets.
+    pub fn total(&self) -> u64 {
+        self.server + self.validator + self.root + self.owner
+    }
+}
+
+/// Epoch scheduling state (spec §2.1).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct EpochClock {
+    /// `LastEpochBlock`.
+    pub last_epoch_block: u64,
+    /// `PendingEpochAt` (0 = none).
+    pub pending_epoch_at: u64,
+    /// `BlocksSinceLastStep`.
+    pub blocks_since_last_step: u64,
+    /// `SubnetEpochIndex`.
+    pub epoch_index: u64,
+    /// `LastMechansimStepBlock`.
+    pub last_mechanism_step_block: u64,
+}
+
+/// One subnet.
+#[derive(Clone, Debug)]
+pub struct Subnet {
+    /// Its id.
+    pub netuid: NetUid,
+    /// Hyperparameters.
+    pub params: SubnetParams,
+    /// The owner's coldkey.
+    pub owner_coldkey: ColdkeyId,
+    /// The owner's hotkey (`SubnetOwnerHotkey`).
+    pub owner_hotkey: HotkeyId,
+    /// The TAO/alpha pool (`SubnetTAO`, `SubnetAlphaIn`).
+    pub pool: Pool,
+    /// `SubnetAlphaOut`: alpha outside the pool.
+    pub alpha_out: u64,
+    /// `SubnetProtocolAlpha`: alpha bought by the chain with excess TAO, held by nobody.
+    pub protocol_alpha: u64,
+    /// Alpha burned (still counted in `alpha_out`, held by nobody).
+    pub alpha_burned: u64,
+    /// Pending emission.
+    pub pending: Pending,
+    /// Registered neurons, by uid.
+    pub neurons: Vec<Neuron>,
+    /// Stored weight rows, by uid.
+    pub weights: Vec<SparseRow>,
+    /// Stored bond rows, by uid.
+    pub bonds: Vec<SparseRow>,
+    /// Unrevealed commits, in commit order.
+    pub commits: Vec<Commit>,
+    /// Alpha stake pools, by hotkey.
+    pub stakes: BTreeMap<HotkeyId, SharePool>,
+    /// `SubnetMovingPrice`.
+    pub moving_price: f64,
+    /// `FirstEmissionBlockNumber` (`None` until the owner starts the subnet).
+    pub first_emission_block: Option<u64>,
+    /// Block at which the subnet was registered.
+    pub registered_at: u64,
+    /// Epoch scheduling.
+    pub clock: EpochClock,
+    /// Neuron registration price.
+    pub burn: BurnState,
+    /// Registrations this block.
+    pub registrations_this_block: u32,
+    /// `MinerBurned`: fraction of the last epoch's miner incentive withheld from the owner.
+    pub miner_burned: f64,
+    /// `SubnetEmissionEnabled`.
+    pub emission_enabled: bool,
+    /// TAO injected (`tao_in`) since the last epoch, for records.
+    pub tao_in_since_epoch: u64,
+    /// Alpha injected (`alpha_in`) since the last epoch, for records.
+    pub alpha_in_since_epoch: u64,
+    /// Alpha emitted (`alpha_out`) since the last epoch, for records.
+    pub alpha_emitted_since_epoch: u64,
+    /// TAO of excess chain buys since the last epoch, for records.
+    pub excess_tao_since_epoch: u64,
+    /// This block's TAO share (fraction of the block emission).
+    pub share: f64,
+}
+
+impl Subnet {
+    /// Number of registered uids.
+    pub fn n(&self) -> usize {
+        self.neurons.len()
+    }
+
+    /// The uid of `hotkey`, if registered here.
+    pub fn uid_of(&self, hotkey: HotkeyId) -> Option<u16> {
+        self.neurons.iter().position(|n| n.hotkey == hotkey).map(|u| u as u16)
+    }
+
+    /// Alpha issued by this subnet so far (`SubnetAlphaIn + SubnetAlphaOut`).
+    pub fn alpha_issuance(&self) -> u64 {
+        self.pool.alpha + self.alpha_out
+    }
+
+    /// The hotkey's total alpha here (`TotalHotkeyAlpha`).
+    pub fn hotkey_alpha(&self, hotkey: HotkeyId) -> u64 {
+        self.stakes.get(&hotkey).map_or(0, SharePool::value)
+    }
+
+    /// Σ alpha held in stake pools.
+    pub fn staked_alpha(&self) -> u64 {
+        self.stakes.values().map(SharePool::value).sum()
+    }
+}
+
+/// The root network (netuid 0): TAO staked 1:1, no pool.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Root {
+    /// Root stake pools (TAO), by hotkey.
+    pub stakes: BTreeMap<HotkeyId, SharePool>,
+}
+
+impl Root {
+    /// `SubnetTAO[root]`: Σ root stake.
+    pub fn total(&self) -> u64 {
+        self.stakes.values().map(SharePool::value).sum()
+    }
+
+    /// A hotkey's root stake.
+    pub fn hotkey_stake(&self, hotkey: HotkeyId) -> u64 {
+        self.stakes.get(&hotkey).map_or(0, SharePool::value)
+    }
+}
+
+/// The whole chain.
+#[derive(Clone, Debug)]
+pub struct Chain {
+    /// The current block (the last one stepped).
+    pub block: u64,
+    /// Chain-wide parameters.
+    pub params: ChainParams,
+    /// `TotalIssuance` (rao): genesis + minted − recycled.
+    pub total_issuance: u64,
+    /// Coldkeys by id.
+    pub coldkeys: Vec<Coldkey>,
+    /// Hotkeys by id.
+    pub hotkeys: Vec<Hotkey>,
+    /// Root.
+    pub root: Root,
+    /// Subnets by netuid (ascending iteration).
+    pub subnets: BTreeMap<NetUid, Subnet>,
+    /// Where every rao went.
+    pub ledger: Ledger,
+    /// Scratch for the epoch, shared by all subnets (allocation-free stepping).
+    pub(crate) workspace: Workspace,
+    /// Scratch epoch output.
+    pub(crate) epoch_out: EpochOutput,
+}
+
+impl Chain {
+    /// An empty chain at block 0.
+    pub fn new(params: ChainParams) -> Chain {
+        Chain {
+            block: 0,
+            params,
+            total_issuance: 0,
+            coldkeys: Vec::new(),
+            hotkeys: Vec::new(),
+            root: Root::default(),
+            subnets: BTreeMap::new(),
+            ledger: Ledger::default(),
+            workspace: Workspace::default(),
+            epoch_out: EpochOutput::default(),
+        }
+    }
+
+    /// Creates a coldkey holding `balance` rao of genesis TAO.
+    pub fn add_coldkey(&mut self, name: impl Into<String>, balance: u64) -> ColdkeyId {
+        self.coldkeys.push(Coldkey { name: name.into(), balance });
+        self.ledger.tao.genesis += balance;
+        self.total_issuance += balance;
+        ColdkeyId(self.coldkeys.len() as u32 - 1)
+    }
+
+    /// Creates a hotkey owned by `owner`, with the default take.
+    pub fn add_hotkey(&mut self, name: impl Into<String>, owner: ColdkeyId) -> HotkeyId {
+        self.hotkeys.push(Hotkey { name: name.into(), owner, take: self.params.default_take });
+        HotkeyId(self.hotkeys.len() as u32 - 1)
+    }
+
+    /// The owner of a hotkey.
+    pub fn owner_of(&self, hotkey: HotkeyId) -> ColdkeyId {
+        self.hotkeys[hotkey.0 as usize].owner
+    }
+
+    /// Creates a subnet with a genesis pool of `tao` and `alpha` reserves (both counted as
+    /// genesis/minted), owned by `owner_coldkey`/`owner_hotkey`, emitting from
+    /// `first_emission_block`. The owner hotkey is registered as uid 0.
+    pub fn add_subnet_genesis(
+        &mut self,
+        params: SubnetParams,
+        owner_coldkey: ColdkeyId,
+        owner_hotkey: HotkeyId,
+        tao: u64,
+        alpha: u64,
+        first_emission_block: Option<u64>,
+    ) -> NetUid {
+        let netuid = NetUid(self.subnets.keys().next_back().map_or(1, |n| n.0 + 1));
+        self.ledger.tao.genesis += tao;
+        self.total_issuance += tao;
+        self.ledger.alpha.insert(netuid, AlphaLedger { minted: alpha, ..AlphaLedger::default() });
+        let kind = match self.params.pool {
+            super::params::PoolRule::Balancer => super::pool::PoolKind::Balancer,
+            super::params::PoolRule::ConstantProduct => super::pool::PoolKind::ConstantProduct,
+        };
+        let tempo = params.tempo.max(1);
+        let burn = BurnState::new(params.burn, params.min_burn, params.max_burn, params.burn_half_life, params.burn_increase_mult);
+        let block = self.block;
+        let mut subnet = Subnet {
+            netuid,
+            params,
+            owner_coldkey,
+            owner_hotkey,
+            pool: Pool::new(kind, tao, alpha),
+            alpha_out: 0,
+            protocol_alpha: 0,
+            alpha_burned: 0,
+            pending: Pending::default(),
+            neurons: Vec::new(),
+            weights: Vec::new(),
+            bonds: Vec::new(),
+            commits: Vec::new(),
+            stakes: BTreeMap::new(),
+            moving_price: 0.0,
+            first_emission_block,
+            registered_at: block,
+            clock: EpochClock {
+                // New subnets are staggered: LastEpochBlock = now − (netuid mod tempo).
+                last_epoch_block: block.saturating_sub(u64::from(netuid.0) % tempo),
+                ..EpochClock::default()
+            },
+            burn,
+            registrations_this_block: 0,
+            miner_burned: 0.0,
+            emission_enabled: true,
+            tao_in_since_epoch: 0,
+            alpha_in_since_epoch: 0,
+            alpha_emitted_since_epoch: 0,
+            excess_tao_since_epoch: 0,
+            share: 0.0,
+        };
+        subnet.neurons.push(Neuron { hotkey: owner_hotkey, registered_at: block, last_update: block, ..Neuron::default() });
+        subnet.weights.push(Vec::new());
+        subnet.bonds.push(Vec::new());
+        self.subnets.insert(netuid, subnet);
+        netuid
+    }
+
+    /// Checks every conservation invariant of the ledger against the state.
+    ///
+    /// # Errors
+    /// The first broken invariant, with both sides.
+    pub fn check_conservation(&self) -> Result<(), ConservationError> {
+        let err = |what: String, expected: u128, found: u128| ConservationError { block: self.block, what, expected, found };
+        let t = &self.ledger.tao;
+        let issued = u128::from(t.genesis) + u128::from(t.minted) - u128::from(t.recycled);
+        if issued != u128::from(self.total_issuance) {
+            return Err(err("TotalIssuance = genesis + minted − recycled".into(), issued, u128::from(self.total_issuance)));
+        }
+        let exists: u128 = self.coldkeys.iter().map(|c| u128::from(c.balance)).sum::<u128>()
+            + self.subnets.values().map(|s| u128::from(s.pool.tao)).sum::<u128>()
+            + u128::from(self.root.total())
+            + u128::from(t.author_fees);
+        let expected = issued - u128::from(t.burned);
+        if exists != expected {
+            return Err(err("TAO: balances + pool reserves + root stake + author fees".into(), expected, exists));
+        }
+        for (netuid, s) in &self.subnets {
+            let a = self.ledger.alpha.get(netuid).copied().unwrap_or_default();
+            let net = u128::from(a.minted) - u128::from(a.recycled);
+            let issued = u128::from(s.pool.alpha) + u128::from(s.alpha_out);
+            if issued != net {
+                return Err(err(format!("subnet {} alpha: reserve + outstanding = minted − recycled", netuid.0), net, issued));
+            }
+            let held = u128::from(s.staked_alpha())
+                + u128::from(s.pending.total())
+                + u128::from(s.protocol_alpha)
+                + u128::from(s.alpha_burned);
+            if held != u128::from(s.alpha_out) {
+                return Err(err(
+                    format!("subnet {} alpha outstanding = stake + pending + protocol + burned", netuid.0),
+                    u128::from(s.alpha_out),
+                    held,
+                ));
+            }
+            if a.burned != s.alpha_burned {
+                return Err(err(format!("subnet {} alpha burned", netuid.0), u128::from(a.burned), u128::from(s.alpha_burned)));
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,320 @@
+//! The simulation engine: a [`SimulationBuilder`] that validates once, and a [`Simulation`]
+//! that steps the chain block by block and drives agents and observers.
+//!
+//! # Ordering guarantees
+//!
+//! One tick is one block. Within block `b`:
+//! 1. the chain's own block step runs ([`Chain::step_block`]: registration prices, emission,
+//!    reveals, coinbase, epochs, price EMAs); observers get [`Observer::on_epoch`] for each
+//!    epoch that ran, in netuid order;
+//! 2. scheduled actions for block `b` (from the scenario) are applied in the order they were
+//!    scheduled;
+//! 3. every agent due at `b` acts, in ascending agent id, **all on the same state** (the
+//!    state after steps 1 and 2); their actions are then applied in (agent id, push order);
+//! 4. observers get [`Observer::on_block`].
+//!
+//! Same-block ties are therefore FIFO on a sequence number, and no agent sees another's
+//! same-block actions before choosing its own.
+//!
+//! # Determinism contract
+//!
+//! - A run is a pure function of its inputs: no wall clock, no OS entropy, no threads.
+//! - Agents' random streams are seeded by the caller from the run seed and a stable id
+//!   ([`yumalab_agents::derive_seed`]), never from call order.
+//! - Every collection that reaches output iterates in a fixed order (ids, netuids).
+//! - In debug builds, conservation is checked after every block and violations panic.
+//!
+//! The engine does no I/O: agents push actions, the chain applies them, observers decide
+//! what leaves the run.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::fmt;
+
+use yumalab_agents::units::{ColdkeyId, HotkeyId, NetUid};
+use yumalab_agents::{Action, Agent};
+
+use crate::chain::block::EpochRecord;
+use crate::chain::extrinsics::Refusal;
+use crate::chain::params::{ChainParams, SubnetParams};
+use crate::chain::state::Chain;
+
+/// Receives typed records while a run goes; the only way data leaves a run.
+pub trait Observer {
+    /// After an epoch ran.
+    fn on_epoch(&mut self, _chain: &Chain, _record: &EpochRecord) {}
+    /// After an action was applied or refused. `agent` is `None` for scheduled actions.
+    fn on_action(&mut self, _block: u64, _agent: Option<usize>, _action: &Action, _result: &Result<(), Refusal>) {}
+    /// At the end of every block (keep it cheap).
+    fn on_block(&mut self, _chain: &Chain) {}
+    /// When the run reaches its end block.
+    fn on_end(&mut self, _chain: &Chain) {}
+}
+
+/// A mistake in how a simulation was put together.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BuildError {
+    /// The end block is 0 or not set.
+    NoEnd,
+    /// A scheduled action names a subnet that does not exist.
+    UnknownSubnet {
+        /// The block it was scheduled at.
+        block: u64,
+        /// The subnet.
+        netuid: u16,
+    },
+    /// A scheduled action at block 0 (block 1 is the first that runs).
+    ScheduledAtGenesis,
+}
+
+impl fmt::Display for BuildError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BuildError::NoEnd => write!(f, "the run has no end block (set one with `end_at`)"),
+            BuildError::UnknownSubnet { block, netuid } => {
+                write!(f, "action scheduled at block {block} names subnet {netuid}, which does not exist")
+            }
+            BuildError::ScheduledAtGenesis => write!(f, "actions cannot be scheduled at block 0; the first block is 1"),
+        }
+    }
+}
+
+impl std::error::Error for BuildError {}
+
+/// Puts a simulation together: accounts, subnets, agents, observers, scheduled actions.
+pub struct SimulationBuilder {
+    chain: Chain,
+    agents: Vec<Box<dyn Agent>>,
+    observers: Vec<Box<dyn Observer>>,
+    scheduled: Vec<(u64, Action)>,
+    end: u64,
+}
+
+impl SimulationBuilder {
+    /// A new, empty chain with these parameters.
+    pub fn new(params: ChainParams) -> Self {
+        SimulationBuilder { chain: Chain::new(params), agents: Vec::new(), observers: Vec::new(), scheduled: Vec::new(), end: 0 }
+    }
+
+    /// A coldkey with `balance` rao of genesis TAO.
+    pub fn coldkey(&mut self, name: impl Into<String>, balance: u64) -> ColdkeyId {
+        self.chain.add_coldkey(name, balance)
+    }
+
+    /// A hotkey owned by `owner`.
+    pub fn hotkey(&mut self, name: impl Into<String>, owner: ColdkeyId) -> HotkeyId {
+        self.chain.add_hotkey(name, owner)
+    }
+
+    /// A subnet with a genesis pool, emitting from `start_block` (`None`: never, until started).
+    pub fn subnet(
+        &mut self,
+        params: SubnetParams,
+        owner: ColdkeyId,
+        owner_hotkey: HotkeyId,
+        tao_reserve: u64,
+        alpha_reserve: u64,
+        start_block: Option<u64>,
+    ) -> NetUid {
+        let netuid = self.chain.add_subnet_genesis(params, owner, owner_hotkey, tao_reserve, alpha_reserve, start_block);
+        let s = self.chain.subnets.get_mut(&netuid).expect("just added");
+        // A genesis subnet starts with its moving price at the spot price (capped at 1, as the
+        // EMA is), rather than at 0, which would take months of blocks to catch up.
+        s.moving_price = s.pool.price().min(1.0);
+        netuid
+    }
+
+    /// Adds an agent; returns its id (ids are dense, in insertion order).
+    pub fn agent(&mut self, agent: Box<dyn Agent>) -> usize {
+        self.agents.push(agent);
+        self.agents.len() - 1
+    }
+
+    /// Adds an observer.
+    pub fn observer(&mut self, observer: Box<dyn Observer>) -> &mut Self {
+        self.observers.push(observer);
+        self
+    }
+
+    /// Schedules an action at `block` (applied before agents act in that block).
+    pub fn at(&mut self, block: u64, action: Action) -> &mut Self {
+        self.scheduled.push((block, action));
+        self
+    }
+
+    /// The last block to run.
+    pub fn end_at(&mut self, block: u64) -> &mut Self {
+        self.end = block;
+        self
+    }
+
+    /// Read access to the chain being built (to look up ids, prices).
+    pub fn chain(&self) -> &Chain {
+        &self.chain
+    }
+
+    /// Validates and builds the runnable simulation.
+    ///
+    /// # Errors
+    /// [`BuildError`] naming the first problem.
+    pub fn build(self) -> Result<Simulation, BuildError> {
+        if self.end == 0 {
+            return Err(BuildError::NoEnd);
+        }
+        let mut queue = BinaryHeap::new();
+        for (seq, (block, action)) in self.scheduled.into_iter().enumerate() {
+            if block == 0 {
+                return Err(BuildError::ScheduledAtGenesis);
+            }
+            if let Some(netuid) = action_netuid(&action) {
+                if netuid.0 != 0 && !self.chain.subnets.contains_key(&netuid) {
+                    return Err(BuildError::UnknownSubnet { block, netuid: netuid.0 });
+                }
+            }
+            queue.push(Reverse(Scheduled { block, seq: seq as u64, action }));
+        }
+        let wake = (0..self.agents.len()).map(|id| Reverse((1u64, id))).collect();
+        Ok(Simulation {
+            chain: self.chain,
+            agents: self.agents,
+            observers: self.observers,
+            queue,
+            wake,
+            end: self.end,
+            epochs: Vec::new(),
+            pushed: Vec::new(),
+            due: Vec::new(),
+        })
+    }
+}
+
+fn action_netuid(a: &Action) -> Option<NetUid> {
+    match a {
+        Action::Register { netuid, .. }
+        | Action::SetWeights { netuid, .. }
+        | Action::CommitWeights { netuid, .. }
+        | Action::AddStake { netuid, .. }
+        | Action::RemoveStake { netuid, .. } => Some(*netuid),
+        Action::MoveStake { to_netuid, .. } => Some(*to_netuid),
+        Action::SetTake { .. } => None,
+    }
+}
+
+#[derive(Debug)]
+struct Scheduled {
+    block: u64,
+    seq: u64,
+    action: Action,
+}
+
+impl PartialEq for Scheduled {
+    fn eq(&self, other: &Self) -> bool {
+        (self.block, self.seq) == (other.block, other.seq)
+    }
+}
+impl Eq for Scheduled {}
+impl PartialOrd for Scheduled {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Scheduled {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (self.block, self.seq).cmp(&(other.block, other.seq))
+    }
+}
+
+/// A runnable simulation (built by [`SimulationBuilder`]; cannot be misconfigured).
+pub struct Simulation {
+    chain: Chain,
+    agents: Vec<Box<dyn Agent>>,
+    observers: Vec<Box<dyn Observer>>,
+    queue: BinaryHeap<Reverse<Scheduled>>,
+    wake: BinaryHeap<Reverse<(u64, usize)>>,
+    end: u64,
+    epochs: Vec<EpochRecord>,
+    pushed: Vec<(usize, Action)>,
+    due: Vec<usize>,
+}
+
+impl Simulation {
+    /// The chain's current state.
+    pub fn chain(&self) -> &Chain {
+        &self.chain
+    }
+
+    /// The last block the run will step.
+    pub fn end(&self) -> u64 {
+        self.end
+    }
+
+    /// Whether the run has reached its end.
+    pub fn finished(&self) -> bool {
+        self.chain.block >= self.end
+    }
+
+    /// Steps one block (see the module docs for the order within a block).
+    pub fn step(&mut self) {
+        self.epochs.clear();
+        self.chain.step_block(&mut self.epochs);
+        let b = self.chain.block;
+        for record in &self.epochs {
+            for o in &mut self.observers {
+                o.on_epoch(&self.chain, record);
+            }
+        }
+        while self.queue.peek().is_some_and(|Reverse(s)| s.block <= b) {
+            let Reverse(s) = self.queue.pop().expect("peeked");
+            let result = self.chain.apply(&s.action);
+            for o in &mut self.observers {
+                o.on_action(b, None, &s.action, &result);
+            }
+        }
+        self.due.clear();
+        while self.wake.peek().is_some_and(|Reverse((at, _))| *at <= b) {
+            let Reverse((_, id)) = self.wake.pop().expect("peeked");
+            self.due.push(id);
+        }
+        self.due.sort_unstable();
+        self.pushed.clear();
+        let mut actions = Vec::new();
+        for &id in &self.due {
+            actions.clear();
+            self.agents[id].act(&self.chain, &mut actions);
+            self.pushed.extend(actions.drain(..).map(|a| (id, a)));
+            let next = self.agents[id].next_block(b).max(b + 1);
+            self.wake.push(Reverse((next, id)));
+        }
+        for (id, action) in self.pushed.drain(..) {
+            let result = self.chain.apply(&action);
+            for o in &mut self.observers {
+                o.on_action(b, Some(id), &action, &result);
+            }
+        }
+        for o in &mut self.observers {
+            o.on_block(&self.chain);
+        }
+        if b == self.end {
+            for o in &mut self.observers {
+                o.on_end(&self.chain);
+            }
+        }
+    }
+
+    /// Steps until the chain is at `block` (or the end, whichever is first).
+    pub fn run_until(&mut self, block: u64) {
+        while self.chain.block < block.min(self.end) {
+            self.step();
+        }
+    }
+
+    /// Steps to the end.
+    pub fn run(&mut self) {
+        self.run_until(self.end);
+    }
+
+    /// Consumes the simulation, returning the final chain state and the observers.
+    pub fn into_parts(self) -> (Chain, Vec<Box<dyn Observer>>) {
+        (self.chain, self.observers)
+    }
+}
