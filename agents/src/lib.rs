@@ -3,12 +3,14 @@
 //! - [`units`]: money in rao, blocks, subnet/neuron/account ids, seed derivation;
 //! - [`view`]: what an agent may observe ([`ChainView`]);
 //! - [`action`]: what an agent may do ([`Action`]);
-//! - [`agent`]: the [`Agent`] trait.
+//! - [`agent`]: the [`Agent`] trait;
+//! - [`behaviours`]: built-in behaviours, one file each.
 //!
 //! Agents never depend on the engine: the engine depends on them, builds them and drives them.
 
 pub mod action;
 pub mod agent;
+pub mod behaviours;
 pub mod units;
 pub mod view;
 

@@ -1,0 +1,5 @@
+//! Built-in behaviours, one file each.
+//!
+//! - [`fixed_weights`]: a validator that submits the same weights every tempo.
+
+pub mod fixed_weights;
