@@ -19,7 +19,7 @@
 use std::fmt;
 
 use super::bonds::{BondsCtx, BondsScratch};
-use super::fixed::{normalize_i32f32, share_of, to_i32f32, u16_proportion};
+use super::fixed::{I32F32_SCALE, normalize_i32f32, share_of, to_i32f32, u16_proportion};
 use super::kernels;
 use super::median::MedianBuf;
 use super::params::YumaParams;
@@ -158,8 +158,7 @@ pub struct Workspace {
     row_active_stake: Vec<f64>,
     row_scale: Vec<f64>,
     row_trust: Vec<f64>,
-    voters: Vec<u32>,
-    voter_stake: Vec<f64>,
+    voter_stake: Vec<i64>,
     w: Vec<f64>,
     w_present: Vec<bool>,
     wb: Vec<f64>,
@@ -334,25 +333,22 @@ pub fn run_epoch_into(
     ws.row_active_stake
         .extend(ws.rows.iter().map(|&u| out.active_stake[usize::from(u)]));
     let voting_total: f64 = ws.row_active_stake.iter().filter(|s| **s > 0.0).sum();
-    ws.voters.clear();
+    // Voting stakes as exact `I32F32` raw integers (zero for rows that do not vote), so the
+    // median's mass comparisons are exact in any summation order.
     ws.voter_stake.clear();
-    for (r, &s) in ws.row_active_stake.iter().enumerate() {
+    ws.voter_stake.extend(ws.row_active_stake.iter().map(|&s| {
         if s > 0.0 {
-            ws.voters.push(r as u32);
-            ws.voter_stake.push(to_i32f32(s / voting_total));
-        }
-    }
-    let stake_sum: f64 = ws.voter_stake.iter().sum();
-    let minority = stake_sum - params.kappa_f64();
-    for (j, col) in ws.w.chunks_exact(m.max(1)).enumerate().take(n) {
-        let any = ws.voters.iter().any(|&r| col[r as usize] != 0.0);
-        out.consensus[j] = if any {
-            ws.median
-                .load(ws.voters.iter().map(|&r| col[r as usize]), &ws.voter_stake);
-            ws.median.select(minority, stake_sum)
+            (to_i32f32(s / voting_total) * I32F32_SCALE) as i64
         } else {
-            0.0
-        };
+            0
+        }
+    }));
+    let stake_sum: i64 = ws.voter_stake.iter().sum();
+    let minority = stake_sum - (params.kappa_f64() * I32F32_SCALE) as i64;
+    for (j, col) in ws.w.chunks_exact(m.max(1)).enumerate().take(n) {
+        out.consensus[j] = ws
+            .median
+            .quantile(col, &ws.voter_stake, minority, stake_sum);
     }
 
     // §3.8 Clipping, validator trust, ranks, incentive, bond weights.
