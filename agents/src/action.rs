@@ -81,6 +81,21 @@ pub enum Action {
         /// Alpha (of `from_netuid`) to move.
         alpha: Rao,
     },
+    /// Register a new subnet, locking the current lock cost in its pool; `hotkey` becomes the
+    /// owner hotkey. The subnet emits only after [`Action::StartCall`].
+    RegisterSubnet {
+        /// Who pays the lock and owns the subnet.
+        coldkey: ColdkeyId,
+        /// The owner hotkey.
+        hotkey: HotkeyId,
+    },
+    /// The owner starts a subnet's emission (`start_call`).
+    StartCall {
+        /// The subnet's owner.
+        coldkey: ColdkeyId,
+        /// The subnet.
+        netuid: NetUid,
+    },
     /// Set the hotkey's delegate take (u16 proportion, at most 18 %).
     SetTake {
         /// The owner of the hotkey.

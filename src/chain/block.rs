@@ -18,13 +18,12 @@ use yumalab_agents::units::{HotkeyId, NetUid};
 use super::emission::block_emission;
 use super::params::{EpochSchedule, InjectionCapRule, ShareRule};
 use super::shares;
+use super::shares::EMA_PRICE_HALVING_BLOCKS;
 use super::state::{Chain, Subnet};
 use crate::yuma::{EpochInput, run_epoch_into};
 
 /// `MAX_TEMPO`: an epoch is forced after this many blocks without one.
 const MAX_TEMPO: u64 = 50_400;
-/// `EMAPriceHalvingBlocks`.
-const EMA_PRICE_HALVING_BLOCKS: u64 = 201_600;
 
 /// What one epoch of one subnet produced, for observers.
 #[derive(Clone, Debug, PartialEq)]
@@ -101,10 +100,12 @@ impl Chain {
         let b = self.block;
         // 1. Registration prices.
         for s in self.subnets.values_mut() {
-            if b > 1 {
-                s.burn.on_block();
-            }
+            s.burn.on_block(b);
             s.registrations_this_block = 0;
+        }
+        // The flow EMAs fold in the previous block's flows (extrinsics and chain buys).
+        for s in self.subnets.values_mut() {
+            s.flow.end_block();
         }
         // 2. Block emission, minted as a credit.
         let e_block = block_emission(self.total_issuance);
@@ -123,7 +124,14 @@ impl Chain {
         let alpha = self.params.subnet_moving_alpha;
         for s in self.subnets.values_mut() {
             if let Some(first) = s.first_emission_block.filter(|f| *f <= b) {
-                s.moving_price = shares::update_moving_price(s.moving_price, s.pool.price(), alpha, b, first, EMA_PRICE_HALVING_BLOCKS);
+                s.moving_price = shares::update_moving_price(
+                    s.moving_price,
+                    s.pool.price(),
+                    alpha,
+                    b,
+                    first,
+                    EMA_PRICE_HALVING_BLOCKS,
+                );
             }
         }
         #[cfg(debug_assertions)]
@@ -144,20 +152,43 @@ impl Chain {
         if eligible.is_empty() {
             return e_block;
         }
-        let prices: Vec<f64> = eligible.iter().map(|n| self.subnets[n].moving_price).collect();
-        let burned: Vec<f64> = eligible.iter().map(|n| self.subnets[n].miner_burned).collect();
-        let enabled: Vec<bool> = eligible.iter().map(|n| self.subnets[n].emission_enabled).collect();
-        let share = match self.params.share_rule {
-            ShareRule::PriceEma => shares::price_ema_shares(&prices, &burned, &enabled),
-            ShareRule::EarlyPriceEma | ShareRule::NetFlow => shares::price_ema_shares(&prices, &vec![0.0; prices.len()], &enabled),
-        };
-        let tao_shares = shares::tao_to_rao_shares(e_block, &share);
-        let root_sell = prices.iter().sum::<f64>() > 1.0;
         let root_total = self.root.total();
         let tao_weight = self.params.tao_weight;
+        let inputs: Vec<shares::PriceShareInput> = eligible
+            .iter()
+            .map(|n| {
+                let s = &self.subnets[n];
+                shares::PriceShareInput {
+                    moving_price: s.moving_price,
+                    miner_burned: s.miner_burned,
+                    root_prop: shares::root_proportion(tao_weight, root_total, s.alpha_issuance()),
+                    emission_enabled: s.emission_enabled,
+                }
+            })
+            .collect();
+        let share = match self.params.share_rule {
+            ShareRule::PriceEma => {
+                shares::price_ema_shares(&inputs, shares::PriceShareRule::MinerBurn)
+            }
+            ShareRule::EarlyPriceEma => {
+                shares::price_ema_shares(&inputs, shares::PriceShareRule::Dtao2025)
+            }
+            ShareRule::NetFlow => {
+                let states: Vec<shares::FlowState> =
+                    eligible.iter().map(|n| self.subnets[n].flow).collect();
+                shares::flow_shares(&states, true, 0.0, 1.0)
+            }
+        };
+        let tao_shares = shares::tao_to_rao_shares(e_block, &share);
+        let root_sell =
+            shares::root_sell_flag(&inputs.iter().map(|i| i.moving_price).collect::<Vec<_>>());
         let cap = match self.params.injection_cap {
             InjectionCapRule::RootProportion => shares::InjectionCap::RootProportion,
-            InjectionCapRule::AlphaOutOrBlockEmission => shares::InjectionCap::AlphaOutOrBlockEmission,
+            InjectionCapRule::AlphaOutOrBlockEmission => {
+                shares::InjectionCap::AlphaOutOrBlockEmission {
+                    block_emission: e_block,
+                }
+            }
         };
         let owner_cut = self.params.owner_cut;
         let mut credit = e_block;
@@ -167,29 +198,47 @@ impl Chain {
             s.share = s_i;
             let a_out = block_emission(s.alpha_issuance());
             let rho = shares::root_proportion(tao_weight, root_total, s.alpha_issuance());
-            let inj = shares::injection(t_i, s.pool.price(), a_out, rho, cap, e_block);
-            // §5.5: inject at constant price; a refused injection leaves the TAO in the credit.
-            if (inj.tao_in > 0 || inj.alpha_in > 0) && s.pool.inject(inj.tao_in, inj.alpha_in) {
+            let inj = shares::injection(t_i, s.pool.price(), a_out, rho, cap);
+            // §5.5, in the chain's order: the pool weights move as if (tao_in, alpha_in) were
+            // added; the excess buys alpha against the *old* reserves with those weights; then
+            // the reserves grow. A refused reweight injects nothing and leaves the TAO in the
+            // credit (recycled).
+            let injected =
+                (inj.tao_in > 0 || inj.alpha_in > 0) && s.pool.reweight(inj.tao_in, inj.alpha_in);
+            // Chain buy with the excess: no fee, no limit; the alpha is held by the protocol.
+            let bought = if inj.excess > 0 {
+                s.pool.buy_alpha(inj.excess, 0, None).ok()
+            } else {
+                None
+            };
+            if let Some(swap) = bought {
+                credit -= swap.amount_in;
+                s.flow.record_protocol_flow(swap.amount_in as i64);
+                s.alpha_out += swap.amount_out;
+                s.protocol_alpha += swap.amount_out;
+                s.excess_tao_since_epoch += swap.amount_in;
+            }
+            if injected {
+                s.pool.tao += inj.tao_in;
+                s.pool.alpha += inj.alpha_in;
                 credit -= inj.tao_in;
                 ledger.minted += inj.alpha_in;
+                s.flow.record_protocol_flow(inj.tao_in as i64);
                 s.tao_in_since_epoch += inj.tao_in;
                 s.alpha_in_since_epoch += inj.alpha_in;
-            }
-            // Chain buy with the excess: no fee, no limit; the alpha is held by the protocol.
-            if inj.excess > 0 {
-                if let Ok(swap) = s.pool.buy_alpha(inj.excess, 0, None) {
-                    credit -= swap.amount_in;
-                    s.alpha_out += swap.amount_out;
-                    s.protocol_alpha += swap.amount_out;
-                    s.excess_tao_since_epoch += swap.amount_in;
-                }
             }
             // §5.6: mint alpha_out and split it into the pending buckets.
             s.alpha_out += a_out;
             ledger.minted += a_out;
             s.alpha_emitted_since_epoch += a_out;
             let rho_now = shares::root_proportion(tao_weight, root_total, s.alpha_issuance());
-            let split = shares::split_alpha_out(a_out, owner_cut, s.params.owner_cut_enabled, rho_now, root_sell);
+            let split = shares::split_alpha_out(
+                a_out,
+                owner_cut,
+                s.params.owner_cut_enabled,
+                rho_now,
+                root_sell,
+            );
             s.pending.owner += split.owner;
             s.pending.server += split.server;
             s.pending.validator += split.validator;
@@ -219,7 +268,9 @@ impl Chain {
                             || s.clock.blocks_since_last_step > MAX_TEMPO
                             || b - s.clock.last_epoch_block >= tempo
                     }
-                    EpochSchedule::Modulo => (b + u64::from(netuid.0) + 1) % (tempo + 1) == 0,
+                    EpochSchedule::Modulo => {
+                        (b + u64::from(netuid.0) + 1).is_multiple_of(tempo + 1)
+                    }
                 };
             if !due {
                 continue;
@@ -235,7 +286,11 @@ impl Chain {
             s.clock.epoch_index += 1;
             let record = self.run_subnet_epoch(netuid);
             records.push(record);
-            self.subnets.get_mut(&netuid).expect("subnet").clock.last_mechanism_step_block = b;
+            self.subnets
+                .get_mut(&netuid)
+                .expect("subnet")
+                .clock
+                .last_mechanism_step_block = b;
         }
     }
 
@@ -252,16 +307,33 @@ impl Chain {
         let stake: Vec<f64> = s
             .neurons
             .iter()
-            .map(|nr| s.hotkey_alpha(nr.hotkey) as f64 + tao_weight * self.root.hotkey_stake(nr.hotkey) as f64)
+            .map(|nr| {
+                s.hotkey_alpha(nr.hotkey) as f64
+                    + tao_weight * self.root.hotkey_stake(nr.hotkey) as f64
+            })
             .collect();
         let last_update: Vec<u64> = s.neurons.iter().map(|nr| nr.last_update).collect();
         let registered_at: Vec<u64> = s.neurons.iter().map(|nr| nr.registered_at).collect();
         let permits: Vec<bool> = s.neurons.iter().map(|nr| nr.permit).collect();
+        // Before 2026-06-25 (modulo schedule) the activity cutoff was an absolute block count
+        // and "recently registered" used `current_block − tempo` (spec §2.2).
+        let (cutoff, last_step) = match self.params.schedule {
+            EpochSchedule::Stateful => (
+                s.params.activity_cutoff(),
+                s.clock.last_mechanism_step_block,
+            ),
+            EpochSchedule::Modulo => (s.params.legacy_activity_cutoff, 0),
+        };
         let epoch_now = s.clock.epoch_index;
         let reveal = s.params.reveal_period_epochs;
         let mut first_commit = vec![None; n];
-        for c in s.commits.iter().filter(|c| epoch_now <= c.commit_epoch + reveal) {
-            let slot: &mut Option<u64> = &mut first_commit[usize::from(c.uid).min(n.saturating_sub(1))];
+        for c in s
+            .commits
+            .iter()
+            .filter(|c| epoch_now <= c.commit_epoch + reveal)
+        {
+            let slot: &mut Option<u64> =
+                &mut first_commit[usize::from(c.uid).min(n.saturating_sub(1))];
             if usize::from(c.uid) < n {
                 *slot = Some(slot.map_or(c.commit_block, |x: u64| x.min(c.commit_block)));
             }
@@ -269,8 +341,8 @@ impl Chain {
         let input = EpochInput {
             block: b,
             tempo: s.params.tempo,
-            activity_cutoff: s.params.activity_cutoff(),
-            last_mechanism_step_block: s.clock.last_mechanism_step_block,
+            activity_cutoff: cutoff,
+            last_mechanism_step_block: last_step,
             stake: &stake,
             stake_threshold: threshold,
             last_update: &last_update,
@@ -282,8 +354,13 @@ impl Chain {
             first_commit_block: &first_commit,
             emission: e,
         };
-        run_epoch_into(&input, &s.params.yuma, &mut self.workspace, &mut self.epoch_out)
-            .expect("epoch inputs are built from consistent state");
+        run_epoch_into(
+            &input,
+            &s.params.yuma,
+            &mut self.workspace,
+            &mut self.epoch_out,
+        )
+        .expect("epoch inputs are built from consistent state");
         let out = &self.epoch_out;
         for (i, nr) in s.neurons.iter_mut().enumerate() {
             nr.permit = out.permits[i];
@@ -331,10 +408,18 @@ impl Chain {
             paid += amount;
             records[i].incentive_alpha = amount;
         }
-        s.miner_burned = if total_incentive > 0 { burned as f64 / total_incentive as f64 } else { 0.0 };
+        s.miner_burned = if total_incentive > 0 {
+            burned as f64 / total_incentive as f64
+        } else {
+            0.0
+        };
         s.alpha_burned += burned;
         // Validators: alpha vs root split of each dividend by the hotkey's own stakes.
-        let validator_pool = if total_incentive == 0 { pending.validator + pending.server } else { pending.validator };
+        let validator_pool = if total_incentive == 0 {
+            pending.validator + pending.server
+        } else {
+            pending.validator
+        };
         let mut alpha_div = vec![0.0_f64; n];
         let mut root_div = vec![0.0_f64; n];
         for (i, &d) in out.validator_emission.iter().enumerate() {
@@ -386,7 +471,10 @@ impl Chain {
             }
         }
         // Owner cut, staked to the owner's hotkey.
-        s.stakes.entry(s.owner_hotkey).or_default().deposit(s.owner_coldkey, pending.owner);
+        s.stakes
+            .entry(s.owner_hotkey)
+            .or_default()
+            .deposit(s.owner_coldkey, pending.owner);
         // Whatever the floors and the missing recipients left is recycled.
         let recycled = e - paid;
         s.alpha_out -= recycled;
@@ -394,7 +482,7 @@ impl Chain {
         ledger.recycled += recycled;
         ledger.burned += burned;
 
-        let record = EpochRecord {
+        EpochRecord {
             block: b,
             netuid,
             epoch_index: s.clock.epoch_index,
@@ -413,8 +501,7 @@ impl Chain {
             excess_tao: std::mem::take(&mut s.excess_tao_since_epoch),
             share: s.share,
             neurons: records,
-        };
-        record
+        }
     }
 }
 
@@ -426,7 +513,12 @@ fn reveal_commits(s: &mut Subnet) {
     while k < s.commits.len() {
         if s.commits[k].commit_epoch + reveal <= epoch {
             let c = s.commits.remove(k);
-            if let Some(slot) = s.neurons.get(usize::from(c.uid)).filter(|nr| nr.hotkey == c.hotkey).map(|_| usize::from(c.uid)) {
+            if let Some(slot) = s
+                .neurons
+                .get(usize::from(c.uid))
+                .filter(|nr| nr.hotkey == c.hotkey)
+                .map(|_| usize::from(c.uid))
+            {
                 s.weights[slot] = c.weights;
             }
         } else {

@@ -9,8 +9,10 @@ use std::fmt;
 use yumalab_agents::Action;
 use yumalab_agents::units::{ColdkeyId, HotkeyId, NetUid};
 
-use super::pool::Swap;
-use super::registration::neuron_to_prune_simple;
+use super::emission::block_emission;
+use super::pool::{PoolKind, Swap, new_subnet_pool};
+use super::registration::lock_cost;
+use super::registration::{PruneCandidate, neuron_to_prune};
 use super::state::{Chain, Commit, Neuron};
 
 /// `DefaultMinStake`: the smallest stake or unstake, in TAO rao equivalent (0.002 TAO).
@@ -62,6 +64,19 @@ pub enum Refusal {
     Swap(String),
     /// A take above the maximum.
     TakeTooHigh(u16),
+    /// The legacy rule's per-block or per-interval registration cap is reached.
+    RegistrationsFull,
+    /// Subnet registrations are rate limited.
+    NetworkRateLimited {
+        /// Blocks until allowed.
+        wait: u64,
+    },
+    /// The subnet limit is reached.
+    SubnetLimit(u16),
+    /// Only the subnet owner may do this.
+    NotSubnetOwner,
+    /// The subnet is already emitting.
+    AlreadyStarted,
 }
 
 impl fmt::Display for Refusal {
@@ -71,16 +86,38 @@ impl fmt::Display for Refusal {
             Refusal::UnknownAccount => write!(f, "unknown coldkey or hotkey"),
             Refusal::NotOwner => write!(f, "the coldkey does not own the hotkey"),
             Refusal::NotRegistered => write!(f, "the hotkey is not registered on the subnet"),
-            Refusal::AlreadyRegistered => write!(f, "the hotkey is already registered on the subnet"),
-            Refusal::InsufficientBalance { needed, available } => write!(f, "needs {needed} rao of free TAO, has {available}"),
-            Refusal::InsufficientStake { needed, available } => write!(f, "needs {needed} rao of stake, has {available}"),
-            Refusal::BelowMinimum(a) => write!(f, "{a} rao is below the minimum stake of {MIN_STAKE}"),
-            Refusal::RateLimited { wait } => write!(f, "weights rate limit: wait {wait} more blocks"),
-            Refusal::WrongWeightsCall => write!(f, "set weights directly only without commit-reveal, commit only with it"),
+            Refusal::AlreadyRegistered => {
+                write!(f, "the hotkey is already registered on the subnet")
+            }
+            Refusal::InsufficientBalance { needed, available } => {
+                write!(f, "needs {needed} rao of free TAO, has {available}")
+            }
+            Refusal::InsufficientStake { needed, available } => {
+                write!(f, "needs {needed} rao of stake, has {available}")
+            }
+            Refusal::BelowMinimum(a) => {
+                write!(f, "{a} rao is below the minimum stake of {MIN_STAKE}")
+            }
+            Refusal::RateLimited { wait } => {
+                write!(f, "weights rate limit: wait {wait} more blocks")
+            }
+            Refusal::WrongWeightsCall => write!(
+                f,
+                "set weights directly only without commit-reveal, commit only with it"
+            ),
             Refusal::BadWeights(why) => write!(f, "bad weights: {why}"),
             Refusal::NoPrunableUid => write!(f, "the subnet is full and no uid can be replaced"),
             Refusal::Swap(why) => write!(f, "swap refused: {why}"),
             Refusal::TakeTooHigh(t) => write!(f, "take {t} is above the maximum {MAX_TAKE}"),
+            Refusal::RegistrationsFull => {
+                write!(f, "registration cap for this block or interval reached")
+            }
+            Refusal::NetworkRateLimited { wait } => {
+                write!(f, "subnet registration rate limit: wait {wait} more blocks")
+            }
+            Refusal::SubnetLimit(l) => write!(f, "the subnet limit of {l} is reached"),
+            Refusal::NotSubnetOwner => write!(f, "only the subnet owner may do this"),
+            Refusal::AlreadyStarted => write!(f, "the subnet already emits"),
         }
     }
 }
@@ -95,13 +132,22 @@ pub fn max_upscale(weights: &[(u16, u16)]) -> Vec<(u16, u16)> {
     }
     weights
         .iter()
-        .map(|&(j, w)| (j, ((f64::from(w) * 65535.0 / f64::from(max)).round()) as u16))
+        .map(|&(j, w)| {
+            (
+                j,
+                ((f64::from(w) * 65535.0 / f64::from(max)).round()) as u16,
+            )
+        })
         .collect()
 }
 
 impl Chain {
     fn coldkey_ok(&self, c: ColdkeyId) -> Result<(), Refusal> {
-        if (c.0 as usize) < self.coldkeys.len() { Ok(()) } else { Err(Refusal::UnknownAccount) }
+        if (c.0 as usize) < self.coldkeys.len() {
+            Ok(())
+        } else {
+            Err(Refusal::UnknownAccount)
+        }
     }
 
     fn owns(&self, c: ColdkeyId, h: HotkeyId) -> Result<(), Refusal> {
@@ -114,7 +160,11 @@ impl Chain {
     }
 
     fn hotkey_ok(&self, h: HotkeyId) -> Result<(), Refusal> {
-        if (h.0 as usize) < self.hotkeys.len() { Ok(()) } else { Err(Refusal::UnknownAccount) }
+        if (h.0 as usize) < self.hotkeys.len() {
+            Ok(())
+        } else {
+            Err(Refusal::UnknownAccount)
+        }
     }
 
     /// Applies one action at the current block.
@@ -123,19 +173,78 @@ impl Chain {
     /// A [`Refusal`]; the state is then unchanged.
     pub fn apply(&mut self, action: &Action) -> Result<(), Refusal> {
         match action {
-            Action::Register { coldkey, hotkey, netuid } => self.register(*coldkey, *hotkey, *netuid),
-            Action::SetWeights { hotkey, netuid, weights } => self.set_weights(*hotkey, *netuid, weights, false),
-            Action::CommitWeights { hotkey, netuid, weights } => self.set_weights(*hotkey, *netuid, weights, true),
-            Action::AddStake { coldkey, hotkey, netuid, tao, limit_price } => {
-                self.add_stake(*coldkey, *hotkey, *netuid, tao.0, *limit_price).map(|_| ())
+            Action::Register {
+                coldkey,
+                hotkey,
+                netuid,
+            } => self.register(*coldkey, *hotkey, *netuid),
+            Action::SetWeights {
+                hotkey,
+                netuid,
+                weights,
+            } => self.set_weights(*hotkey, *netuid, weights, false),
+            Action::CommitWeights {
+                hotkey,
+                netuid,
+                weights,
+            } => self.set_weights(*hotkey, *netuid, weights, true),
+            Action::AddStake {
+                coldkey,
+                hotkey,
+                netuid,
+                tao,
+                limit_price,
+            } => self
+                .add_stake(*coldkey, *hotkey, *netuid, tao.0, *limit_price)
+                .map(|_| ()),
+            Action::RemoveStake {
+                coldkey,
+                hotkey,
+                netuid,
+                alpha,
+                limit_price,
+            } => self
+                .remove_stake(*coldkey, *hotkey, *netuid, alpha.0, *limit_price)
+                .map(|_| ()),
+            Action::MoveStake {
+                coldkey,
+                from_hotkey,
+                from_netuid,
+                to_hotkey,
+                to_netuid,
+                alpha,
+            } => self.move_stake(
+                *coldkey,
+                *from_hotkey,
+                *from_netuid,
+                *to_hotkey,
+                *to_netuid,
+                alpha.0,
+            ),
+            Action::RegisterSubnet { coldkey, hotkey } => {
+                self.register_subnet(*coldkey, *hotkey).map(|_| ())
             }
-            Action::RemoveStake { coldkey, hotkey, netuid, alpha, limit_price } => {
-                self.remove_stake(*coldkey, *hotkey, *netuid, alpha.0, *limit_price).map(|_| ())
+            Action::StartCall { coldkey, netuid } => {
+                let block = self.block;
+                let s = self
+                    .subnets
+                    .get_mut(netuid)
+                    .ok_or(Refusal::UnknownSubnet(*netuid))?;
+                if s.owner_coldkey != *coldkey {
+                    return Err(Refusal::NotSubnetOwner);
+                }
+                if s.first_emission_block.is_some() {
+                    return Err(Refusal::AlreadyStarted);
+                }
+                // Emission starts next block; the moving price starts at 0 as on chain.
+                s.first_emission_block = Some(block + 1);
+                Ok(())
             }
-            Action::MoveStake { coldkey, from_hotkey, from_netuid, to_hotkey, to_netuid, alpha } => {
-                self.move_stake(*coldkey, *from_hotkey, *from_netuid, *to_hotkey, *to_netuid, alpha.0)
-            }
-            Action::SetTake { coldkey, hotkey, take } => {
+            Action::SetTake {
+                coldkey,
+                hotkey,
+                take,
+            } => {
                 self.owns(*coldkey, *hotkey)?;
                 if *take > MAX_TAKE {
                     return Err(Refusal::TakeTooHigh(*take));
@@ -146,47 +255,153 @@ impl Chain {
         }
     }
 
+    /// Subnet registration (§8.3, §6.5): pay the lock cost into a new pool priced at the median
+    /// spot price of the existing subnets. Returns the new netuid.
+    fn register_subnet(&mut self, coldkey: ColdkeyId, hotkey: HotkeyId) -> Result<NetUid, Refusal> {
+        self.owns(coldkey, hotkey)?;
+        let b = self.block;
+        if self.subnets.len() >= usize::from(self.params.subnet_limit) {
+            return Err(Refusal::SubnetLimit(self.params.subnet_limit));
+        }
+        let registered_before = self.network_last_lock_block != 0;
+        let since = b - self.network_last_lock_block;
+        if registered_before && since < self.params.network_rate_limit {
+            return Err(Refusal::NetworkRateLimited {
+                wait: self.params.network_rate_limit - since,
+            });
+        }
+        let lock = lock_cost(
+            self.params.network_min_lock,
+            self.network_last_lock,
+            registered_before,
+            since,
+            block_emission(self.total_issuance),
+        );
+        let available = self.coldkeys[coldkey.0 as usize].balance;
+        if lock > available {
+            return Err(Refusal::InsufficientBalance {
+                needed: lock,
+                available,
+            });
+        }
+        let mut prices: Vec<f64> = self
+            .subnets
+            .values()
+            .map(|s| s.pool.price())
+            .filter(|p| *p > 0.0)
+            .collect();
+        prices.sort_by(f64::total_cmp);
+        let median = match prices.len() {
+            0 => None,
+            n if n % 2 == 1 => Some(prices[n / 2]),
+            n => Some((prices[n / 2 - 1] + prices[n / 2]) / 2.0),
+        };
+        // The lock is at least the minimum, so the pool's TAO is exactly the lock paid.
+        let pool = new_subnet_pool(self.pool_kind(), lock, self.params.network_min_lock, median);
+        self.coldkeys[coldkey.0 as usize].balance -= lock;
+        self.network_last_lock = lock;
+        self.network_last_lock_block = b;
+        Ok(self.create_subnet(
+            super::params::SubnetParams::default(),
+            coldkey,
+            hotkey,
+            pool,
+            None,
+        ))
+    }
+
     /// Burned registration (§8.1): pay the burn into the pool for alpha, which is recycled;
     /// take a free uid or replace the pruning candidate.
-    fn register(&mut self, coldkey: ColdkeyId, hotkey: HotkeyId, netuid: NetUid) -> Result<(), Refusal> {
+    fn register(
+        &mut self,
+        coldkey: ColdkeyId,
+        hotkey: HotkeyId,
+        netuid: NetUid,
+    ) -> Result<(), Refusal> {
         self.owns(coldkey, hotkey)?;
         let b = self.block;
         let fee = self.params.swap_fee;
         let available = self.coldkeys[coldkey.0 as usize].balance;
-        let s = self.subnets.get(&netuid).ok_or(Refusal::UnknownSubnet(netuid))?;
+        let s = self
+            .subnets
+            .get(&netuid)
+            .ok_or(Refusal::UnknownSubnet(netuid))?;
         if s.uid_of(hotkey).is_some() {
             return Err(Refusal::AlreadyRegistered);
         }
-        let burn = s.burn.burn;
+        if !s.burn.can_register() {
+            return Err(Refusal::RegistrationsFull);
+        }
+        let burn = s.burn.burn();
         if burn > available {
-            return Err(Refusal::InsufficientBalance { needed: burn, available });
+            return Err(Refusal::InsufficientBalance {
+                needed: burn,
+                available,
+            });
         }
         let replace = if s.n() >= usize::from(s.params.max_uids) {
-            let owner_immortal: Vec<bool> = s.neurons.iter().map(|nr| nr.hotkey == s.owner_hotkey).collect();
-            let candidates: Vec<(u16, u64, u64)> =
-                s.neurons.iter().enumerate().map(|(u, nr)| (u as u16, nr.emission, nr.registered_at)).collect();
-            Some(
-                neuron_to_prune_simple(&candidates, b, s.params.immunity_period, u64::from(s.params.min_non_immune_uids), &owner_immortal)
-                    .ok_or(Refusal::NoPrunableUid)?,
+            let owner_immortal: Vec<bool> = s
+                .neurons
+                .iter()
+                .map(|nr| nr.hotkey == s.owner_hotkey)
+                .collect();
+            let candidates: Vec<PruneCandidate> = s
+                .neurons
+                .iter()
+                .enumerate()
+                .map(|(u, nr)| PruneCandidate {
+                    uid: u as u16,
+                    emission: nr.emission,
+                    registered_at: nr.registered_at,
+                })
+                .collect();
+            let k = neuron_to_prune(
+                &candidates,
+                b,
+                s.params.immunity_period,
+                s.params.min_non_immune_uids,
+                &owner_immortal,
             )
+            .ok_or(Refusal::NoPrunableUid)?;
+            Some(candidates[k].uid)
         } else {
             None
         };
         let s = self.subnets.get_mut(&netuid).expect("checked");
         let swap = if burn > 0 {
-            Some(s.pool.buy_alpha(burn, fee, None).map_err(|e| Refusal::Swap(e.to_string()))?)
+            Some(
+                s.pool
+                    .buy_alpha(burn, fee, None)
+                    .map_err(|e| Refusal::Swap(e.to_string()))?,
+            )
         } else {
             None
         };
         // Committed: nothing below can fail.
         self.coldkeys[coldkey.0 as usize].balance -= burn;
-        if let Some(Swap { fee: f, amount_out, .. }) = swap {
+        let fee_to_author = s.pool.kind == PoolKind::Balancer;
+        if let Some(Swap {
+            fee: f,
+            amount_in,
+            amount_out,
+            ..
+        }) = swap
+        {
+            // Balancer: the fee goes to the block author; constant product: it stayed in the pool.
+            let f = if fee_to_author { f } else { 0 };
+            s.flow.record_user_flow((amount_in - f) as i64);
             self.ledger.tao.author_fees += f;
             self.ledger.alpha.entry(netuid).or_default().recycled += amount_out;
         }
         s.burn.on_register();
         s.registrations_this_block += 1;
-        let neuron = Neuron { hotkey, registered_at: b, last_update: b, last_set_weights: 0, ..Neuron::default() };
+        let neuron = Neuron {
+            hotkey,
+            registered_at: b,
+            last_update: b,
+            last_set_weights: 0,
+            ..Neuron::default()
+        };
         match replace {
             None => {
                 s.neurons.push(neuron);
@@ -209,27 +424,41 @@ impl Chain {
         Ok(())
     }
 
-    fn set_weights(&mut self, hotkey: HotkeyId, netuid: NetUid, weights: &[(u16, u16)], commit: bool) -> Result<(), Refusal> {
+    fn set_weights(
+        &mut self,
+        hotkey: HotkeyId,
+        netuid: NetUid,
+        weights: &[(u16, u16)],
+        commit: bool,
+    ) -> Result<(), Refusal> {
         self.hotkey_ok(hotkey)?;
         let b = self.block;
         let threshold = self.params.stake_threshold;
         let tao_weight = self.params.tao_weight;
         let root_stake = self.root.hotkey_stake(hotkey);
-        let s = self.subnets.get_mut(&netuid).ok_or(Refusal::UnknownSubnet(netuid))?;
+        let s = self
+            .subnets
+            .get_mut(&netuid)
+            .ok_or(Refusal::UnknownSubnet(netuid))?;
         let uid = s.uid_of(hotkey).ok_or(Refusal::NotRegistered)?;
         if commit != s.params.yuma.commit_reveal {
             return Err(Refusal::WrongWeightsCall);
         }
         let stake = s.hotkey_alpha(hotkey) as f64 + tao_weight * root_stake as f64;
         if stake < threshold as f64 {
-            return Err(Refusal::InsufficientStake { needed: threshold, available: stake as u64 });
+            return Err(Refusal::InsufficientStake {
+                needed: threshold,
+                available: stake as u64,
+            });
         }
         let n = s.n();
         let mut seen = vec![false; n];
         for &(j, _) in weights {
             let j = usize::from(j);
             if j >= n {
-                return Err(Refusal::BadWeights(format!("uid {j} does not exist (the subnet has {n})")));
+                return Err(Refusal::BadWeights(format!(
+                    "uid {j} does not exist (the subnet has {n})"
+                )));
             }
             if std::mem::replace(&mut seen[j], true) {
                 return Err(Refusal::BadWeights(format!("uid {j} appears twice")));
@@ -239,7 +468,9 @@ impl Chain {
         if !commit {
             let since = b - nr.last_set_weights;
             if nr.last_set_weights != 0 && since < s.params.weights_rate_limit {
-                return Err(Refusal::RateLimited { wait: s.params.weights_rate_limit - since });
+                return Err(Refusal::RateLimited {
+                    wait: s.params.weights_rate_limit - since,
+                });
             }
             nr.last_set_weights = b;
         }
@@ -249,7 +480,13 @@ impl Chain {
         if commit {
             s.commits.retain(|c| c.uid != uid);
             let commit_epoch = s.clock.epoch_index;
-            s.commits.push(Commit { uid, hotkey, weights: row, commit_block: b, commit_epoch });
+            s.commits.push(Commit {
+                uid,
+                hotkey,
+                weights: row,
+                commit_block: b,
+                commit_epoch,
+            });
         } else {
             s.weights[usize::from(uid)] = row;
         }
@@ -257,7 +494,14 @@ impl Chain {
     }
 
     /// Stakes `tao` to `hotkey` on `netuid`; returns the alpha (or root TAO) credited.
-    fn add_stake(&mut self, coldkey: ColdkeyId, hotkey: HotkeyId, netuid: NetUid, tao: u64, limit: Option<f64>) -> Result<u64, Refusal> {
+    fn add_stake(
+        &mut self,
+        coldkey: ColdkeyId,
+        hotkey: HotkeyId,
+        netuid: NetUid,
+        tao: u64,
+        limit: Option<f64>,
+    ) -> Result<u64, Refusal> {
         self.coldkey_ok(coldkey)?;
         self.hotkey_ok(hotkey)?;
         if tao < MIN_STAKE {
@@ -265,52 +509,109 @@ impl Chain {
         }
         let available = self.coldkeys[coldkey.0 as usize].balance;
         if tao > available {
-            return Err(Refusal::InsufficientBalance { needed: tao, available });
+            return Err(Refusal::InsufficientBalance {
+                needed: tao,
+                available,
+            });
         }
         if netuid.0 == 0 {
             self.coldkeys[coldkey.0 as usize].balance -= tao;
-            self.root.stakes.entry(hotkey).or_default().deposit(coldkey, tao);
+            self.root
+                .stakes
+                .entry(hotkey)
+                .or_default()
+                .deposit(coldkey, tao);
             return Ok(tao);
         }
         let fee = self.params.swap_fee;
-        let s = self.subnets.get_mut(&netuid).ok_or(Refusal::UnknownSubnet(netuid))?;
-        let swap = s.pool.buy_alpha(tao, fee, limit).map_err(|e| Refusal::Swap(e.to_string()))?;
+        let s = self
+            .subnets
+            .get_mut(&netuid)
+            .ok_or(Refusal::UnknownSubnet(netuid))?;
+        let swap = s
+            .pool
+            .buy_alpha(tao, fee, limit)
+            .map_err(|e| Refusal::Swap(e.to_string()))?;
         let spent = swap.amount_in;
+        // Balancer: the fee goes to the block author; constant product: it stayed in the pool.
+        let fee = if s.pool.kind == PoolKind::Balancer {
+            swap.fee
+        } else {
+            0
+        };
+        s.flow.record_user_flow((spent - fee) as i64);
         self.coldkeys[coldkey.0 as usize].balance -= spent;
-        self.ledger.tao.author_fees += swap.fee;
+        self.ledger.tao.author_fees += fee;
         s.alpha_out += swap.amount_out;
-        s.stakes.entry(hotkey).or_default().deposit(coldkey, swap.amount_out);
+        s.stakes
+            .entry(hotkey)
+            .or_default()
+            .deposit(coldkey, swap.amount_out);
         Ok(swap.amount_out)
     }
 
     /// Unstakes `alpha`; returns the TAO credited to the coldkey.
-    fn remove_stake(&mut self, coldkey: ColdkeyId, hotkey: HotkeyId, netuid: NetUid, alpha: u64, limit: Option<f64>) -> Result<u64, Refusal> {
+    fn remove_stake(
+        &mut self,
+        coldkey: ColdkeyId,
+        hotkey: HotkeyId,
+        netuid: NetUid,
+        alpha: u64,
+        limit: Option<f64>,
+    ) -> Result<u64, Refusal> {
         self.coldkey_ok(coldkey)?;
         self.hotkey_ok(hotkey)?;
         if netuid.0 == 0 {
-            let pool = self.root.stakes.get_mut(&hotkey).ok_or(Refusal::InsufficientStake { needed: alpha, available: 0 })?;
-            pool.withdraw(coldkey, alpha).map_err(|e| Refusal::InsufficientStake { needed: e.requested, available: e.available })?;
+            let pool = self
+                .root
+                .stakes
+                .get_mut(&hotkey)
+                .ok_or(Refusal::InsufficientStake {
+                    needed: alpha,
+                    available: 0,
+                })?;
+            pool.withdraw(coldkey, alpha)
+                .map_err(|e| Refusal::InsufficientStake {
+                    needed: e.requested,
+                    available: e.available,
+                })?;
             self.coldkeys[coldkey.0 as usize].balance += alpha;
             return Ok(alpha);
         }
         let fee = self.params.swap_fee;
-        let s = self.subnets.get_mut(&netuid).ok_or(Refusal::UnknownSubnet(netuid))?;
+        let s = self
+            .subnets
+            .get_mut(&netuid)
+            .ok_or(Refusal::UnknownSubnet(netuid))?;
         let available = s.stakes.get(&hotkey).map_or(0, |p| p.stake_of(coldkey));
         if alpha > available {
-            return Err(Refusal::InsufficientStake { needed: alpha, available });
+            return Err(Refusal::InsufficientStake {
+                needed: alpha,
+                available,
+            });
         }
-        let quote = s.pool.quote_sell(alpha, fee, limit).map_err(|e| Refusal::Swap(e.to_string()))?;
+        let quote = s
+            .pool
+            .quote_sell(alpha, fee, limit)
+            .map_err(|e| Refusal::Swap(e.to_string()))?;
         if quote.amount_out < MIN_STAKE && alpha < available {
             return Err(Refusal::BelowMinimum(quote.amount_out));
         }
         // Committed.
-        let swap = s.pool.sell_alpha(alpha, fee, limit).map_err(|e| Refusal::Swap(e.to_string()))?;
+        let swap = s
+            .pool
+            .sell_alpha(alpha, fee, limit)
+            .map_err(|e| Refusal::Swap(e.to_string()))?;
         let sold = swap.amount_in;
-        s.stakes.get_mut(&hotkey).expect("has stake").withdraw(coldkey, sold).expect("checked");
+        s.stakes
+            .get_mut(&hotkey)
+            .expect("has stake")
+            .withdraw(coldkey, sold)
+            .expect("checked");
         s.alpha_out -= sold;
         // The alpha fee is sold fee-free through the same pool; the TAO goes to the author.
         let mut author = 0;
-        if swap.fee > 0 {
+        if swap.fee > 0 && s.pool.kind == PoolKind::Balancer {
             match s.pool.sell_alpha(swap.fee, 0, None) {
                 Ok(fee_swap) => author = fee_swap.amount_out,
                 // Too small to swap: the fee alpha stays in the pool reserve, paid to nobody.
@@ -318,11 +619,22 @@ impl Chain {
             }
         }
         self.ledger.tao.author_fees += author;
+        // TAO outflow counts what the staker received and the fee's TAO (§5.3).
+        s.flow
+            .record_user_flow(-((swap.amount_out + author) as i64));
         self.coldkeys[coldkey.0 as usize].balance += swap.amount_out;
         Ok(swap.amount_out)
     }
 
-    fn move_stake(&mut self, coldkey: ColdkeyId, from_h: HotkeyId, from_n: NetUid, to_h: HotkeyId, to_n: NetUid, alpha: u64) -> Result<(), Refusal> {
+    fn move_stake(
+        &mut self,
+        coldkey: ColdkeyId,
+        from_h: HotkeyId,
+        from_n: NetUid,
+        to_h: HotkeyId,
+        to_n: NetUid,
+        alpha: u64,
+    ) -> Result<(), Refusal> {
         if from_n == to_n {
             self.coldkey_ok(coldkey)?;
             self.hotkey_ok(from_h)?;
@@ -330,10 +642,21 @@ impl Chain {
             let stakes = if from_n.0 == 0 {
                 &mut self.root.stakes
             } else {
-                &mut self.subnets.get_mut(&from_n).ok_or(Refusal::UnknownSubnet(from_n))?.stakes
+                &mut self
+                    .subnets
+                    .get_mut(&from_n)
+                    .ok_or(Refusal::UnknownSubnet(from_n))?
+                    .stakes
             };
-            let pool = stakes.get_mut(&from_h).ok_or(Refusal::InsufficientStake { needed: alpha, available: 0 })?;
-            pool.withdraw(coldkey, alpha).map_err(|e| Refusal::InsufficientStake { needed: e.requested, available: e.available })?;
+            let pool = stakes.get_mut(&from_h).ok_or(Refusal::InsufficientStake {
+                needed: alpha,
+                available: 0,
+            })?;
+            pool.withdraw(coldkey, alpha)
+                .map_err(|e| Refusal::InsufficientStake {
+                    needed: e.requested,
+                    available: e.available,
+                })?;
             stakes.entry(to_h).or_default().deposit(coldkey, alpha);
             return Ok(());
         }

@@ -1,11 +1,22 @@
 //! The simulated chain: state and its transitions (spec `chain-model.md` §1, §2, §4–§9).
 //!
-//! - [`pool`]: the subnet AMMs (Balancer-style weighted pool, constant product);
-//! - [`emission`]: block emission and halvings;
-//! - [`registration`]: neuron burn pricing, pruning order, subnet lock cost;
-//! - [`shares`]: how the block emission is shared between subnets, per regime.
+//! - [`state`]: accounts, hotkeys, root, subnets; [`ledger`]: where every rao went, and the
+//!   conservation check; [`stake`]: share pools;
+//! - [`block`]: one block in the chain's order (emission, coinbase, epochs, payouts);
+//! - [`extrinsics`]: agents' actions (registration, weights, staking);
+//! - [`view`]: what agents may observe;
+//! - [`params`]: chain and subnet parameters, and the named regimes;
+//! - pure rules: [`pool`] (the AMMs), [`emission`] (halvings), [`registration`] (burn
+//!   pricing, pruning, lock cost), [`shares`] (emission shares, injection, alpha split).
 
+pub mod block;
 pub mod emission;
+pub mod extrinsics;
+pub mod ledger;
+pub mod params;
 pub mod pool;
 pub mod registration;
 pub mod shares;
+pub mod stake;
+pub mod state;
+pub mod view;

@@ -80,7 +80,11 @@ impl Regime {
 
     /// The regime's name.
     pub fn name(self) -> &'static str {
-        Self::ALL.iter().find(|(r, _)| *r == self).map(|(_, n)| *n).unwrap_or("?")
+        Self::ALL
+            .iter()
+            .find(|(r, _)| *r == self)
+            .map(|(_, n)| *n)
+            .unwrap_or("?")
     }
 }
 
@@ -116,6 +120,11 @@ pub struct ChainParams {
     pub default_take: u16,
     /// `NetworkMinLockCost` in rao (1000 TAO).
     pub network_min_lock: u64,
+    /// `NetworkRateLimit`: blocks between subnet registrations (7200).
+    pub network_rate_limit: u64,
+    /// `SubnetLimit` (128). yumalab refuses registrations at the limit rather than dissolving
+    /// the lowest-priced subnet.
+    pub subnet_limit: u16,
 }
 
 impl ChainParams {
@@ -128,14 +137,16 @@ impl ChainParams {
             pool: PoolRule::Balancer,
             schedule: EpochSchedule::Stateful,
             burn_rule: BurnRule::HalfLife,
-            tao_weight: 971_718_665_099_567_868.0 / 18_446_744_073_709_551_615.0,
+            tao_weight: super::shares::tao_weight_from_raw(super::shares::DEFAULT_TAO_WEIGHT_RAW),
             stake_threshold: 0,
             owner_cut: 11_796,
-            subnet_moving_alpha: 0.000_003,
+            subnet_moving_alpha: super::shares::DEFAULT_SUBNET_MOVING_ALPHA,
             max_epochs_per_block: 2,
             swap_fee: 33,
             default_take: 11_796,
             network_min_lock: 1_000_000_000_000,
+            network_rate_limit: 7200,
+            subnet_limit: 128,
         };
         match regime {
             Regime::Y2026_06 => today,
@@ -175,6 +186,8 @@ pub struct SubnetParams {
     /// The Yuma settings (variant, κ, β, bonds EMA, validator permits, liquid alpha,
     /// commit-reveal).
     pub yuma: YumaParams,
+    /// `ActivityCutoff` in blocks, used by the legacy (modulo-schedule) regimes (default 5000).
+    pub legacy_activity_cutoff: u64,
     /// `RevealPeriodEpochs`: committed weights are revealed this many epochs later.
     pub reveal_period_epochs: u64,
     /// `MaxAllowedUids`.
@@ -208,6 +221,7 @@ impl Default for SubnetParams {
                 commit_reveal: true,
                 ..YumaParams::default()
             },
+            legacy_activity_cutoff: 5000,
             reveal_period_epochs: 1,
             max_uids: 256,
             immunity_period: 5000,

@@ -49,7 +49,9 @@ impl SharePool {
     /// A coldkey's stake: `⌊shares·value/total_shares⌋`.
     pub fn stake_of(&self, coldkey: ColdkeyId) -> u64 {
         match self.shares.get(&coldkey) {
-            Some(&s) if self.total_shares > 0 => (s * u128::from(self.value) / self.total_shares) as u64,
+            Some(&s) if self.total_shares > 0 => {
+                (s * u128::from(self.value) / self.total_shares) as u64
+            }
             _ => 0,
         }
     }
@@ -98,7 +100,10 @@ impl SharePool {
     pub fn withdraw(&mut self, coldkey: ColdkeyId, amount: u64) -> Result<(), InsufficientStake> {
         let available = self.stake_of(coldkey);
         if amount > available {
-            return Err(InsufficientStake { requested: amount, available });
+            return Err(InsufficientStake {
+                requested: amount,
+                available,
+            });
         }
         if amount == 0 {
             return Ok(());
@@ -148,9 +153,21 @@ mod tests {
         let mut p = SharePool::default();
         p.deposit(A, 10);
         let before = p.clone();
-        assert_eq!(p.withdraw(A, 11), Err(InsufficientStake { requested: 11, available: 10 }));
+        assert_eq!(
+            p.withdraw(A, 11),
+            Err(InsufficientStake {
+                requested: 11,
+                available: 10
+            })
+        );
         assert_eq!(p, before);
-        assert_eq!(p.withdraw(B, 1), Err(InsufficientStake { requested: 1, available: 0 }));
+        assert_eq!(
+            p.withdraw(B, 1),
+            Err(InsufficientStake {
+                requested: 1,
+                available: 0
+            })
+        );
     }
 
     proptest! {

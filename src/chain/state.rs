@@ -8,11 +8,55 @@ use std::collections::BTreeMap;
 use yumalab_agents::units::{ColdkeyId, HotkeyId, NetUid};
 
 use super::ledger::{AlphaLedger, ConservationError, Ledger};
-use super::params::{ChainParams, SubnetParams};
-use super::pool::Pool;
-use super::registration::BurnState;
+use super::params::{BurnRule, ChainParams, PoolRule, SubnetParams};
+use super::pool::{Pool, PoolKind};
+use super::registration::{BurnState, LegacyBurnState, u64f64_from_f64};
+use super::shares::FlowState;
 use super::stake::SharePool;
 use crate::yuma::{EpochOutput, SparseRow, Workspace};
+
+/// A subnet's neuron registration price, by rule (spec §8.1).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RegistrationPrice {
+    /// Today: half-life decay per block, multiplier per registration.
+    HalfLife(BurnState),
+    /// Before 2026-04-22: interval adjustment, per-block and per-interval caps.
+    Interval(LegacyBurnState),
+}
+
+impl RegistrationPrice {
+    /// The current burn in rao.
+    pub fn burn(&self) -> u64 {
+        match self {
+            RegistrationPrice::HalfLife(b) => b.burn,
+            RegistrationPrice::Interval(b) => b.burn,
+        }
+    }
+
+    /// Start of block `block`.
+    pub fn on_block(&mut self, block: u64) {
+        match self {
+            RegistrationPrice::HalfLife(b) => b.on_block_at(block),
+            RegistrationPrice::Interval(b) => b.on_block(block),
+        }
+    }
+
+    /// Whether one more registration is allowed now.
+    pub fn can_register(&self) -> bool {
+        match self {
+            RegistrationPrice::HalfLife(_) => true,
+            RegistrationPrice::Interval(b) => b.can_register(),
+        }
+    }
+
+    /// After a registration.
+    pub fn on_register(&mut self) {
+        match self {
+            RegistrationPrice::HalfLife(b) => b.on_register(),
+            RegistrationPrice::Interval(b) => b.on_register(),
+        }
+    }
+}
 
 /// A coldkey: a wallet.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -153,7 +197,7 @@ pub struct Subnet {
     /// Epoch scheduling.
     pub clock: EpochClock,
     /// Neuron registration price.
-    pub burn: BurnState,
+    pub burn: RegistrationPrice,
     /// Registrations this block.
     pub registrations_this_block: u32,
     /// `MinerBurned`: fraction of the last epoch's miner incentive withheld from the owner.
@@ -170,6 +214,8 @@ pub struct Subnet {
     pub excess_tao_since_epoch: u64,
     /// This block's TAO share (fraction of the block emission).
     pub share: f64,
+    /// Net TAO flow accumulators and EMAs (read by the 2025-11 flow share rule).
+    pub flow: FlowState,
 }
 
 impl Subnet {
@@ -180,7 +226,10 @@ impl Subnet {
 
     /// The uid of `hotkey`, if registered here.
     pub fn uid_of(&self, hotkey: HotkeyId) -> Option<u16> {
-        self.neurons.iter().position(|n| n.hotkey == hotkey).map(|u| u as u16)
+        self.neurons
+            .iter()
+            .position(|n| n.hotkey == hotkey)
+            .map(|u| u as u16)
     }
 
     /// Alpha issued by this subnet so far (`SubnetAlphaIn + SubnetAlphaOut`).
@@ -237,6 +286,10 @@ pub struct Chain {
     pub subnets: BTreeMap<NetUid, Subnet>,
     /// Where every rao went.
     pub ledger: Ledger,
+    /// `NetworkLastLockCost` (rao): the lock paid by the last subnet registration.
+    pub network_last_lock: u64,
+    /// `NetworkLastLockBlock` (0: no subnet was ever registered by an extrinsic).
+    pub network_last_lock_block: u64,
     /// Scratch for the epoch, shared by all subnets (allocation-free stepping).
     pub(crate) workspace: Workspace,
     /// Scratch epoch output.
@@ -255,6 +308,9 @@ impl Chain {
             root: Root::default(),
             subnets: BTreeMap::new(),
             ledger: Ledger::default(),
+            // A migration set the last lock to 2500 TAO (spec §4).
+            network_last_lock: 2_500_000_000_000,
+            network_last_lock_block: 0,
             workspace: Workspace::default(),
             epoch_out: EpochOutput::default(),
         }
@@ -262,7 +318,10 @@ impl Chain {
 
     /// Creates a coldkey holding `balance` rao of genesis TAO.
     pub fn add_coldkey(&mut self, name: impl Into<String>, balance: u64) -> ColdkeyId {
-        self.coldkeys.push(Coldkey { name: name.into(), balance });
+        self.coldkeys.push(Coldkey {
+            name: name.into(),
+            balance,
+        });
         self.ledger.tao.genesis += balance;
         self.total_issuance += balance;
         ColdkeyId(self.coldkeys.len() as u32 - 1)
@@ -270,7 +329,11 @@ impl Chain {
 
     /// Creates a hotkey owned by `owner`, with the default take.
     pub fn add_hotkey(&mut self, name: impl Into<String>, owner: ColdkeyId) -> HotkeyId {
-        self.hotkeys.push(Hotkey { name: name.into(), owner, take: self.params.default_take });
+        self.hotkeys.push(Hotkey {
+            name: name.into(),
+            owner,
+            take: self.params.default_take,
+        });
         HotkeyId(self.hotkeys.len() as u32 - 1)
     }
 
@@ -291,23 +354,66 @@ impl Chain {
         alpha: u64,
         first_emission_block: Option<u64>,
     ) -> NetUid {
-        let netuid = NetUid(self.subnets.keys().next_back().map_or(1, |n| n.0 + 1));
         self.ledger.tao.genesis += tao;
         self.total_issuance += tao;
-        self.ledger.alpha.insert(netuid, AlphaLedger { minted: alpha, ..AlphaLedger::default() });
-        let kind = match self.params.pool {
-            super::params::PoolRule::Balancer => super::pool::PoolKind::Balancer,
-            super::params::PoolRule::ConstantProduct => super::pool::PoolKind::ConstantProduct,
-        };
+        let pool = Pool::new(self.pool_kind(), tao, alpha);
+        self.create_subnet(
+            params,
+            owner_coldkey,
+            owner_hotkey,
+            pool,
+            first_emission_block,
+        )
+    }
+
+    /// The pool kind of this chain's regime.
+    pub fn pool_kind(&self) -> PoolKind {
+        match self.params.pool {
+            PoolRule::Balancer => PoolKind::Balancer,
+            PoolRule::ConstantProduct => PoolKind::ConstantProduct,
+        }
+    }
+
+    /// Adds a subnet around an existing pool (whose TAO the caller has accounted for); its
+    /// alpha reserve is minted.
+    pub(crate) fn create_subnet(
+        &mut self,
+        params: SubnetParams,
+        owner_coldkey: ColdkeyId,
+        owner_hotkey: HotkeyId,
+        pool: Pool,
+        first_emission_block: Option<u64>,
+    ) -> NetUid {
+        let netuid = NetUid(self.subnets.keys().next_back().map_or(1, |n| n.0 + 1));
+        self.ledger.alpha.insert(
+            netuid,
+            AlphaLedger {
+                minted: pool.alpha,
+                ..AlphaLedger::default()
+            },
+        );
         let tempo = params.tempo.max(1);
-        let burn = BurnState::new(params.burn, params.min_burn, params.max_burn, params.burn_half_life, params.burn_increase_mult);
+        let burn = match self.params.burn_rule {
+            BurnRule::HalfLife => RegistrationPrice::HalfLife(BurnState::new(
+                params.burn,
+                params.min_burn,
+                params.max_burn,
+                params.burn_half_life,
+                u64f64_from_f64(params.burn_increase_mult.max(1.0)),
+            )),
+            BurnRule::Interval => RegistrationPrice::Interval(LegacyBurnState::new(
+                params.burn,
+                params.min_burn,
+                params.max_burn,
+            )),
+        };
         let block = self.block;
         let mut subnet = Subnet {
             netuid,
             params,
             owner_coldkey,
             owner_hotkey,
-            pool: Pool::new(kind, tao, alpha),
+            pool,
             alpha_out: 0,
             protocol_alpha: 0,
             alpha_burned: 0,
@@ -334,8 +440,14 @@ impl Chain {
             alpha_emitted_since_epoch: 0,
             excess_tao_since_epoch: 0,
             share: 0.0,
+            flow: FlowState::new(),
         };
-        subnet.neurons.push(Neuron { hotkey: owner_hotkey, registered_at: block, last_update: block, ..Neuron::default() });
+        subnet.neurons.push(Neuron {
+            hotkey: owner_hotkey,
+            registered_at: block,
+            last_update: block,
+            ..Neuron::default()
+        });
         subnet.weights.push(Vec::new());
         subnet.bonds.push(Vec::new());
         self.subnets.insert(netuid, subnet);
@@ -347,26 +459,54 @@ impl Chain {
     /// # Errors
     /// The first broken invariant, with both sides.
     pub fn check_conservation(&self) -> Result<(), ConservationError> {
-        let err = |what: String, expected: u128, found: u128| ConservationError { block: self.block, what, expected, found };
+        let err = |what: String, expected: u128, found: u128| ConservationError {
+            block: self.block,
+            what,
+            expected,
+            found,
+        };
         let t = &self.ledger.tao;
         let issued = u128::from(t.genesis) + u128::from(t.minted) - u128::from(t.recycled);
         if issued != u128::from(self.total_issuance) {
-            return Err(err("TotalIssuance = genesis + minted − recycled".into(), issued, u128::from(self.total_issuance)));
+            return Err(err(
+                "TotalIssuance = genesis + minted − recycled".into(),
+                issued,
+                u128::from(self.total_issuance),
+            ));
         }
-        let exists: u128 = self.coldkeys.iter().map(|c| u128::from(c.balance)).sum::<u128>()
-            + self.subnets.values().map(|s| u128::from(s.pool.tao)).sum::<u128>()
+        let exists: u128 = self
+            .coldkeys
+            .iter()
+            .map(|c| u128::from(c.balance))
+            .sum::<u128>()
+            + self
+                .subnets
+                .values()
+                .map(|s| u128::from(s.pool.tao))
+                .sum::<u128>()
             + u128::from(self.root.total())
             + u128::from(t.author_fees);
         let expected = issued - u128::from(t.burned);
         if exists != expected {
-            return Err(err("TAO: balances + pool reserves + root stake + author fees".into(), expected, exists));
+            return Err(err(
+                "TAO: balances + pool reserves + root stake + author fees".into(),
+                expected,
+                exists,
+            ));
         }
         for (netuid, s) in &self.subnets {
             let a = self.ledger.alpha.get(netuid).copied().unwrap_or_default();
             let net = u128::from(a.minted) - u128::from(a.recycled);
             let issued = u128::from(s.pool.alpha) + u128::from(s.alpha_out);
             if issued != net {
-                return Err(err(format!("subnet {} alpha: reserve + outstanding = minted − recycled", netuid.0), net, issued));
+                return Err(err(
+                    format!(
+                        "subnet {} alpha: reserve + outstanding = minted − recycled",
+                        netuid.0
+                    ),
+                    net,
+                    issued,
+                ));
             }
             let held = u128::from(s.staked_alpha())
                 + u128::from(s.pending.total())
@@ -374,13 +514,20 @@ impl Chain {
                 + u128::from(s.alpha_burned);
             if held != u128::from(s.alpha_out) {
                 return Err(err(
-                    format!("subnet {} alpha outstanding = stake + pending + protocol + burned", netuid.0),
+                    format!(
+                        "subnet {} alpha outstanding = stake + pending + protocol + burned",
+                        netuid.0
+                    ),
                     u128::from(s.alpha_out),
                     held,
                 ));
             }
             if a.burned != s.alpha_burned {
-                return Err(err(format!("subnet {} alpha burned", netuid.0), u128::from(a.burned), u128::from(s.alpha_burned)));
+                return Err(err(
+                    format!("subnet {} alpha burned", netuid.0),
+                    u128::from(a.burned),
+                    u128::from(s.alpha_burned),
+                ));
             }
         }
         Ok(())

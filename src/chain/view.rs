@@ -23,7 +23,7 @@ impl ChainView for Chain {
             tao_reserve: Rao(s.pool.tao),
             alpha_reserve: Rao(s.pool.alpha),
             alpha_out: Rao(s.alpha_out),
-            burn: Rao(s.burn.burn),
+            burn: Rao(s.burn.burn()),
             n: s.n() as u16,
             commit_reveal: s.params.yuma.commit_reveal,
             epoch_index: s.clock.epoch_index,
@@ -37,7 +37,8 @@ impl ChainView for Chain {
             hotkey: nr.hotkey,
             coldkey: self.owner_of(nr.hotkey),
             registered_at: Block(nr.registered_at),
-            stake: s.hotkey_alpha(nr.hotkey) as f64 + self.params.tao_weight * self.root.hotkey_stake(nr.hotkey) as f64,
+            stake: s.hotkey_alpha(nr.hotkey) as f64
+                + self.params.tao_weight * self.root.hotkey_stake(nr.hotkey) as f64,
             permit: nr.permit,
             consensus: nr.consensus,
             incentive: nr.incentive,
@@ -53,18 +54,27 @@ impl ChainView for Chain {
 
     fn visible_weights(&self, netuid: NetUid, uid: u16) -> Option<&[(u16, u16)]> {
         // Stored weights are the directly set or already revealed ones; commits stay hidden.
-        self.subnets.get(&netuid)?.weights.get(usize::from(uid)).map(Vec::as_slice)
+        self.subnets
+            .get(&netuid)?
+            .weights
+            .get(usize::from(uid))
+            .map(Vec::as_slice)
     }
 
     fn balance(&self, coldkey: ColdkeyId) -> Rao {
-        Rao(self.coldkeys.get(coldkey.0 as usize).map_or(0, |c| c.balance))
+        Rao(self
+            .coldkeys
+            .get(coldkey.0 as usize)
+            .map_or(0, |c| c.balance))
     }
 
     fn stake(&self, coldkey: ColdkeyId, hotkey: HotkeyId, netuid: NetUid) -> Rao {
         let pool = if netuid.0 == 0 {
             self.root.stakes.get(&hotkey)
         } else {
-            self.subnets.get(&netuid).and_then(|s| s.stakes.get(&hotkey))
+            self.subnets
+                .get(&netuid)
+                .and_then(|s| s.stakes.get(&hotkey))
         };
         Rao(pool.map_or(0, |p| p.stake_of(coldkey)))
     }

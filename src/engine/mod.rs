@@ -44,7 +44,14 @@ pub trait Observer {
     /// After an epoch ran.
     fn on_epoch(&mut self, _chain: &Chain, _record: &EpochRecord) {}
     /// After an action was applied or refused. `agent` is `None` for scheduled actions.
-    fn on_action(&mut self, _block: u64, _agent: Option<usize>, _action: &Action, _result: &Result<(), Refusal>) {}
+    fn on_action(
+        &mut self,
+        _block: u64,
+        _agent: Option<usize>,
+        _action: &Action,
+        _result: &Result<(), Refusal>,
+    ) {
+    }
     /// At the end of every block (keep it cheap).
     fn on_block(&mut self, _chain: &Chain) {}
     /// When the run reaches its end block.
@@ -72,9 +79,15 @@ impl fmt::Display for BuildError {
         match self {
             BuildError::NoEnd => write!(f, "the run has no end block (set one with `end_at`)"),
             BuildError::UnknownSubnet { block, netuid } => {
-                write!(f, "action scheduled at block {block} names subnet {netuid}, which does not exist")
+                write!(
+                    f,
+                    "action scheduled at block {block} names subnet {netuid}, which does not exist"
+                )
             }
-            BuildError::ScheduledAtGenesis => write!(f, "actions cannot be scheduled at block 0; the first block is 1"),
+            BuildError::ScheduledAtGenesis => write!(
+                f,
+                "actions cannot be scheduled at block 0; the first block is 1"
+            ),
         }
     }
 }
@@ -93,7 +106,13 @@ pub struct SimulationBuilder {
 impl SimulationBuilder {
     /// A new, empty chain with these parameters.
     pub fn new(params: ChainParams) -> Self {
-        SimulationBuilder { chain: Chain::new(params), agents: Vec::new(), observers: Vec::new(), scheduled: Vec::new(), end: 0 }
+        SimulationBuilder {
+            chain: Chain::new(params),
+            agents: Vec::new(),
+            observers: Vec::new(),
+            scheduled: Vec::new(),
+            end: 0,
+        }
     }
 
     /// A coldkey with `balance` rao of genesis TAO.
@@ -116,7 +135,14 @@ impl SimulationBuilder {
         alpha_reserve: u64,
         start_block: Option<u64>,
     ) -> NetUid {
-        let netuid = self.chain.add_subnet_genesis(params, owner, owner_hotkey, tao_reserve, alpha_reserve, start_block);
+        let netuid = self.chain.add_subnet_genesis(
+            params,
+            owner,
+            owner_hotkey,
+            tao_reserve,
+            alpha_reserve,
+            start_block,
+        );
         let s = self.chain.subnets.get_mut(&netuid).expect("just added");
         // A genesis subnet starts with its moving price at the spot price (capped at 1, as the
         // EMA is), rather than at 0, which would take months of blocks to catch up.
@@ -162,18 +188,37 @@ impl SimulationBuilder {
             return Err(BuildError::NoEnd);
         }
         let mut queue = BinaryHeap::new();
-        for (seq, (block, action)) in self.scheduled.into_iter().enumerate() {
+        // Netuids known when each action runs: the genesis subnets plus one per subnet
+        // registration scheduled before it (registrations take the next netuid in order).
+        let mut scheduled: Vec<(usize, (u64, Action))> =
+            self.scheduled.into_iter().enumerate().collect();
+        scheduled.sort_by_key(|(seq, (block, _))| (*block, *seq));
+        let mut known_max = self.chain.subnets.keys().next_back().map_or(0, |n| n.0);
+        for (seq, (block, action)) in scheduled {
             if block == 0 {
                 return Err(BuildError::ScheduledAtGenesis);
             }
-            if let Some(netuid) = action_netuid(&action) {
-                if netuid.0 != 0 && !self.chain.subnets.contains_key(&netuid) {
-                    return Err(BuildError::UnknownSubnet { block, netuid: netuid.0 });
-                }
+            if let Some(netuid) = action_netuid(&action)
+                && netuid.0 != 0
+                && netuid.0 > known_max
+            {
+                return Err(BuildError::UnknownSubnet {
+                    block,
+                    netuid: netuid.0,
+                });
             }
-            queue.push(Reverse(Scheduled { block, seq: seq as u64, action }));
+            if matches!(action, Action::RegisterSubnet { .. }) {
+                known_max += 1;
+            }
+            queue.push(Reverse(Scheduled {
+                block,
+                seq: seq as u64,
+                action,
+            }));
         }
-        let wake = (0..self.agents.len()).map(|id| Reverse((1u64, id))).collect();
+        let wake = (0..self.agents.len())
+            .map(|id| Reverse((1u64, id)))
+            .collect();
         Ok(Simulation {
             chain: self.chain,
             agents: self.agents,
@@ -194,9 +239,10 @@ fn action_netuid(a: &Action) -> Option<NetUid> {
         | Action::SetWeights { netuid, .. }
         | Action::CommitWeights { netuid, .. }
         | Action::AddStake { netuid, .. }
-        | Action::RemoveStake { netuid, .. } => Some(*netuid),
+        | Action::RemoveStake { netuid, .. }
+        | Action::StartCall { netuid, .. } => Some(*netuid),
         Action::MoveStake { to_netuid, .. } => Some(*to_netuid),
-        Action::SetTake { .. } => None,
+        Action::SetTake { .. } | Action::RegisterSubnet { .. } => None,
     }
 }
 

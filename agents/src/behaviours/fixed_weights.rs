@@ -27,22 +27,38 @@ pub struct FixedWeights {
 impl FixedWeights {
     /// A validator submitting `weights` on `netuid` every tempo, at `phase` blocks into it.
     pub fn new(hotkey: HotkeyId, netuid: NetUid, weights: Vec<(u16, u16)>, phase: u64) -> Self {
-        FixedWeights { hotkey, netuid, weights, phase, tempo: 360 }
+        FixedWeights {
+            hotkey,
+            netuid,
+            weights,
+            phase,
+            tempo: 360,
+        }
     }
 }
 
 impl Agent for FixedWeights {
     fn act(&mut self, view: &dyn ChainView, actions: &mut Vec<Action>) {
-        let Some(subnet) = view.subnet(self.netuid) else { return };
+        let Some(subnet) = view.subnet(self.netuid) else {
+            return;
+        };
         self.tempo = subnet.tempo.max(1);
         if view.uid_of(self.netuid, self.hotkey).is_none() {
             return;
         }
         let weights = self.weights.clone();
         actions.push(if subnet.commit_reveal {
-            Action::CommitWeights { hotkey: self.hotkey, netuid: self.netuid, weights }
+            Action::CommitWeights {
+                hotkey: self.hotkey,
+                netuid: self.netuid,
+                weights,
+            }
         } else {
-            Action::SetWeights { hotkey: self.hotkey, netuid: self.netuid, weights }
+            Action::SetWeights {
+                hotkey: self.hotkey,
+                netuid: self.netuid,
+                weights,
+            }
         });
     }
 

@@ -1,0 +1,116 @@
+//! The simulated chain, block by block.
+//!
+//! Workloads (30 days = 216 000 blocks at 12 s):
+//! - `chain_1x256_30d`: one subnet of 256 uids (64 validators with fixed honest weights on
+//!   192 miners, commit-reveal off), 30 days;
+//! - `chain_64x256_30d`: 64 such subnets, 30 days.
+//!
+//! Each is run a few times (criterion's minimum sample count is 10; use
+//! `--sample-size 10`), building the network outside the timed part.
+//!
+//! Run: `cargo bench --bench chain -- --sample-size 10` (the 64-subnet case takes minutes).
+
+use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
+use yumalab::chain::params::{ChainParams, SubnetParams};
+use yumalab::engine::{Simulation, SimulationBuilder};
+use yumalab::units::{NetUid, Rao};
+use yumalab_agents::Action;
+use yumalab_agents::behaviours::fixed_weights::FixedWeights;
+
+const TAO: u64 = 1_000_000_000;
+const DAYS_30: u64 = 216_000;
+
+/// `subnets` full subnets of 256 uids: the owner, 63 staked validators, 192 miners.
+pub fn network(subnets: usize, blocks: u64) -> Simulation {
+    let mut b = SimulationBuilder::new(ChainParams::default());
+    for k in 0..subnets {
+        let owner = b.coldkey(format!("owner{k}"), 10 * TAO);
+        let owner_hk = b.hotkey(format!("owner{k}-hk"), owner);
+        let mut params = SubnetParams::default();
+        params.yuma.commit_reveal = false;
+        params.burn = 0;
+        let price = 0.005 + 0.001 * k as f64;
+        let netuid: NetUid = b.subnet(
+            params,
+            owner,
+            owner_hk,
+            10_000 * TAO,
+            (10_000.0 * TAO as f64 / price) as u64,
+            Some(1),
+        );
+        let validators: Vec<_> = (0..63)
+            .map(|v| {
+                let c = b.coldkey(format!("sn{k}-v{v}"), 1_000 * TAO);
+                (c, b.hotkey(format!("sn{k}-v{v}-hk"), c))
+            })
+            .collect();
+        for &(c, h) in &validators {
+            b.at(
+                1,
+                Action::Register {
+                    coldkey: c,
+                    hotkey: h,
+                    netuid,
+                },
+            );
+            b.at(
+                1,
+                Action::AddStake {
+                    coldkey: c,
+                    hotkey: h,
+                    netuid,
+                    tao: Rao(500 * TAO),
+                    limit_price: None,
+                },
+            );
+        }
+        for m in 0..192 {
+            let c = b.coldkey(format!("sn{k}-m{m}"), TAO);
+            let h = b.hotkey(format!("sn{k}-m{m}-hk"), c);
+            b.at(
+                1,
+                Action::Register {
+                    coldkey: c,
+                    hotkey: h,
+                    netuid,
+                },
+            );
+        }
+        for (v, &(_, h)) in validators.iter().enumerate() {
+            let weights = (64..256u16)
+                .map(|u| (u, 1 + ((u as usize * 7919 + v * 104_729) % 65_535) as u16))
+                .collect();
+            b.agent(Box::new(FixedWeights::new(
+                h,
+                netuid,
+                weights,
+                (v % 50) as u64 + 2,
+            )));
+        }
+    }
+    b.end_at(blocks);
+    b.build().expect("valid network")
+}
+
+fn chain(c: &mut Criterion) {
+    let mut g = c.benchmark_group("chain");
+    g.sample_size(10);
+    g.bench_function("chain_1x256_30d", |bench| {
+        bench.iter_batched(
+            || network(1, DAYS_30),
+            |mut sim| sim.run(),
+            BatchSize::PerIteration,
+        )
+    });
+    g.bench_function("chain_64x256_30d", |bench| {
+        bench.iter_batched(
+            || network(64, DAYS_30),
+            |mut sim| sim.run(),
+            BatchSize::PerIteration,
+        )
+    });
+    g.finish();
+}
+
+criterion_group!(benches, chain);
+criterion_main!(benches);
