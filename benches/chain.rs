@@ -28,7 +28,10 @@ pub fn network(subnets: usize, blocks: u64) -> Simulation {
         let owner_hk = b.hotkey(format!("owner{k}-hk"), owner);
         let mut params = SubnetParams::default();
         params.yuma.commit_reveal = false;
+        // Free registration: the workload is 255 registrations in block 1, which the 1.26×
+        // bump per registration would otherwise price out.
         params.burn = 0;
+        params.min_burn = 0;
         let price = 0.005 + 0.001 * k as f64;
         let netuid: NetUid = b.subnet(
             params,
@@ -89,7 +92,15 @@ pub fn network(subnets: usize, blocks: u64) -> Simulation {
         }
     }
     b.end_at(blocks);
-    b.build().expect("valid network")
+    let mut sim = b.build().expect("valid network");
+    // The workload must be what it claims: full subnets, every validator staked and voting.
+    sim.run_until(60);
+    for s in sim.chain().subnets.values() {
+        assert_eq!(s.n(), 256, "subnet {} has {} uids", s.netuid.0, s.n());
+        let voting = s.weights.iter().filter(|w| !w.is_empty()).count();
+        assert_eq!(voting, 63, "subnet {}: {voting} validators set weights", s.netuid.0);
+    }
+    sim
 }
 
 fn chain(c: &mut Criterion) {
