@@ -283,7 +283,8 @@ impl Pool {
     }
 
     /// Spot price in TAO per alpha: (w₁/w₂)·(y/x) for Balancer, y/x for constant product,
-    /// 1 for Stable; 0 if the alpha reserve is empty.
+    /// 1 for Stable; 0 if the alpha reserve is empty. A Balancer weight outside (0, 1] gives
+    /// a meaningless price (infinite for w₂ = 0); swaps refuse such a pool.
     pub fn price(&self) -> f64 {
         match self.kind {
             PoolKind::Stable => 1.0,
@@ -495,7 +496,8 @@ impl Pool {
             Side::Sell => p0 / limit,
         };
         let est = r_in as f64 * ((w_out as f64 / PERQUINTILL as f64) * ratio.ln()).exp_m1();
-        let est = if est.is_finite() && est > 0.0 {
+        // NaN or ≤ 0: start from nothing; +∞ (an empty input reserve): from the full trade.
+        let est = if est > 0.0 {
             (est.floor() as u64).min(net_full - 1)
         } else {
             0
