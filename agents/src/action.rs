@@ -96,6 +96,18 @@ pub enum Action {
         /// The subnet.
         netuid: NetUid,
     },
+    /// Serve work off chain (a miner's output for this tempo): validators evaluate it. Not an
+    /// extrinsic; it costs nothing on chain and is never refused for a registered hotkey.
+    Serve {
+        /// The miner.
+        hotkey: HotkeyId,
+        /// The subnet.
+        netuid: NetUid,
+        /// True quality per evaluation environment.
+        quality: Vec<f64>,
+        /// The uid whose output this copies, if any.
+        copy_of: Option<u16>,
+    },
     /// Set the hotkey's delegate take (u16 proportion, at most 18 %).
     SetTake {
         /// The owner of the hotkey.

@@ -17,4 +17,4 @@ pub mod view;
 pub use action::Action;
 pub use agent::Agent;
 pub use units::{Block, ColdkeyId, HotkeyId, NetUid, Rao, Uid, derive_seed, stable_id};
-pub use view::{ChainView, NeuronView, SubnetView};
+pub use view::{ChainView, NeuronView, Served, SubnetView};

@@ -58,6 +58,19 @@ pub struct SubnetView {
     pub epoch_index: u64,
 }
 
+/// Work a miner serves off chain (what validators evaluate), as last served.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Served {
+    /// Block at which it was served.
+    pub block: Block,
+    /// The true quality of the work, one value per evaluation environment (a subnet with a
+    /// single environment has one). Validators see it through their own noise.
+    pub quality: Vec<f64>,
+    /// If the work is a copy: the uid whose output was copied. The mechanism may detect
+    /// copies; honest work has `None`.
+    pub copy_of: Option<u16>,
+}
+
 /// Read-only access to the chain for agents.
 pub trait ChainView {
     /// The current block.
@@ -75,6 +88,11 @@ pub trait ChainView {
     fn visible_weights(&self, netuid: NetUid, uid: u16) -> Option<&[(u16, u16)]>;
     /// Free TAO of a coldkey.
     fn balance(&self, coldkey: ColdkeyId) -> Rao;
+    /// The work a uid last served on a subnet (off chain; what validators evaluate).
+    /// The default knows of no work.
+    fn served(&self, _netuid: NetUid, _uid: u16) -> Option<&Served> {
+        None
+    }
     /// Alpha stake of a coldkey on a hotkey on a subnet (root: TAO).
     fn stake(&self, coldkey: ColdkeyId, hotkey: HotkeyId, netuid: NetUid) -> Rao;
 }

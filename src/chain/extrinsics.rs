@@ -240,6 +240,25 @@ impl Chain {
                 s.first_emission_block = Some(block + 1);
                 Ok(())
             }
+            Action::Serve {
+                hotkey,
+                netuid,
+                quality,
+                copy_of,
+            } => {
+                let block = self.block;
+                let s = self
+                    .subnets
+                    .get_mut(netuid)
+                    .ok_or(Refusal::UnknownSubnet(*netuid))?;
+                let uid = s.uid_of(*hotkey).ok_or(Refusal::NotRegistered)?;
+                s.served[usize::from(uid)] = Some(yumalab_agents::Served {
+                    block: yumalab_agents::units::Block(block),
+                    quality: quality.clone(),
+                    copy_of: *copy_of,
+                });
+                Ok(())
+            }
             Action::SetTake {
                 coldkey,
                 hotkey,
@@ -407,12 +426,14 @@ impl Chain {
                 s.neurons.push(neuron);
                 s.weights.push(Vec::new());
                 s.bonds.push(Vec::new());
+                s.served.push(None);
             }
             Some(uid) => {
                 let u = usize::from(uid);
                 s.neurons[u] = neuron;
                 s.weights[u].clear();
                 s.bonds[u].clear();
+                s.served[u] = None;
                 for row in &mut s.weights {
                     for e in row.iter_mut().filter(|e| e.0 == uid) {
                         e.1 = 0;

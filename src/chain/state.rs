@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 
+use yumalab_agents::Served;
 use yumalab_agents::units::{ColdkeyId, HotkeyId, NetUid};
 
 use super::ledger::{AlphaLedger, ConservationError, Ledger};
@@ -186,6 +187,8 @@ pub struct Subnet {
     pub bonds: Vec<SparseRow>,
     /// Unrevealed commits, in commit order.
     pub commits: Vec<Commit>,
+    /// Off chain: the work each uid last served (what validators evaluate), by uid.
+    pub served: Vec<Option<Served>>,
     /// Alpha stake pools, by hotkey.
     pub stakes: BTreeMap<HotkeyId, SharePool>,
     /// `SubnetMovingPrice`.
@@ -422,6 +425,7 @@ impl Chain {
             weights: Vec::new(),
             bonds: Vec::new(),
             commits: Vec::new(),
+            served: Vec::new(),
             stakes: BTreeMap::new(),
             moving_price: 0.0,
             first_emission_block,
@@ -450,6 +454,7 @@ impl Chain {
         });
         subnet.weights.push(Vec::new());
         subnet.bonds.push(Vec::new());
+        subnet.served.push(None);
         self.subnets.insert(netuid, subnet);
         netuid
     }

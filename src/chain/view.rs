@@ -1,7 +1,7 @@
 //! [`ChainView`] over the chain state: what agents may observe.
 
 use yumalab_agents::units::{Block, ColdkeyId, HotkeyId, NetUid, Rao};
-use yumalab_agents::view::{ChainView, NeuronView, SubnetView};
+use yumalab_agents::view::{ChainView, NeuronView, Served, SubnetView};
 
 use super::state::Chain;
 
@@ -59,6 +59,14 @@ impl ChainView for Chain {
             .weights
             .get(usize::from(uid))
             .map(Vec::as_slice)
+    }
+
+    fn served(&self, netuid: NetUid, uid: u16) -> Option<&Served> {
+        self.subnets
+            .get(&netuid)?
+            .served
+            .get(usize::from(uid))?
+            .as_ref()
     }
 
     fn balance(&self, coldkey: ColdkeyId) -> Rao {

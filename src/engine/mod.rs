@@ -240,7 +240,8 @@ fn action_netuid(a: &Action) -> Option<NetUid> {
         | Action::CommitWeights { netuid, .. }
         | Action::AddStake { netuid, .. }
         | Action::RemoveStake { netuid, .. }
-        | Action::StartCall { netuid, .. } => Some(*netuid),
+        | Action::StartCall { netuid, .. }
+        | Action::Serve { netuid, .. } => Some(*netuid),
         Action::MoveStake { to_netuid, .. } => Some(*to_netuid),
         Action::SetTake { .. } | Action::RegisterSubnet { .. } => None,
     }

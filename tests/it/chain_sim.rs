@@ -545,3 +545,57 @@ fn a_registered_subnet_starts_at_the_median_price_and_pays_the_lock() {
     assert!(refused[0].contains("rate limit"), "{refused:?}");
     sim.chain().check_conservation().unwrap();
 }
+
+#[test]
+fn served_work_is_visible_to_agents_and_refused_for_strangers() {
+    let mut b = SimulationBuilder::new(ChainParams::default());
+    let owner = b.coldkey("owner", 0);
+    let owner_hk = b.hotkey("owner-hk", owner);
+    let netuid = b.subnet(
+        SubnetParams::default(),
+        owner,
+        owner_hk,
+        1000 * TAO,
+        50_000 * TAO,
+        Some(1),
+    );
+    let c = b.coldkey("miner", 10 * TAO);
+    let h = b.hotkey("miner-hk", c);
+    let stranger = b.hotkey("stranger-hk", c);
+    b.at(
+        1,
+        Action::Register {
+            coldkey: c,
+            hotkey: h,
+            netuid,
+        },
+    );
+    b.at(
+        2,
+        Action::Serve {
+            hotkey: h,
+            netuid,
+            quality: vec![0.7, 0.4],
+            copy_of: None,
+        },
+    );
+    b.at(
+        2,
+        Action::Serve {
+            hotkey: stranger,
+            netuid,
+            quality: vec![1.0],
+            copy_of: None,
+        },
+    );
+    let refusals = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+    b.observer(Box::new(Refusals(refusals.clone())));
+    b.end_at(3);
+    let mut sim = b.build().unwrap();
+    sim.run();
+    let served = sim.chain().served(netuid, 1).expect("served work");
+    assert_eq!(served.quality, vec![0.7, 0.4]);
+    assert_eq!(served.block.0, 2);
+    assert!(sim.chain().served(netuid, 0).is_none());
+    assert_eq!(refusals.borrow().len(), 1, "{:?}", refusals.borrow());
+}
