@@ -156,17 +156,22 @@ pub struct Workspace {
     rows: Vec<u16>,
     permit_used: Vec<bool>,
     row_active_stake: Vec<f64>,
+    row_sum: Vec<u32>,
     row_scale: Vec<f64>,
     row_trust: Vec<f64>,
     voter_stake: Vec<i64>,
-    w: Vec<f64>,
+    /// Raw u16 weights after the masks, column-major (32 KiB for 64 × 256: stays in L1).
+    raw_w: Vec<u16>,
     w_present: Vec<bool>,
+    /// One column of W.
+    col: Vec<f64>,
     wb: Vec<f64>,
     wb_present: Vec<bool>,
-    bonds: Vec<f64>,
+    /// Stored bonds (u16), column-major.
+    b0: Vec<u16>,
+    /// New stored bonds (u16), **row-major**, as the output rows read them.
     stored: Vec<u16>,
     row_dividends: Vec<f64>,
-    recent: Vec<bool>,
     median: MedianBuf,
     order: Vec<u32>,
     scratch: BondsScratch,
@@ -289,44 +294,64 @@ pub fn run_epoch_into(
     );
     let m = ws.rows.len();
     let cells = m * n;
-    resize_fill(&mut ws.w, cells, 0.0);
-    resize_fill(&mut ws.w_present, cells, false);
-    resize_fill(&mut ws.row_scale, m, 0.0);
+    let needs_presence = params.bonds.needs_presence(params);
 
-    // §3.6 Weight preprocessing, then row normalisation on the raw u16 values.
+    // §3.6 Weight preprocessing: the raw u16 weights, column-major, then the masks as whole
+    // columns of a row (a mask depends only on the column), then row sums in integers.
+    resize_fill(&mut ws.raw_w, cells, 0);
+    if needs_presence {
+        resize_fill(&mut ws.w_present, cells, false);
+    }
+    let max_registered = input.registered_at.iter().copied().max().unwrap_or(0);
     for (r, &uid) in ws.rows.iter().enumerate() {
         let i = usize::from(uid);
         if !ws.permit_used[i] {
             continue;
         }
+        let present = needs_presence.then_some(ws.w_present.as_mut_slice());
+        scatter_row(weights_of(i), r, m, n, &mut ws.raw_w, present);
+        // Column j is dropped when `LastUpdate ≤ BlockAtRegistration[j]`, or with commit-reveal
+        // when the first commit predates the registration: both are `rb_j ≥ cutoff`.
         let lu = input.last_update[i];
         let commit = if params.commit_reveal {
             input.first_commit_block.get(i).copied().flatten()
         } else {
             None
         };
-        let mut sum = 0.0;
-        for &(j, v) in weights_of(i) {
-            let j = usize::from(j);
-            if j >= n || (j == i && Some(i) != owner) {
-                continue;
+        let cutoff = commit
+            .and_then(|cb| cb.checked_add(1))
+            .map_or(lu, |c| c.min(lu));
+        let mut drop_column = |j: usize| {
+            ws.raw_w[j * m + r] = 0;
+            if needs_presence {
+                ws.w_present[j * m + r] = false;
             }
-            let rb = input.registered_at[j];
-            if lu <= rb || commit.is_some_and(|cb| cb < rb) {
-                continue;
-            }
-            let cell = j * m + r;
-            sum += f64::from(v) - ws.w[cell]; // a repeated uid replaces, not adds
-            ws.w[cell] = f64::from(v);
-            ws.w_present[cell] = true;
+        };
+        if Some(i) != owner {
+            drop_column(i);
         }
-        ws.row_scale[r] = if sum > 0.0 { 1.0 / sum } else { 1.0 };
-    }
-    for col in ws.w.chunks_exact_mut(m.max(1)) {
-        for (x, k) in col.iter_mut().zip(&ws.row_scale) {
-            *x *= *k;
+        if cutoff <= max_registered {
+            for (j, &rb) in input.registered_at.iter().enumerate() {
+                if rb >= cutoff {
+                    drop_column(j);
+                }
+            }
         }
     }
+    // Row sums as exact integers (n·65535 < 2³²), accumulated column by column so the loop
+    // vectorises over the rows.
+    resize_fill(&mut ws.row_sum, m, 0);
+    for col in ws.raw_w.chunks_exact(m.max(1)) {
+        for (acc, &v) in ws.row_sum.iter_mut().zip(col) {
+            *acc += u32::from(v);
+        }
+    }
+    ws.row_scale.clear();
+    ws.row_scale.extend(
+        ws.row_sum
+            .iter()
+            .map(|&sum| if sum > 0 { 1.0 / f64::from(sum) } else { 1.0 }),
+    );
 
     // §3.7 Consensus: κ stake-weighted median per column over validators with active stake.
     ws.row_active_stake.clear();
@@ -345,46 +370,52 @@ pub fn run_epoch_into(
     }));
     let stake_sum: i64 = ws.voter_stake.iter().sum();
     let minority = stake_sum - (params.kappa_f64() * I32F32_SCALE) as i64;
-    for (j, col) in ws.w.chunks_exact(m.max(1)).enumerate().take(n) {
-        out.consensus[j] = ws
-            .median
-            .quantile(col, &ws.voter_stake, minority, stake_sum);
-    }
 
-    // §3.8 Clipping, validator trust, ranks, incentive, bond weights.
+    // §3.7 and §3.8 fused, one column at a time while it is in L1: W = raw/row sum, the
+    // median c, clipping Ŵ = min(W, c), validator trust, rank (one dot product) and the bond
+    // weights W^b = W + β(Ŵ − W). W itself is never stored.
     let beta = params.bonds_penalty_f64();
-    let needs_presence = params.bonds.needs_presence(params);
     resize_fill(&mut ws.wb, cells, 0.0);
-    resize_fill(&mut ws.wb_present, cells, false);
+    if needs_presence {
+        resize_fill(&mut ws.wb_present, cells, false);
+    }
     resize_fill(&mut ws.row_trust, m, 0.0);
+    resize_fill(&mut ws.col, m, 0.0);
     if m > 0 {
-        for (j, (col, wb)) in
-            ws.w.chunks_exact(m)
-                .zip(ws.wb.chunks_exact_mut(m))
-                .enumerate()
-        {
-            let c = out.consensus[j];
+        let cols = ws.raw_w.chunks_exact(m).zip(ws.wb.chunks_exact_mut(m));
+        for (j, (raw, wb)) in cols.enumerate() {
+            for ((x, &v), &k) in ws.col.iter_mut().zip(raw).zip(&ws.row_scale) {
+                *x = f64::from(v) * k;
+            }
+            let c = if stake_sum > 0 {
+                ws.median
+                    .quantile(&ws.col, &ws.voter_stake, minority, stake_sum)
+            } else {
+                0.0
+            };
+            out.consensus[j] = c;
             // W^b first holds the clipped weights Ŵ, so the rank is one dot product.
-            for ((x, b), vt) in col.iter().zip(wb.iter_mut()).zip(ws.row_trust.iter_mut()) {
-                let clipped = x.min(c);
+            for ((x, b), vt) in ws
+                .col
+                .iter()
+                .zip(wb.iter_mut())
+                .zip(ws.row_trust.iter_mut())
+            {
+                // A comparison, not `f64::min` (no NaNs here; its NaN rule costs instructions).
+                let clipped = if *x < c { *x } else { c };
                 *vt += clipped;
                 *b = clipped;
             }
             out.incentive[j] = kernels::dot(wb, &ws.row_active_stake);
             if beta < 1.0 {
-                for (x, b) in col.iter().zip(wb.iter_mut()) {
+                for (x, b) in ws.col.iter().zip(wb.iter_mut()) {
                     *b = x + beta * (*b - x);
                 }
             }
-        }
-        if needs_presence {
-            let cols = ws.w.chunks_exact(m).zip(ws.w_present.chunks_exact(m));
-            for (j, ((col, present), (wb, wbp))) in cols
-                .zip(ws.wb.chunks_exact(m).zip(ws.wb_present.chunks_exact_mut(m)))
-                .enumerate()
-            {
-                let c = out.consensus[j];
-                for (((x, p), b), bp) in col.iter().zip(present).zip(wb).zip(wbp.iter_mut()) {
+            if needs_presence {
+                let present = &ws.w_present[j * m..][..m];
+                let wbp = &mut ws.wb_present[j * m..][..m];
+                for (((x, p), b), bp) in ws.col.iter().zip(present).zip(wb.iter()).zip(wbp) {
                     *bp = if beta >= 1.0 {
                         // Entries above a zero consensus are dropped, not zeroed.
                         *p && !(*x > c && c <= 0.0)
@@ -408,52 +439,44 @@ pub fn run_epoch_into(
     } else {
         input.block.saturating_sub(input.tempo)
     };
-    ws.recent.clear();
-    ws.recent
-        .extend(input.registered_at.iter().map(|&rb| last_tempo <= rb));
-    resize_fill(&mut ws.bonds, cells, 0.0);
+    resize_fill(&mut ws.b0, cells, 0);
     for (r, &uid) in ws.rows.iter().enumerate() {
-        for &(j, v) in bonds_of(usize::from(uid)) {
-            let j = usize::from(j);
-            if j < n && !ws.recent[j] {
-                ws.bonds[j * m + r] = f64::from(v);
+        scatter_row(bonds_of(usize::from(uid)), r, m, n, &mut ws.b0, None);
+    }
+    if m > 0 {
+        // A recent column is a contiguous run of the column-major matrix.
+        for (col, &rb) in ws.b0.chunks_exact_mut(m).zip(input.registered_at) {
+            if last_tempo <= rb {
+                col.fill(0);
             }
         }
     }
     resize_fill(&mut ws.stored, cells, 0);
     resize_fill(&mut ws.row_dividends, m, 0.0);
-    resize_fill(&mut ws.scratch.col, n, 0.0);
-    resize_fill(&mut ws.scratch.col2, n, 0.0);
+    resize_fill(&mut ws.scratch.col, m, 0.0);
     let ctx = BondsCtx {
         n,
         m,
         rows: &ws.rows,
         wb: &ws.wb,
         wb_present: &ws.wb_present,
+        b0: &ws.b0,
         active_stake: &ws.row_active_stake,
         incentive: &out.incentive,
         consensus: &out.consensus,
         params,
     };
     if m > 0 {
-        params.bonds.step(
-            &ctx,
-            &mut ws.bonds,
-            &mut ws.scratch,
-            &mut ws.stored,
-            &mut ws.row_dividends,
-        );
+        params
+            .bonds
+            .step(&ctx, &mut ws.scratch, &mut ws.stored, &mut ws.row_dividends);
     }
+    // The stored matrix is row-major, so each output row is one contiguous scan.
     for (r, &uid) in ws.rows.iter().enumerate() {
         let i = usize::from(uid);
         out.dividends[i] = ws.row_dividends[r];
         if out.permits[i] {
-            let row = &mut out.bonds[i];
-            for (j, col) in ws.stored.chunks_exact(m).enumerate() {
-                if col[r] != 0 {
-                    row.push((j as u16, col[r]));
-                }
-            }
+            sparse_row(&ws.stored[r * n..][..n], &mut out.bonds[i]);
         }
     }
     normalize_i32f32(&mut out.dividends);
@@ -523,6 +546,76 @@ fn split_emission(e: u64, out: &mut EpochOutput) {
             out.emission[k] = share_of(*f, e);
         }
     }
+}
+
+/// Writes the sparse `row` into row `r` of the zeroed column-major matrix `dst` (`m` rows,
+/// `n` columns): `dst[j·m + r] = v` for every entry with `j < n`, a repeated column keeping its
+/// last value, and marks the entry in `present` when given.
+fn scatter_row(
+    row: &[(u16, u16)],
+    r: usize,
+    m: usize,
+    n: usize,
+    dst: &mut [u16],
+    present: Option<&mut [bool]>,
+) {
+    // A full row in uid order (what validators usually submit) needs no per-entry checks:
+    // the check itself is one vectorised pass, the copy one strided store per entry.
+    let dense = row.len() == n
+        && row
+            .iter()
+            .enumerate()
+            .fold(0, |acc, (k, &(j, _))| acc | (usize::from(j) ^ k))
+            == 0;
+    if dense {
+        for (col, &(_, v)) in dst.chunks_exact_mut(m).zip(row) {
+            col[r] = v;
+        }
+        if let Some(present) = present {
+            for col in present.chunks_exact_mut(m) {
+                col[r] = true;
+            }
+        }
+        return;
+    }
+    match present {
+        Some(present) => {
+            for &(j, v) in row {
+                let j = usize::from(j);
+                if j < n {
+                    dst[j * m + r] = v;
+                    present[j * m + r] = true;
+                }
+            }
+        }
+        None => {
+            for &(j, v) in row {
+                let j = usize::from(j);
+                if j < n {
+                    dst[j * m + r] = v;
+                }
+            }
+        }
+    }
+}
+
+/// `row` = the non-zero entries of `values` as `(uid, value)`, ascending. Allocation-free once
+/// `row` has grown to the row length.
+fn sparse_row(values: &[u16], row: &mut SparseRow) {
+    row.clear();
+    if !values.contains(&0) {
+        // Full row: a plain map that vectorises.
+        row.extend(values.iter().enumerate().map(|(j, &v)| (j as u16, v)));
+        return;
+    }
+    // Branch-free compaction: write every entry, advance past the non-zero ones.
+    row.resize(values.len(), (0, 0));
+    let mut k = 0;
+    for (j, &v) in values.iter().enumerate() {
+        row[k] = (j as u16, v);
+        k += usize::from(v != 0);
+    }
+    row.truncate(k);
 }
 
 fn resize_fill<T: Clone>(v: &mut Vec<T>, len: usize, x: T) {

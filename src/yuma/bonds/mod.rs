@@ -17,7 +17,7 @@ use super::params::YumaParams;
 
 /// What a bonds model reads. Matrices are dense and **column-major**: `n` columns (uids) of
 /// `m` rows (validators that held a permit last epoch or have stored bonds), entry `(r, j)` at
-/// index `j·m + r`.
+/// index `j·m + r`, so a model can work one column at a time while it is in L1.
 #[derive(Clone, Copy, Debug)]
 pub struct BondsCtx<'a> {
     /// Number of uids (columns).
@@ -29,8 +29,11 @@ pub struct BondsCtx<'a> {
     /// Bond weights `W^b = W + β(Ŵ − W)` (spec §3.8).
     pub wb: &'a [f64],
     /// Whether `W^b[r, j]` is an entry of the chain's sparse row (an explicit zero counts).
-    /// Filled only when [`BondsModel::needs_presence`] says so; otherwise all `false`.
+    /// Filled only when [`BondsModel::needs_presence`] says so; otherwise unspecified.
     pub wb_present: &'a [bool],
+    /// Last epoch's stored bonds `B⁰` as raw u16 (0 where absent, and 0 in columns registered
+    /// since the last epoch).
+    pub b0: &'a [u16],
     /// Active stake `A` of each row, normalised over all uids.
     pub active_stake: &'a [f64],
     /// Incentive `I`, per uid (column), normalised.
@@ -44,10 +47,8 @@ pub struct BondsCtx<'a> {
 /// Buffers a bonds model may use, owned by the epoch workspace so nothing allocates per epoch.
 #[derive(Clone, Debug, Default)]
 pub struct BondsScratch {
-    /// Length `n`, contents unspecified on entry.
+    /// Length `m` (one column), contents unspecified on entry.
     pub col: Vec<f64>,
-    /// Length `n`, contents unspecified on entry.
-    pub col2: Vec<f64>,
 }
 
 /// A way of computing bonds and dividends.
@@ -62,14 +63,12 @@ pub trait BondsModel: Send + Sync + fmt::Debug {
 
     /// One bond update.
     ///
-    /// - `bonds`: on entry the stored u16 bonds as raw numbers (0 where absent, and 0 in
-    ///   columns registered since the last epoch); may be overwritten.
-    /// - `stored`: on exit the u16 value to store for every `(row, column)`; 0 means no entry.
+    /// - `stored`: on exit the u16 value to store for every `(row, column)`, **row-major**
+    ///   (`r·n + j`, as the output rows are read); 0 means no entry.
     /// - `dividends`: on exit the *unnormalised* dividend of every row.
     fn step(
         &self,
         ctx: &BondsCtx<'_>,
-        bonds: &mut [f64],
         scratch: &mut BondsScratch,
         stored: &mut [u16],
         dividends: &mut [f64],

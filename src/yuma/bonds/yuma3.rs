@@ -46,43 +46,49 @@ impl BondsModel for Yuma3 {
     fn step(
         &self,
         ctx: &BondsCtx<'_>,
-        bonds: &mut [f64],
-        _scratch: &mut BondsScratch,
+        scratch: &mut BondsScratch,
         stored: &mut [u16],
         dividends: &mut [f64],
     ) {
-        let m = ctx.m;
+        let (m, n) = (ctx.m, ctx.n);
         let liquid = ctx
             .params
             .liquid_alpha
-            .filter(|_| ctx.consensus[..ctx.n].iter().any(|c| *c != 0.0));
-        match liquid {
-            Some(la) => ema_liquid(ctx, bonds, la),
-            None => {
-                let a = ctx.params.ema_alpha();
-                let keep = (1.0 - a) / 65535.0; // B⁰ arrives as raw u16 numbers
-                for (b, w) in bonds.iter_mut().zip(ctx.wb) {
-                    *b = a * w + keep * *b;
+            .filter(|_| ctx.consensus[..n].iter().any(|c| *c != 0.0));
+        let a = ctx.params.ema_alpha();
+        let keep = (1.0 - a) / 65535.0; // B⁰ arrives as raw u16 numbers
+        let b1 = &mut scratch.col[..m];
+        dividends[..m].fill(0.0);
+        // One column at a time: B¹, its sum, its share of every dividend and its stored values.
+        let cols = ctx.b0.chunks_exact(m).zip(ctx.wb.chunks_exact(m));
+        for (j, (b0, wb)) in cols.enumerate() {
+            match liquid {
+                Some(la) => {
+                    for (b, &o) in b1.iter_mut().zip(b0) {
+                        *b = f64::from(o) / 65535.0;
+                    }
+                    let present = &ctx.wb_present[j * m..][..m];
+                    ema_liquid(la, ctx.consensus[j], wb, present, b1);
+                }
+                None => {
+                    for ((b, &w), &o) in b1.iter_mut().zip(wb).zip(b0) {
+                        *b = a * w + keep * f64::from(o);
+                    }
                 }
             }
-        }
-        // Store the absolute values (not max-upscaled); dividends use column-normalised bonds:
-        // t_r = Σ_j B¹_rj/ΣB¹_j · I_j, then D_r = t_r·A_r.
-        dividends[..m].fill(0.0);
-        for (j, (b1, st)) in bonds
-            .chunks_exact(m)
-            .zip(stored.chunks_exact_mut(m))
-            .enumerate()
-        {
+            // Dividends use column-normalised bonds: t_r = Σ_j B¹_rj/ΣB¹_j · I_j, then
+            // D_r = t_r·A_r. Stored values are the absolute bonds (not max-upscaled).
             let sum = crate::yuma::kernels::sum(b1);
             let g = if sum != 0.0 {
                 ctx.incentive[j] / sum
             } else {
                 0.0
             };
-            for ((d, b), s) in dividends.iter_mut().zip(b1).zip(st.iter_mut()) {
+            for (d, b) in dividends.iter_mut().zip(b1.iter()) {
                 *d += b * g;
-                *s = u16_proportion(*b);
+            }
+            for (st, &b) in stored[j..].iter_mut().step_by(n).zip(b1.iter()) {
+                *st = u16_proportion(b);
             }
         }
         for (d, a) in dividends.iter_mut().zip(ctx.active_stake) {
@@ -122,16 +128,14 @@ pub fn ema_alpha_sparse(
     }
 }
 
-/// Liquid-alpha EMA: per-entry rates from [`liquid_alpha_rate`], sparse semantics.
-fn ema_liquid(ctx: &BondsCtx<'_>, bonds: &mut [f64], la: LiquidAlpha) {
+/// Liquid-alpha EMA on one column (consensus `c`): per-entry rates from
+/// [`liquid_alpha_rate`], sparse semantics. `b` holds `B⁰` as fractions on entry.
+fn ema_liquid(la: LiquidAlpha, c: f64, wb: &[f64], present: &[bool], b: &mut [f64]) {
     let lo = crate::yuma::fixed::to_i32f32(from_u16_proportion(la.alpha_low));
     let hi = crate::yuma::fixed::to_i32f32(from_u16_proportion(la.alpha_high));
     let steep = f64::from(la.steepness);
-    for b in bonds.iter_mut() {
-        *b /= 65535.0; // raw u16 numbers to fractions
-    }
-    ema_alpha_sparse(ctx.m, ctx.wb, ctx.wb_present, bonds, |j, w, b| {
-        liquid_alpha_rate(w, b, ctx.consensus[j], lo, hi, steep)
+    ema_alpha_sparse(b.len(), wb, present, b, |_, w, old| {
+        liquid_alpha_rate(w, old, c, lo, hi, steep)
     });
 }
 
