@@ -98,7 +98,11 @@ pub fn network(subnets: usize, blocks: u64) -> Simulation {
     for s in sim.chain().subnets.values() {
         assert_eq!(s.n(), 256, "subnet {} has {} uids", s.netuid.0, s.n());
         let voting = s.weights.iter().filter(|w| !w.is_empty()).count();
-        assert_eq!(voting, 63, "subnet {}: {voting} validators set weights", s.netuid.0);
+        assert_eq!(
+            voting, 63,
+            "subnet {}: {voting} validators set weights",
+            s.netuid.0
+        );
     }
     sim
 }
