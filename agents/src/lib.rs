@@ -11,8 +11,10 @@
 pub mod action;
 pub mod agent;
 pub mod behaviours;
+pub mod mechanism;
 pub mod units;
 pub mod view;
+pub mod work;
 
 pub use action::Action;
 pub use agent::Agent;

@@ -1,0 +1,1 @@
+//! colluding_miner (being written)

@@ -1,0 +1,1 @@
+//! colluding_validator (being written)

@@ -1,0 +1,1 @@
+//! copying_miner (being written)

@@ -1,0 +1,1 @@
+//! honest_miner (being written)

@@ -1,0 +1,1 @@
+//! honest_validator (being written)

@@ -1,0 +1,1 @@
+//! speculator (being written)

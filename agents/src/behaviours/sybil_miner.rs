@@ -1,0 +1,1 @@
+//! sybil_miner (being written)

@@ -1,0 +1,1 @@
+//! work (being written)
