@@ -21,4 +21,10 @@ pub trait Agent: Send {
     fn kind(&self) -> &str {
         "agent"
     }
+
+    /// Off-chain costs so far (evaluation compute, serving), in rao of TAO. On-chain costs
+    /// (registration burns, swap fees) are tracked by the engine from the actions applied.
+    fn cost(&self) -> u64 {
+        0
+    }
 }

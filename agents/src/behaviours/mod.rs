@@ -6,6 +6,30 @@
 //! [`colluding_validator`], and the benchmark's [`fixed_weights`].
 //! Delegators: [`speculator`]. Subnet owners: [`owner`].
 
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+
+use crate::units::{ColdkeyId, HotkeyId, NetUid};
+
+/// Who an agent is on chain: its coldkey, the hotkeys it operates (one for most behaviours,
+/// k for a sybil operator) and the subnet it works on (delegators: the subnet they start on).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Identity {
+    /// The agent's wallet.
+    pub coldkey: ColdkeyId,
+    /// The hotkeys it operates.
+    pub hotkeys: Vec<HotkeyId>,
+    /// Its subnet.
+    pub netuid: NetUid,
+}
+
+/// The random stream of an agent, from a seed the engine derives from (run seed, stable
+/// agent id) with [`crate::derive_seed`]. ChaCha8, named, so streams do not change between
+/// `rand` releases.
+pub fn stream(seed: u64) -> ChaCha8Rng {
+    ChaCha8Rng::seed_from_u64(seed)
+}
+
 pub mod colluding_miner;
 pub mod colluding_validator;
 pub mod copying_miner;
