@@ -4,7 +4,10 @@
 //! - [`view`]: what an agent may observe ([`ChainView`]);
 //! - [`action`]: what an agent may do ([`Action`]);
 //! - [`agent`]: the [`Agent`] trait;
-//! - [`behaviours`]: built-in behaviours, one file each.
+//! - [`behaviours`]: built-in behaviours, one file each;
+//! - [`work`]: miners' true quality; [`mechanism`]: how validators turn observed work into
+//!   weights;
+//! - [`testing`]: a hand-filled view for tests of behaviours (here and downstream).
 //!
 //! Agents never depend on the engine: the engine depends on them, builds them and drives them.
 
@@ -12,6 +15,7 @@ pub mod action;
 pub mod agent;
 pub mod behaviours;
 pub mod mechanism;
+pub mod testing;
 pub mod units;
 pub mod view;
 pub mod work;
