@@ -48,8 +48,10 @@
 
 pub mod chain;
 pub mod engine;
+pub mod population;
 pub mod replay;
 pub mod report;
+pub mod scenario;
 pub mod yaml;
 pub mod yuma;
 

@@ -118,3 +118,210 @@ mod tests {
         assert!(!err.message.contains('\\'), "{err}");
     }
 }
+
+/// A YAML value with the line and column where it stands, for validators that report every
+/// problem at once (see [`crate::scenario`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Node {
+    /// The value.
+    pub value: Value,
+    /// 1-based line.
+    pub line: u64,
+    /// 1-based column.
+    pub column: u64,
+}
+
+/// The value of a [`Node`].
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    /// `null`, `~` or nothing.
+    Null,
+    /// `true` / `false`.
+    Bool(bool),
+    /// An integer.
+    Int(i128),
+    /// A floating-point number.
+    Float(f64),
+    /// A string.
+    Str(String),
+    /// A sequence.
+    Seq(Vec<Node>),
+    /// A mapping, keys in document order, each with its own location.
+    Map(Vec<(Node, Node)>),
+}
+
+impl Node {
+    /// A node without a location (for values set from the command line).
+    pub fn detached(value: Value) -> Node {
+        Node {
+            value,
+            line: 0,
+            column: 0,
+        }
+    }
+
+    /// The value as text, for error messages (`1.5`, `"abc"`, `[...]`).
+    pub fn show(&self) -> String {
+        match &self.value {
+            Value::Null => "null".into(),
+            Value::Bool(b) => b.to_string(),
+            Value::Int(i) => i.to_string(),
+            Value::Float(x) => x.to_string(),
+            Value::Str(s) => s.escape_debug().to_string(),
+            Value::Seq(_) => "a list".into(),
+            Value::Map(_) => "a mapping".into(),
+        }
+    }
+
+    /// The node as a `serde_json::Value` (for handing a subtree to a `serde` type).
+    pub fn to_json(&self) -> serde_json::Value {
+        use serde_json::Value as J;
+        match &self.value {
+            Value::Null => J::Null,
+            Value::Bool(b) => J::Bool(*b),
+            Value::Int(i) => i64::try_from(*i)
+                .map(J::from)
+                .or_else(|_| u64::try_from(*i).map(J::from))
+                .unwrap_or(J::Null),
+            Value::Float(x) => serde_json::Number::from_f64(*x).map_or(J::Null, J::Number),
+            Value::Str(s) => J::String(s.clone()),
+            Value::Seq(items) => J::Array(items.iter().map(Node::to_json).collect()),
+            Value::Map(entries) => J::Object(
+                entries
+                    .iter()
+                    .map(|(k, v)| (k.key_text(), v.to_json()))
+                    .collect(),
+            ),
+        }
+    }
+
+    /// A mapping key as text.
+    pub fn key_text(&self) -> String {
+        match &self.value {
+            Value::Str(s) => s.clone(),
+            _ => self.show(),
+        }
+    }
+}
+
+/// Parses one YAML document into a located tree.
+///
+/// # Errors
+/// [`YamlError`] for a syntax error, with its line and column.
+pub fn parse_tree(text: &str) -> Result<Node, YamlError> {
+    let spanned: serde_saphyr::Spanned<Raw> =
+        serde_saphyr::from_str(text).map_err(|e| YamlError {
+            path: None,
+            line: e.location().map_or(0, |l| l.line()),
+            column: e.location().map_or(0, |l| l.column()),
+            message: e.to_string(),
+        })?;
+    Ok(convert(spanned))
+}
+
+/// The untyped YAML the tree is built from.
+enum Raw {
+    Null,
+    Bool(bool),
+    Int(i128),
+    Float(f64),
+    Str(String),
+    Seq(Vec<serde_saphyr::Spanned<Raw>>),
+    Map(Vec<(serde_saphyr::Spanned<Raw>, serde_saphyr::Spanned<Raw>)>),
+}
+
+fn convert(s: serde_saphyr::Spanned<Raw>) -> Node {
+    let (line, column) = (s.referenced.line(), s.referenced.column());
+    let value = match s.value {
+        Raw::Null => Value::Null,
+        Raw::Bool(b) => Value::Bool(b),
+        Raw::Int(i) => Value::Int(i),
+        Raw::Float(x) => Value::Float(x),
+        Raw::Str(t) => Value::Str(t),
+        Raw::Seq(items) => Value::Seq(items.into_iter().map(convert).collect()),
+        Raw::Map(entries) => Value::Map(
+            entries
+                .into_iter()
+                .map(|(k, v)| (convert(k), convert(v)))
+                .collect(),
+        ),
+    };
+    Node {
+        value,
+        line,
+        column,
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Raw {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Raw, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Raw;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("any YAML value")
+            }
+            fn visit_unit<E>(self) -> Result<Raw, E> {
+                Ok(Raw::Null)
+            }
+            fn visit_none<E>(self) -> Result<Raw, E> {
+                Ok(Raw::Null)
+            }
+            fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Raw, D::Error> {
+                serde::Deserialize::deserialize(d)
+            }
+            fn visit_bool<E>(self, b: bool) -> Result<Raw, E> {
+                Ok(Raw::Bool(b))
+            }
+            fn visit_i64<E>(self, x: i64) -> Result<Raw, E> {
+                Ok(Raw::Int(i128::from(x)))
+            }
+            fn visit_u64<E>(self, x: u64) -> Result<Raw, E> {
+                Ok(Raw::Int(i128::from(x)))
+            }
+            fn visit_i128<E>(self, x: i128) -> Result<Raw, E> {
+                Ok(Raw::Int(x))
+            }
+            fn visit_u128<E: serde::de::Error>(self, x: u128) -> Result<Raw, E> {
+                i128::try_from(x)
+                    .map(Raw::Int)
+                    .map_err(|_| E::custom("integer too large"))
+            }
+            fn visit_f64<E>(self, x: f64) -> Result<Raw, E> {
+                Ok(Raw::Float(x))
+            }
+            fn visit_str<E>(self, s: &str) -> Result<Raw, E> {
+                Ok(Raw::Str(s.to_owned()))
+            }
+            fn visit_string<E>(self, s: String) -> Result<Raw, E> {
+                Ok(Raw::Str(s))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut a: A) -> Result<Raw, A::Error> {
+                let mut v = Vec::new();
+                while let Some(x) = a.next_element()? {
+                    v.push(x);
+                }
+                Ok(Raw::Seq(v))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut a: A) -> Result<Raw, A::Error> {
+                let mut v = Vec::new();
+                while let Some(e) = a.next_entry()? {
+                    v.push(e);
+                }
+                Ok(Raw::Map(v))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// Parses one YAML scalar written on the command line (`--set path=value`) into a value:
+/// `null`, booleans, numbers, or else a string.
+pub fn parse_scalar(text: &str) -> Value {
+    match parse_tree(text).map(|n| n.value) {
+        Ok(
+            v @ (Value::Null | Value::Bool(_) | Value::Int(_) | Value::Float(_) | Value::Str(_)),
+        ) => v,
+        _ => Value::Str(text.to_owned()),
+    }
+}

@@ -6,3 +6,4 @@ mod conformance;
 mod epoch;
 mod pool;
 mod replay;
+mod scenario;

@@ -1,0 +1,198 @@
+//! From a [`Scenario`] to a runnable simulation: accounts, subnets, registrations, stakes and
+//! one agent per group member, each with its own random stream.
+//!
+//! Seeds: agent `m` of group `g` gets `derive_seed(scenario seed, stable_id("g/m"))`, so
+//! adding a group or reordering the file does not change any other agent's stream.
+
+use std::collections::BTreeMap;
+
+use yumalab_agents::behaviours::Identity;
+use yumalab_agents::units::{HotkeyId, NetUid, Rao};
+use yumalab_agents::{Action, Agent, derive_seed, stable_id};
+
+use crate::engine::SimulationBuilder;
+use crate::scenario::{Group, Scenario};
+
+/// Who each agent is, for reports: group, kind, coldkey, hotkeys.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Member {
+    /// The agent's id in the engine.
+    pub agent: usize,
+    /// Its group.
+    pub group: String,
+    /// Its behaviour.
+    pub kind: String,
+    /// Its subnet.
+    pub netuid: NetUid,
+    /// Its identity.
+    pub identity: Identity,
+}
+
+/// Checks a group's `params` against its behaviour's parameter type.
+///
+/// # Errors
+/// The deserialisation or validation message.
+pub fn check_params(kind: &str, params: &serde_json::Value) -> Result<(), String> {
+    make(
+        kind,
+        Identity {
+            coldkey: Default::default(),
+            hotkeys: vec![HotkeyId(0)],
+            netuid: NetUid(1),
+        },
+        params,
+        0,
+        &yumalab_agents::mechanism::Mechanism::Proportional,
+        &[],
+    )
+    .map(|_| ())
+}
+
+/// Builds one agent of `kind`.
+fn make(
+    kind: &str,
+    identity: Identity,
+    params: &serde_json::Value,
+    seed: u64,
+    mechanism: &yumalab_agents::mechanism::Mechanism,
+    cartel: &[HotkeyId],
+) -> Result<Box<dyn Agent>, String> {
+    let _ = (identity, params, seed, mechanism, cartel);
+    Err(format!("behaviour `{kind}` is not available yet"))
+}
+
+impl Scenario {
+    /// Builds the simulation for this scenario with `seed` (the scenario's own seed, or a
+    /// sweep replicate's). Returns the builder (observers can still be added) and who each
+    /// agent is.
+    ///
+    /// # Errors
+    /// A group whose parameters do not build (already checked by parsing; kept for safety).
+    pub fn build(&self, seed: u64) -> Result<(SimulationBuilder, Vec<Member>), String> {
+        let mut b = SimulationBuilder::new(self.chain.clone());
+        let mut netuids = Vec::new();
+        for s in &self.subnets {
+            let owner = b.coldkey(format!("{}/owner", s.name), s.owner_balance);
+            let owner_hk = b.hotkey(format!("{}/owner", s.name), owner);
+            let alpha = (s.pool_tao as f64 / s.pool_price).round() as u64;
+            netuids.push(b.subnet(
+                s.params.clone(),
+                owner,
+                owner_hk,
+                s.pool_tao,
+                alpha,
+                s.start_block,
+            ));
+        }
+        // Accounts first, so cartels can be resolved to hotkeys before agents are built.
+        let mut identities: Vec<Vec<Identity>> = Vec::new();
+        for g in &self.population {
+            let netuid = netuids[g.subnet];
+            let members = (0..g.count)
+                .map(|m| {
+                    let c = b.coldkey(format!("{}/{m}", g.name), g.balance);
+                    let hotkeys = (0..g.hotkeys)
+                        .map(|k| b.hotkey(format!("{}/{m}/{k}", g.name), c))
+                        .collect();
+                    Identity {
+                        coldkey: c,
+                        hotkeys,
+                        netuid,
+                    }
+                })
+                .collect();
+            identities.push(members);
+        }
+        let mut cartels: BTreeMap<(&str, usize), Vec<HotkeyId>> = BTreeMap::new();
+        for (g, ids) in self.population.iter().zip(&identities) {
+            if let (Some(c), true) = (&g.cartel, g.kind.ends_with("miner")) {
+                cartels
+                    .entry((c.as_str(), g.subnet))
+                    .or_default()
+                    .extend(ids.iter().flat_map(|i| i.hotkeys.iter().copied()));
+            }
+        }
+        // Block 1: registrations in file order, then stakes.
+        for (g, ids) in self.population.iter().zip(&identities) {
+            if g.register {
+                for id in ids {
+                    for &h in &id.hotkeys {
+                        b.at(
+                            1,
+                            Action::Register {
+                                coldkey: id.coldkey,
+                                hotkey: h,
+                                netuid: id.netuid,
+                            },
+                        );
+                    }
+                }
+            }
+        }
+        for (g, ids) in self.population.iter().zip(&identities) {
+            for id in ids {
+                let h = id.hotkeys[0];
+                if g.stake > 0 {
+                    b.at(
+                        1,
+                        Action::AddStake {
+                            coldkey: id.coldkey,
+                            hotkey: h,
+                            netuid: id.netuid,
+                            tao: Rao(g.stake),
+                            limit_price: None,
+                        },
+                    );
+                }
+                if g.root_stake > 0 {
+                    b.at(
+                        1,
+                        Action::AddStake {
+                            coldkey: id.coldkey,
+                            hotkey: h,
+                            netuid: NetUid(0),
+                            tao: Rao(g.root_stake),
+                            limit_price: None,
+                        },
+                    );
+                }
+            }
+        }
+        let mut members = Vec::new();
+        for (g, ids) in self.population.iter().zip(identities) {
+            let mechanism = &self.subnets[g.subnet].mechanism;
+            let cartel = g
+                .cartel
+                .as_deref()
+                .and_then(|c| cartels.get(&(c, g.subnet)))
+                .cloned()
+                .unwrap_or_default();
+            for (m, id) in ids.into_iter().enumerate() {
+                let agent_seed = derive_seed(seed, stable_id(&format!("{}/{m}", g.name)));
+                let agent = make(
+                    &g.kind,
+                    id.clone(),
+                    &g.params,
+                    agent_seed,
+                    mechanism,
+                    &cartel,
+                )?;
+                let agent_id = b.agent(agent);
+                members.push(Member {
+                    agent: agent_id,
+                    group: g.name.clone(),
+                    kind: g.kind.clone(),
+                    netuid: id.netuid,
+                    identity: id,
+                });
+            }
+        }
+        b.end_at(self.blocks);
+        Ok((b, members))
+    }
+
+    /// The groups, by name.
+    pub fn group(&self, name: &str) -> Option<&Group> {
+        self.population.iter().find(|g| g.name == name)
+    }
+}

@@ -1,0 +1,897 @@
+//! Scenarios: a YAML file describing a network, its subnets and mechanisms, the people who
+//! show up (agent groups), how long to run, and what to vary in a sweep.
+//!
+//! `ScenarioFile` text → located tree ([`crate::yaml::parse_tree`]) → overrides applied
+//! (`--set path=value`, sweep points) → [`Scenario::from_tree`], which checks every field and
+//! reports **every** problem at once ([`Problems`]) → [`Scenario::build`] into a
+//! [`crate::engine::SimulationBuilder`].
+//!
+//! The format is documented field by field in `scenarios/README.md`; `yumalab schema` prints
+//! a JSON Schema for editors.
+
+pub mod reader;
+
+use crate::chain::params::{ChainParams, Regime, SubnetParams};
+use crate::yaml::{Node, Value};
+use crate::yuma::bonds;
+use crate::yuma::fixed::u16_proportion;
+use crate::yuma::{LiquidAlpha, YumaParams};
+pub use reader::{Problem, Problems};
+use reader::{Reader, join};
+use yumalab_agents::mechanism::Mechanism;
+
+/// Rao per TAO.
+const TAO: f64 = 1e9;
+/// Blocks per day at 12 s blocks.
+pub const BLOCKS_PER_DAY: u64 = 7200;
+
+/// Behaviours a population group may have.
+pub const KINDS: &[&str] = &[
+    "honest-miner",
+    "copying-miner",
+    "sybil-miner",
+    "colluding-miner",
+    "honest-validator",
+    "lazy-validator",
+    "weight-copier",
+    "colluding-validator",
+    "speculator",
+];
+
+/// A validated scenario.
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    /// Short name (used for output directories).
+    pub name: String,
+    /// The question the scenario answers.
+    pub description: String,
+    /// Master seed: every random stream derives from it and a stable id.
+    pub seed: u64,
+    /// The regime the chain rules come from.
+    pub regime: Regime,
+    /// Chain parameters (regime defaults plus overrides).
+    pub chain: ChainParams,
+    /// How many blocks to run.
+    pub blocks: u64,
+    /// Subnets, in netuid order (the first is netuid 1).
+    pub subnets: Vec<SubnetSpec>,
+    /// Agent groups.
+    pub population: Vec<Group>,
+    /// The sweep, if any.
+    pub sweep: Option<Sweep>,
+}
+
+/// One subnet of a scenario.
+#[derive(Clone, Debug)]
+pub struct SubnetSpec {
+    /// Its name (groups refer to it).
+    pub name: String,
+    /// Hyperparameters.
+    pub params: SubnetParams,
+    /// First block with emission (`None`: never started).
+    pub start_block: Option<u64>,
+    /// Number of evaluation environments miners are scored on.
+    pub environments: usize,
+    /// How validators turn observed work into weights.
+    pub mechanism: Mechanism,
+    /// The unit of the value the subnet produces (for reports).
+    pub value_unit: String,
+    /// Value produced per tempo by a miner serving quality 1 (linear in quality).
+    pub value_per_quality: f64,
+    /// Initial pool TAO reserve, rao.
+    pub pool_tao: u64,
+    /// Initial pool price, TAO per alpha.
+    pub pool_price: f64,
+    /// The owner's free TAO at genesis, rao.
+    pub owner_balance: u64,
+}
+
+/// A group of agents with one behaviour.
+#[derive(Clone, Debug)]
+pub struct Group {
+    /// The group's name (unique).
+    pub name: String,
+    /// The behaviour (one of [`KINDS`]).
+    pub kind: String,
+    /// Index into [`Scenario::subnets`].
+    pub subnet: usize,
+    /// How many agents.
+    pub count: u32,
+    /// Hotkeys per agent (sybil operators run several).
+    pub hotkeys: u32,
+    /// Free TAO per agent at genesis, rao.
+    pub balance: u64,
+    /// TAO each agent stakes to its own (first) hotkey on its subnet at block 1, rao.
+    pub stake: u64,
+    /// TAO each agent stakes to its own hotkey on root at block 1, rao.
+    pub root_stake: u64,
+    /// Whether the agents' hotkeys register at block 1.
+    pub register: bool,
+    /// The cartel a colluding agent belongs to.
+    pub cartel: Option<String>,
+    /// Behaviour parameters, as written (checked by [`Scenario::from_tree`] against the
+    /// behaviour's parameter type).
+    pub params: serde_json::Value,
+}
+
+/// What a sweep varies.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Sweep {
+    /// Seeds per point, derived from the master seed.
+    pub replicates: u32,
+    /// Every combination of these values.
+    pub grid: Vec<(String, Vec<Node>)>,
+    /// Or: this many random points.
+    pub samples: u32,
+    /// With each path drawn uniformly from `[min, max]`.
+    pub random: Vec<(String, f64, f64)>,
+}
+
+impl Scenario {
+    /// Reads and checks a scenario from text. `file` names it in problems.
+    ///
+    /// # Errors
+    /// Every problem found.
+    pub fn parse(
+        text: &str,
+        file: &str,
+        overrides: &[(String, String)],
+    ) -> Result<Scenario, Problems> {
+        let mut tree = crate::yaml::parse_tree(text).map_err(|e| {
+            Problems(vec![Problem {
+                file: file.into(),
+                line: e.line,
+                column: e.column,
+                path: String::new(),
+                message: e.message,
+            }])
+        })?;
+        let mut problems = Vec::new();
+        for (path, value) in overrides {
+            if let Err(message) = set_path(
+                &mut tree,
+                path,
+                Node::detached(crate::yaml::parse_scalar(value)),
+            ) {
+                problems.push(Problem {
+                    file: file.into(),
+                    line: 0,
+                    column: 0,
+                    path: path.clone(),
+                    message: format!("--set: {message}"),
+                });
+            }
+        }
+        if !problems.is_empty() {
+            return Err(Problems(problems));
+        }
+        Scenario::from_tree(&tree, file)
+    }
+
+    /// Checks a located tree.
+    ///
+    /// # Errors
+    /// Every problem found.
+    pub fn from_tree(tree: &Node, file: &str) -> Result<Scenario, Problems> {
+        let mut r = Reader::new(file);
+        let scenario = read_scenario(&mut r, tree);
+        match scenario {
+            Some(s) if r.problems.is_empty() => Ok(s),
+            _ => {
+                r.problems.sort_by_key(|p| (p.line == 0, p.line, p.column));
+                Err(Problems(r.problems))
+            }
+        }
+    }
+}
+
+/// Replaces the value at `path` (`subnets[0].yuma.kappa`, `population[copiers].count`) in
+/// the tree, creating missing mapping fields. A `[name]` index selects the list item whose
+/// `name` or `group` field is `name`.
+///
+/// # Errors
+/// Why the path does not lead anywhere.
+pub fn set_path(tree: &mut Node, path: &str, value: Node) -> Result<(), String> {
+    let mut node = tree;
+    let segments = parse_path(path)?;
+    for (k, seg) in segments.iter().enumerate() {
+        let last = k + 1 == segments.len();
+        node = match seg {
+            Segment::Field(name) => {
+                if node.value == Value::Null {
+                    node.value = Value::Map(Vec::new());
+                }
+                let Value::Map(entries) = &mut node.value else {
+                    return Err(format!("`{name}` is inside a value that is not a mapping"));
+                };
+                let pos = entries.iter().position(|(key, _)| key.key_text() == *name);
+                let pos = match pos {
+                    Some(p) => p,
+                    None => {
+                        entries.push((
+                            Node::detached(Value::Str(name.clone())),
+                            Node::detached(Value::Null),
+                        ));
+                        entries.len() - 1
+                    }
+                };
+                &mut entries[pos].1
+            }
+            Segment::Index(i) => {
+                let Value::Seq(items) = &mut node.value else {
+                    return Err(format!("`[{i}]` indexes a value that is not a list"));
+                };
+                let n = items.len();
+                items.get_mut(*i).ok_or(format!(
+                    "index {i} is out of range (the list has {n} items)"
+                ))?
+            }
+            Segment::Named(name) => {
+                let Value::Seq(items) = &mut node.value else {
+                    return Err(format!("`[{name}]` indexes a value that is not a list"));
+                };
+                let found = items.iter().position(|item| match &item.value {
+                    Value::Map(e) => e.iter().any(|(k, v)| {
+                        matches!(k.key_text().as_str(), "name" | "group")
+                            && v.value == Value::Str(name.clone())
+                    }),
+                    _ => false,
+                });
+                let i = found.ok_or(format!("no item named `{name}`"))?;
+                &mut items[i]
+            }
+        };
+        if last {
+            *node = value;
+            return Ok(());
+        }
+    }
+    Err("empty path".into())
+}
+
+enum Segment {
+    Field(String),
+    Index(usize),
+    Named(String),
+}
+
+fn parse_path(path: &str) -> Result<Vec<Segment>, String> {
+    let mut out = Vec::new();
+    for part in path.split('.') {
+        let (field, rest) = part
+            .split_once('[')
+            .map_or((part, None), |(f, r)| (f, Some(r)));
+        if !field.is_empty() {
+            out.push(Segment::Field(field.to_owned()));
+        }
+        let mut rest = rest.map(|r| format!("[{r}"));
+        while let Some(r) = rest {
+            let r = r.strip_prefix('[').ok_or(format!("bad path `{path}`"))?;
+            let (inside, after) = r
+                .split_once(']')
+                .ok_or(format!("bad path `{path}`: missing `]`"))?;
+            out.push(match inside.parse::<usize>() {
+                Ok(i) => Segment::Index(i),
+                Err(_) => Segment::Named(inside.to_owned()),
+            });
+            rest = (!after.is_empty()).then(|| after.to_owned());
+        }
+    }
+    if out.is_empty() {
+        return Err("empty path".into());
+    }
+    Ok(out)
+}
+
+const TOP: &[&str] = &[
+    "name",
+    "description",
+    "seed",
+    "regime",
+    "duration",
+    "chain",
+    "subnets",
+    "population",
+    "sweep",
+];
+
+fn read_scenario(r: &mut Reader<'_>, tree: &Node) -> Option<Scenario> {
+    let f = r.map(tree, "", TOP)?;
+    let name = r
+        .required(&f, "name")
+        .and_then(|n| r.string(n, "name"))
+        .unwrap_or_default();
+    if !name.is_empty()
+        && !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        r.problem(
+            f.get("name").expect("present"),
+            "name",
+            format!("must use only letters, digits, `-` and `_`, got `{name}`"),
+        );
+    }
+    let description = r
+        .required(&f, "description")
+        .and_then(|n| r.string(n, "description"))
+        .unwrap_or_default();
+    let seed = r.integer_or(&f, "seed", 0, 0, u64::MAX);
+    let regime_names: Vec<&str> = Regime::ALL.iter().map(|(_, n)| *n).collect();
+    let regime = f
+        .get("regime")
+        .and_then(|n| r.choice(n, "regime", &regime_names))
+        .and_then(Regime::from_name)
+        .unwrap_or(Regime::Y2026_06);
+    let mut chain = ChainParams::for_regime(regime);
+    if let Some(n) = f.get("chain") {
+        read_chain(r, n, &mut chain);
+    }
+    let blocks = match r.required(&f, "duration") {
+        Some(n) => read_duration(r, n, "duration"),
+        None => 0,
+    };
+    let mut subnets = Vec::new();
+    if let Some(n) = r.required(&f, "subnets") {
+        for (k, item) in r.seq(n, "subnets").iter().enumerate() {
+            if let Some(s) = read_subnet(r, item, &format!("subnets[{k}]")) {
+                if subnets.iter().any(|o: &SubnetSpec| o.name == s.name) {
+                    r.problem(
+                        item,
+                        &format!("subnets[{k}].name"),
+                        format!("subnet name `{}` is used twice", s.name),
+                    );
+                }
+                subnets.push(s);
+            }
+        }
+        if subnets.is_empty() {
+            r.problem(n, "subnets", "must list at least one subnet");
+        }
+    }
+    let mut population = Vec::new();
+    if let Some(n) = f.get("population") {
+        for (k, item) in r.seq(n, "population").iter().enumerate() {
+            if let Some(g) = read_group(r, item, &format!("population[{k}]"), &subnets) {
+                if population.iter().any(|o: &Group| o.name == g.name) {
+                    r.problem(
+                        item,
+                        &format!("population[{k}].group"),
+                        format!("group name `{}` is used twice", g.name),
+                    );
+                }
+                population.push(g);
+            }
+        }
+    }
+    let sweep = f.get("sweep").and_then(|n| read_sweep(r, n, "sweep"));
+    Some(Scenario {
+        name,
+        description,
+        seed,
+        regime,
+        chain,
+        blocks,
+        subnets,
+        population,
+        sweep,
+    })
+}
+
+fn read_duration(r: &mut Reader<'_>, n: &Node, path: &str) -> u64 {
+    let Some(f) = r.map(n, path, &["days", "blocks", "tempos"]) else {
+        return 0;
+    };
+    let given: Vec<&str> = ["days", "blocks", "tempos"]
+        .into_iter()
+        .filter(|k| f.get(k).is_some())
+        .collect();
+    if given.len() != 1 {
+        r.problem(
+            n,
+            path,
+            format!(
+                "must give exactly one of `days`, `blocks`, `tempos`, got {}",
+                given.len()
+            ),
+        );
+        return 0;
+    }
+    match given[0] {
+        "days" => r
+            .number(
+                f.get("days").expect("given"),
+                &join(path, "days"),
+                |x| x > 0.0 && x <= 36_500.0,
+                "a number of days in (0, 36500]",
+            )
+            .map_or(0, |d| (d * BLOCKS_PER_DAY as f64).round() as u64),
+        "blocks" => r
+            .integer(
+                f.get("blocks").expect("given"),
+                &join(path, "blocks"),
+                1,
+                1 << 40,
+            )
+            .unwrap_or(0),
+        // Tempos are counted at the default tempo (360 blocks) of a new subnet.
+        _ => r
+            .integer(
+                f.get("tempos").expect("given"),
+                &join(path, "tempos"),
+                1,
+                1 << 30,
+            )
+            .map_or(0, |t| t * 360),
+    }
+}
+
+const CHAIN: &[&str] = &[
+    "tao_weight",
+    "stake_threshold",
+    "owner_cut",
+    "swap_fee",
+    "max_epochs_per_block",
+    "share_rule",
+    "injection_cap",
+    "pool",
+    "schedule",
+    "burn_rule",
+];
+
+fn read_chain(r: &mut Reader<'_>, n: &Node, chain: &mut ChainParams) {
+    use crate::chain::params::{BurnRule, EpochSchedule, InjectionCapRule, PoolRule, ShareRule};
+    let path = "chain";
+    let Some(f) = r.map(n, path, CHAIN) else {
+        return;
+    };
+    let unit = |x: f64| (0.0..=1.0).contains(&x);
+    chain.tao_weight = r.number_or(
+        &f,
+        "tao_weight",
+        chain.tao_weight,
+        unit,
+        "a fraction in [0, 1]",
+    );
+    chain.stake_threshold = (r.number_or(
+        &f,
+        "stake_threshold",
+        chain.stake_threshold as f64 / TAO,
+        |x| x >= 0.0,
+        "TAO >= 0",
+    ) * TAO) as u64;
+    if let Some(x) = f
+        .get("owner_cut")
+        .and_then(|n| r.number(n, "chain.owner_cut", unit, "a fraction in [0, 1]"))
+    {
+        chain.owner_cut = u16_proportion(x);
+    }
+    if let Some(x) = f.get("swap_fee").and_then(|n| {
+        r.number(
+            n,
+            "chain.swap_fee",
+            |x| (0.0..=0.1526).contains(&x),
+            "a fraction in [0, 0.1526]",
+        )
+    }) {
+        chain.swap_fee = u16_proportion(x);
+    }
+    chain.max_epochs_per_block = r.integer_or(
+        &f,
+        "max_epochs_per_block",
+        u64::from(chain.max_epochs_per_block),
+        1,
+        1024,
+    ) as u32;
+    if let Some(n) = f.get("share_rule") {
+        match r.choice(
+            n,
+            "chain.share_rule",
+            &["price_ema", "net_flow", "early_price_ema"],
+        ) {
+            Some("price_ema") => chain.share_rule = ShareRule::PriceEma,
+            Some("net_flow") => chain.share_rule = ShareRule::NetFlow,
+            Some(_) => chain.share_rule = ShareRule::EarlyPriceEma,
+            None => {}
+        }
+    }
+    if let Some(n) = f.get("injection_cap") {
+        match r.choice(
+            n,
+            "chain.injection_cap",
+            &["root_proportion", "alpha_out_or_block_emission"],
+        ) {
+            Some("root_proportion") => chain.injection_cap = InjectionCapRule::RootProportion,
+            Some(_) => chain.injection_cap = InjectionCapRule::AlphaOutOrBlockEmission,
+            None => {}
+        }
+    }
+    if let Some(n) = f.get("pool") {
+        match r.choice(n, "chain.pool", &["balancer", "constant_product"]) {
+            Some("balancer") => chain.pool = PoolRule::Balancer,
+            Some(_) => chain.pool = PoolRule::ConstantProduct,
+            None => {}
+        }
+    }
+    if let Some(n) = f.get("schedule") {
+        match r.choice(n, "chain.schedule", &["stateful", "modulo"]) {
+            Some("stateful") => chain.schedule = EpochSchedule::Stateful,
+            Some(_) => chain.schedule = EpochSchedule::Modulo,
+            None => {}
+        }
+    }
+    if let Some(n) = f.get("burn_rule") {
+        match r.choice(n, "chain.burn_rule", &["half_life", "interval"]) {
+            Some("half_life") => chain.burn_rule = BurnRule::HalfLife,
+            Some(_) => chain.burn_rule = BurnRule::Interval,
+            None => {}
+        }
+    }
+}
+
+const SUBNET: &[&str] = &[
+    "name",
+    "tempo",
+    "start_block",
+    "environments",
+    "mechanism",
+    "value_unit",
+    "value_per_quality",
+    "pool",
+    "yuma",
+    "max_uids",
+    "immunity_period",
+    "burn",
+    "owner",
+];
+
+fn read_subnet(r: &mut Reader<'_>, n: &Node, path: &str) -> Option<SubnetSpec> {
+    let f = r.map(n, path, SUBNET)?;
+    let name = r
+        .required(&f, "name")
+        .and_then(|n| r.string(n, &join(path, "name")))
+        .unwrap_or_default();
+    let mut params = SubnetParams::default();
+    params.tempo = r.integer_or(&f, "tempo", params.tempo, 1, 50_400);
+    let start_block = if f.has("start_block") && f.get("start_block").is_none() {
+        None
+    } else {
+        Some(r.integer_or(&f, "start_block", 1, 1, u64::MAX))
+    };
+    let environments = r.integer_or(&f, "environments", 1, 1, 64) as usize;
+    let mechanism = match f.get("mechanism") {
+        Some(m) => {
+            let p = join(path, "mechanism");
+            match serde_json::from_value::<Mechanism>(m.to_json()) {
+                Ok(mech) => {
+                    if let Err(e) = mech.validate() {
+                        r.problem(m, &p, e);
+                    }
+                    mech
+                }
+                Err(e) => {
+                    r.problem(m, &p, format!("{e}; expected `{{kind: proportional | winner_takes_all | top_k (k) | softmax (temperature) | pareto_winner_takes_all (margin)}}`"));
+                    Mechanism::Proportional
+                }
+            }
+        }
+        None => Mechanism::Proportional,
+    };
+    let value_unit = match f.get("value_unit") {
+        Some(n) => r.string(n, &join(path, "value_unit")).unwrap_or_default(),
+        None => "units".into(),
+    };
+    let value_per_quality =
+        r.number_or(&f, "value_per_quality", 1.0, |x| x >= 0.0, "a number >= 0");
+    let (mut pool_tao, mut pool_price) = (1_000.0, 0.01);
+    if let Some(pn) = f.get("pool") {
+        let pp = join(path, "pool");
+        if let Some(pf) = r.map(pn, &pp, &["tao", "price"]) {
+            pool_tao = r.number_or(&pf, "tao", pool_tao, |x| x > 0.0, "TAO > 0");
+            pool_price = r.number_or(
+                &pf,
+                "price",
+                pool_price,
+                |x| x > 0.0 && x <= 1e6,
+                "TAO per alpha in (0, 1e6]",
+            );
+        }
+    }
+    if let Some(y) = f.get("yuma") {
+        read_yuma(r, y, &join(path, "yuma"), &mut params);
+    }
+    params.max_uids = r.integer_or(&f, "max_uids", u64::from(params.max_uids), 1, 4096) as u16;
+    params.immunity_period =
+        r.integer_or(&f, "immunity_period", params.immunity_period, 0, u64::MAX);
+    let burn = r.number_or(
+        &f,
+        "burn",
+        params.burn as f64 / TAO,
+        |x| (0.0..=100.0).contains(&x),
+        "TAO in [0, 100]",
+    );
+    params.burn = (burn * TAO).round() as u64;
+    params.min_burn = params.min_burn.min(params.burn);
+    let mut owner_balance = 0.0;
+    if let Some(on) = f.get("owner") {
+        let op = join(path, "owner");
+        if let Some(of) = r.map(on, &op, &["balance"]) {
+            owner_balance = r.number_or(&of, "balance", 0.0, |x| x >= 0.0, "TAO >= 0");
+        }
+    }
+    Some(SubnetSpec {
+        name,
+        params,
+        start_block,
+        environments,
+        mechanism,
+        value_unit,
+        value_per_quality,
+        pool_tao: (pool_tao * TAO).round() as u64,
+        pool_price,
+        owner_balance: (owner_balance * TAO).round() as u64,
+    })
+}
+
+const YUMA: &[&str] = &[
+    "version",
+    "kappa",
+    "bonds_penalty",
+    "bonds_moving_average",
+    "max_validators",
+    "liquid_alpha",
+    "commit_reveal",
+    "reveal_period_epochs",
+    "activity_cutoff",
+];
+
+fn read_yuma(r: &mut Reader<'_>, n: &Node, path: &str, params: &mut SubnetParams) {
+    let Some(f) = r.map(n, path, YUMA) else {
+        return;
+    };
+    let y: &mut YumaParams = &mut params.yuma;
+    if let Some(v) = f.get("version") {
+        let names = bonds::variant_names();
+        if let Some(name) = r.choice(v, &join(path, "version"), &names) {
+            y.bonds = bonds::variant(name).expect("listed");
+        }
+    }
+    let unit = |x: f64| (0.0..=1.0).contains(&x);
+    let frac = "a fraction in [0, 1]";
+    y.kappa = u16_proportion(r.number_or(&f, "kappa", f64::from(y.kappa) / 65535.0, unit, frac));
+    y.bonds_penalty = u16_proportion(r.number_or(
+        &f,
+        "bonds_penalty",
+        f64::from(y.bonds_penalty) / 65535.0,
+        unit,
+        frac,
+    ));
+    let bma = r.number_or(
+        &f,
+        "bonds_moving_average",
+        y.bonds_moving_average as f64 / 1e6,
+        unit,
+        frac,
+    );
+    y.bonds_moving_average = (bma * 1e6).round() as u64;
+    y.max_allowed_validators = r.integer_or(
+        &f,
+        "max_validators",
+        u64::from(y.max_allowed_validators),
+        1,
+        4096,
+    ) as u16;
+    y.commit_reveal = r.bool_or(&f, "commit_reveal", y.commit_reveal);
+    params.reveal_period_epochs = r.integer_or(
+        &f,
+        "reveal_period_epochs",
+        params.reveal_period_epochs,
+        1,
+        100,
+    );
+    if let Some(c) = f.get("activity_cutoff") {
+        // In blocks; stored as the factor of tempo the chain uses.
+        if let Some(b) = r.integer(c, &join(path, "activity_cutoff"), 1, u64::MAX) {
+            params.activity_cutoff_factor_milli = (b * 1000).div_ceil(params.tempo.max(1));
+            params.legacy_activity_cutoff = b;
+        }
+    }
+    if let Some(la) = f.get("liquid_alpha") {
+        let lp = join(path, "liquid_alpha");
+        if let Some(lf) = r.map(la, &lp, &["alpha_low", "alpha_high", "steepness"]) {
+            let d = LiquidAlpha::default();
+            let lo = r.number_or(
+                &lf,
+                "alpha_low",
+                f64::from(d.alpha_low) / 65535.0,
+                |x| (1.0 / 40.0..=1.0).contains(&x),
+                "a fraction in [0.025, 1]",
+            );
+            let hi = r.number_or(
+                &lf,
+                "alpha_high",
+                f64::from(d.alpha_high) / 65535.0,
+                unit,
+                frac,
+            );
+            if lo > hi {
+                r.problem(
+                    la,
+                    &lp,
+                    format!("`alpha_low` ({lo}) must not exceed `alpha_high` ({hi})"),
+                );
+            }
+            let steepness = r.integer_or(
+                &lf,
+                "steepness",
+                u64::from(d.steepness as u16),
+                0,
+                i16::MAX as u64,
+            ) as i16;
+            y.liquid_alpha = Some(LiquidAlpha {
+                alpha_low: u16_proportion(lo),
+                alpha_high: u16_proportion(hi),
+                steepness,
+            });
+        }
+    }
+}
+
+const GROUP: &[&str] = &[
+    "group",
+    "kind",
+    "subnet",
+    "count",
+    "hotkeys",
+    "balance",
+    "stake",
+    "root_stake",
+    "register",
+    "cartel",
+    "params",
+];
+
+fn read_group(r: &mut Reader<'_>, n: &Node, path: &str, subnets: &[SubnetSpec]) -> Option<Group> {
+    let f = r.map(n, path, GROUP)?;
+    let name = r
+        .required(&f, "group")
+        .and_then(|n| r.string(n, &join(path, "group")))
+        .unwrap_or_default();
+    let kind = r
+        .required(&f, "kind")
+        .and_then(|n| r.choice(n, &join(path, "kind"), KINDS))
+        .unwrap_or("")
+        .to_owned();
+    let subnet = match r.required(&f, "subnet") {
+        Some(sn) => {
+            let want = r.string(sn, &join(path, "subnet")).unwrap_or_default();
+            let found = subnets.iter().position(|s| s.name == want);
+            if found.is_none() && !want.is_empty() {
+                let names: Vec<&str> = subnets.iter().map(|s| s.name.as_str()).collect();
+                r.choice(sn, &join(path, "subnet"), &names);
+            }
+            found.unwrap_or(0)
+        }
+        None => 0,
+    };
+    let count = r.integer_or(&f, "count", 1, 0, 100_000) as u32;
+    let hotkeys = r.integer_or(&f, "hotkeys", 1, 1, 4096) as u32;
+    let tao = |r: &mut Reader<'_>, name: &str| {
+        (r.number_or(&f, name, 0.0, |x| x >= 0.0, "TAO >= 0") * TAO).round() as u64
+    };
+    let balance = tao(r, "balance");
+    let stake = tao(r, "stake");
+    let root_stake = tao(r, "root_stake");
+    if stake + root_stake > balance {
+        r.problem(
+            n,
+            path,
+            format!(
+                "`stake` + `root_stake` ({} TAO) must not exceed `balance` ({} TAO)",
+                (stake + root_stake) as f64 / TAO,
+                balance as f64 / TAO
+            ),
+        );
+    }
+    let register = r.bool_or(&f, "register", true);
+    let cartel = f
+        .get("cartel")
+        .and_then(|c| r.string(c, &join(path, "cartel")));
+    if kind.starts_with("colluding") && cartel.is_none() {
+        r.problem(
+            n,
+            &join(path, "cartel"),
+            format!("a `{kind}` group must name its cartel"),
+        );
+    }
+    let params = f
+        .get("params")
+        .map_or(serde_json::Value::Object(Default::default()), Node::to_json);
+    if !kind.is_empty()
+        && let Err(e) = crate::population::check_params(&kind, &params)
+    {
+        let at = f.get("params").unwrap_or(n);
+        r.problem(at, &join(path, "params"), e);
+    }
+    Some(Group {
+        name,
+        kind,
+        subnet,
+        count,
+        hotkeys,
+        balance,
+        stake,
+        root_stake,
+        register,
+        cartel,
+        params,
+    })
+}
+
+fn read_sweep(r: &mut Reader<'_>, n: &Node, path: &str) -> Option<Sweep> {
+    let f = r.map(n, path, &["replicates", "grid", "random", "samples"])?;
+    let replicates = r.integer_or(&f, "replicates", 1, 1, 100_000) as u32;
+    let mut grid = Vec::new();
+    if let Some(g) = f.get("grid") {
+        if let crate::yaml::Value::Map(entries) = &g.value {
+            for (k, v) in entries {
+                let p = k.key_text();
+                let values = r.seq(v, &format!("{path}.grid.{p}")).to_vec();
+                if values.is_empty() {
+                    r.problem(
+                        v,
+                        &format!("{path}.grid.{p}"),
+                        "must list at least one value",
+                    );
+                }
+                grid.push((p, values));
+            }
+        } else {
+            r.problem(g, &join(path, "grid"), "must map paths to lists of values");
+        }
+    }
+    let samples = r.integer_or(&f, "samples", 0, 0, 1_000_000) as u32;
+    let mut random = Vec::new();
+    if let Some(g) = f.get("random") {
+        if let crate::yaml::Value::Map(entries) = &g.value {
+            for (k, v) in entries {
+                let p = format!("{path}.random.{}", k.key_text());
+                if let Some(rf) = r.map(v, &p, &["min", "max"]) {
+                    let lo = r
+                        .required(&rf, "min")
+                        .and_then(|x| r.number(x, &join(&p, "min"), |_| true, "a number"));
+                    let hi = r
+                        .required(&rf, "max")
+                        .and_then(|x| r.number(x, &join(&p, "max"), |_| true, "a number"));
+                    if let (Some(lo), Some(hi)) = (lo, hi) {
+                        if lo > hi {
+                            r.problem(v, &p, format!("`min` ({lo}) must not exceed `max` ({hi})"));
+                        }
+                        random.push((k.key_text(), lo, hi));
+                    }
+                }
+            }
+        } else {
+            r.problem(g, &join(path, "random"), "must map paths to {min, max}");
+        }
+        if samples == 0 {
+            r.problem(
+                n,
+                &join(path, "samples"),
+                "random sweeps need `samples` >= 1",
+            );
+        }
+    }
+    if grid.is_empty() && random.is_empty() {
+        r.problem(n, path, "must vary something: give `grid` or `random`");
+    }
+    if !grid.is_empty() && !random.is_empty() {
+        r.problem(n, path, "give either `grid` or `random`, not both");
+    }
+    Some(Sweep {
+        replicates,
+        grid,
+        samples,
+        random,
+    })
+}

@@ -1,0 +1,112 @@
+//! Scenario files: validation reports every problem at once, with file, line, column, field
+//! path, the offending value and what was expected; `--set` overrides any scalar.
+
+use yumalab::scenario::Scenario;
+
+const GOOD: &str = "\
+name: tiny
+description: one subnet, nobody on it
+seed: 7
+duration: {days: 2}
+subnets:
+  - name: sn
+    tempo: 100
+    pool: {tao: 500, price: 0.05}
+    yuma: {version: yuma2, kappa: 0.6, liquid_alpha: {alpha_low: 0.1, alpha_high: 0.3}}
+";
+
+#[test]
+fn a_good_file_reads_into_a_scenario() {
+    let s = Scenario::parse(GOOD, "tiny.yaml", &[]).expect("valid");
+    assert_eq!(s.name, "tiny");
+    assert_eq!(s.seed, 7);
+    assert_eq!(s.blocks, 2 * 7200);
+    let sn = &s.subnets[0];
+    assert_eq!(sn.params.tempo, 100);
+    assert_eq!(sn.pool_tao, 500_000_000_000);
+    assert_eq!(sn.params.yuma.bonds.name(), "yuma2");
+    assert_eq!(sn.params.yuma.kappa, 39_321); // ⌊0.6·65535⌋
+    assert_eq!(
+        sn.params
+            .yuma
+            .liquid_alpha
+            .map(|l| (l.alpha_low, l.alpha_high)),
+        Some((6553, 19660))
+    );
+}
+
+#[test]
+fn every_problem_is_reported_at_once_with_its_location() {
+    let bad = "\
+name: bad name!
+description: 3
+durationn: {days: 1}
+subnets:
+  - name: sn
+    tempo: -5
+    yuma: {version: yuma9, kappa: 1.5, commit_reveal: maybe}
+    pool: {tao: 0}
+  - name: sn
+";
+    let err = Scenario::parse(bad, "bad.yaml", &[]).unwrap_err();
+    let text = err.to_string();
+    let expect = [
+        "bad.yaml:1:7: `name`: must use only letters, digits, `-` and `_`, got `bad name!`",
+        "bad.yaml:2:14: `description`: must be a string, got `3`",
+        "bad.yaml:3:1: `durationn`: unknown field; expected one of `name`, `description`, `seed`, `regime`, `duration`, `chain`, `subnets`, `population`, `sweep` (did you mean `duration`?)",
+        "bad.yaml:1:1: `duration`: missing required field",
+        "bad.yaml:6:12: `subnets[0].tempo`: must be a whole number in 1..=50400, got `-5`",
+        "bad.yaml:7:21: `subnets[0].yuma.version`: must be one of `yuma2`, `yuma3`, got `yuma9` (did you mean `yuma2`?)",
+        "bad.yaml:7:35: `subnets[0].yuma.kappa`: must be a fraction in [0, 1], got `1.5`",
+        "bad.yaml:7:55: `subnets[0].yuma.commit_reveal`: must be true or false, got `maybe`",
+        "bad.yaml:8:17: `subnets[0].pool.tao`: must be TAO > 0, got `0`",
+        "bad.yaml:9:5: `subnets[1].name`: subnet name `sn` is used twice",
+    ];
+    for e in expect {
+        assert!(text.contains(e), "missing:\n  {e}\nin:\n{text}");
+    }
+    assert_eq!(err.0.len(), expect.len(), "{text}");
+}
+
+#[test]
+fn set_overrides_any_scalar_and_is_validated_like_the_file() {
+    let s = Scenario::parse(
+        GOOD,
+        "tiny.yaml",
+        &[
+            ("subnets[sn].tempo".into(), "360".into()),
+            ("seed".into(), "99".into()),
+        ],
+    )
+    .unwrap();
+    assert_eq!(s.subnets[0].params.tempo, 360);
+    assert_eq!(s.seed, 99);
+    let err = Scenario::parse(
+        GOOD,
+        "tiny.yaml",
+        &[("subnets[0].yuma.kappa".into(), "2".into())],
+    )
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "tiny.yaml: `subnets[0].yuma.kappa`: must be a fraction in [0, 1], got `2`"
+    );
+    let err = Scenario::parse(
+        GOOD,
+        "tiny.yaml",
+        &[("subnets[3].tempo".into(), "1".into())],
+    )
+    .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("index 3 is out of range (the list has 1 items)"),
+        "{err}"
+    );
+}
+
+#[test]
+fn syntax_errors_name_the_line() {
+    let err = Scenario::parse("name: [unclosed\n", "x.yaml", &[]).unwrap_err();
+    assert_eq!(err.0.len(), 1);
+    assert!(err.0[0].line >= 1, "{err}");
+}
