@@ -7,6 +7,7 @@
 use std::collections::BTreeMap;
 
 use yumalab_agents::behaviours::Identity;
+use yumalab_agents::mechanism::Mechanism;
 use yumalab_agents::units::{HotkeyId, NetUid, Rao};
 use yumalab_agents::{Action, Agent, derive_seed, stable_id};
 
@@ -42,23 +43,64 @@ pub fn check_params(kind: &str, params: &serde_json::Value) -> Result<(), String
         },
         params,
         0,
-        &yumalab_agents::mechanism::Mechanism::Proportional,
+        &Mechanism::Proportional,
+        Some("cartel"),
         &[],
     )
     .map(|_| ())
 }
 
-/// Builds one agent of `kind`.
+/// Parses `params` into a behaviour's parameter type and checks it.
+fn params_of<P: serde::de::DeserializeOwned>(
+    params: &serde_json::Value,
+    validate: impl Fn(&P) -> Result<(), String>,
+) -> Result<P, String> {
+    let p: P = serde_json::from_value(params.clone()).map_err(|e| e.to_string())?;
+    validate(&p)?;
+    Ok(p)
+}
+
+/// Builds one agent of `kind`. `cartel_name` is the group's cartel (colluding kinds);
+/// `cartel` the hotkeys of that cartel's miners on the subnet (colluding validators).
 fn make(
     kind: &str,
     identity: Identity,
     params: &serde_json::Value,
     seed: u64,
-    mechanism: &yumalab_agents::mechanism::Mechanism,
+    mechanism: &Mechanism,
+    cartel_name: Option<&str>,
     cartel: &[HotkeyId],
 ) -> Result<Box<dyn Agent>, String> {
-    let _ = (identity, params, seed, mechanism, cartel);
-    Err(format!("behaviour `{kind}` is not available yet"))
+    use yumalab_agents::behaviours::*;
+    let _ = (mechanism, cartel);
+    Ok(match kind {
+        "honest-miner" => {
+            let p = params_of(params, honest_miner::HonestMinerParams::validate)?;
+            Box::new(honest_miner::HonestMiner::new(identity, p, seed))
+        }
+        "copying-miner" => {
+            let p = params_of(params, copying_miner::CopyingMinerParams::validate)?;
+            Box::new(copying_miner::CopyingMiner::new(identity, p, seed))
+        }
+        "sybil-miner" => {
+            let p = params_of(params, sybil_miner::SybilMinerParams::validate)?;
+            Box::new(sybil_miner::SybilMiner::new(identity, p, seed))
+        }
+        "colluding-miner" => {
+            // The cartel is named on the group; the behaviour keeps it among its params.
+            let mut params = params.clone();
+            if let (Some(map), Some(c)) = (params.as_object_mut(), cartel_name) {
+                map.insert("cartel".into(), serde_json::Value::String(c.into()));
+            }
+            let p = params_of(&params, colluding_miner::ColludingMinerParams::validate)?;
+            Box::new(colluding_miner::ColludingMiner::new(identity, p, seed))
+        }
+        "subnet-owner" => {
+            let p = params_of(params, owner::OwnerParams::validate)?;
+            Box::new(owner::Owner::new(identity, p, seed))
+        }
+        other => return Err(format!("behaviour `{other}` is not available yet")),
+    })
 }
 
 impl Scenario {
@@ -71,9 +113,26 @@ impl Scenario {
     pub fn build(&self, seed: u64) -> Result<(SimulationBuilder, Vec<Member>), String> {
         let mut b = SimulationBuilder::new(self.chain.clone());
         let mut netuids = Vec::new();
+        let mut owners = Vec::new();
         for s in &self.subnets {
             let owner = b.coldkey(format!("{}/owner", s.name), s.owner_balance);
             let owner_hk = b.hotkey(format!("{}/owner", s.name), owner);
+            if s.owner_miners > 0 {
+                // The owner's own miners: extra hotkeys of the owner coldkey (spec §5.8:
+                // their incentive is burned).
+                let mut hotkeys = vec![owner_hk];
+                hotkeys.extend(
+                    (0..s.owner_miners).map(|k| b.hotkey(format!("{}/owner/{k}", s.name), owner)),
+                );
+                owners.push((
+                    s,
+                    Identity {
+                        coldkey: owner,
+                        hotkeys,
+                        netuid: NetUid(netuids.len() as u16 + 1),
+                    },
+                ));
+            }
             let alpha = (s.pool_tao as f64 / s.pool_price).round() as u64;
             netuids.push(b.subnet(
                 s.params.clone(),
@@ -175,6 +234,7 @@ impl Scenario {
                     &g.params,
                     agent_seed,
                     mechanism,
+                    g.cartel.as_deref(),
                     &cartel,
                 )?;
                 let agent_id = b.agent(agent);
@@ -186,6 +246,27 @@ impl Scenario {
                     identity: id,
                 });
             }
+        }
+        for (s, id) in owners {
+            let name = format!("{}/owner", s.name);
+            let agent_seed = derive_seed(seed, stable_id(&name));
+            let agent = make(
+                "subnet-owner",
+                id.clone(),
+                &s.owner_params,
+                agent_seed,
+                &s.mechanism,
+                None,
+                &[],
+            )?;
+            let agent_id = b.agent(agent);
+            members.push(Member {
+                agent: agent_id,
+                group: name,
+                kind: "subnet-owner".into(),
+                netuid: id.netuid,
+                identity: id,
+            });
         }
         b.end_at(self.blocks);
         Ok((b, members))

@@ -216,8 +216,12 @@ impl SimulationBuilder {
                 action,
             }));
         }
-        let wake = (0..self.agents.len())
-            .map(|id| Reverse((1u64, id)))
+        // Each agent first wakes when it asks to (never before block 1).
+        let wake = self
+            .agents
+            .iter()
+            .enumerate()
+            .map(|(id, a)| Reverse((a.next_block(0).max(1), id)))
             .collect();
         Ok(Simulation {
             chain: self.chain,

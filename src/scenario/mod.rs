@@ -84,6 +84,10 @@ pub struct SubnetSpec {
     pub pool_price: f64,
     /// The owner's free TAO at genesis, rao.
     pub owner_balance: u64,
+    /// Miner hotkeys the owner runs itself (their incentive is burned by the chain).
+    pub owner_miners: u32,
+    /// The owner's behaviour parameters (`subnet-owner`), when it runs miners.
+    pub owner_params: serde_json::Value,
 }
 
 /// A group of agents with one behaviour.
@@ -613,10 +617,19 @@ fn read_subnet(r: &mut Reader<'_>, n: &Node, path: &str) -> Option<SubnetSpec> {
     params.burn = (burn * TAO).round() as u64;
     params.min_burn = params.min_burn.min(params.burn);
     let mut owner_balance = 0.0;
+    let mut owner_miners = 0;
+    let mut owner_params = serde_json::Value::Object(Default::default());
     if let Some(on) = f.get("owner") {
         let op = join(path, "owner");
-        if let Some(of) = r.map(on, &op, &["balance"]) {
+        if let Some(of) = r.map(on, &op, &["balance", "miners", "params"]) {
             owner_balance = r.number_or(&of, "balance", 0.0, |x| x >= 0.0, "TAO >= 0");
+            owner_miners = r.integer_or(&of, "miners", 0, 0, 4096) as u32;
+            if owner_miners > 0 {
+                owner_params = of.get("params").map_or(owner_params, Node::to_json);
+                if let Err(e) = crate::population::check_params("subnet-owner", &owner_params) {
+                    r.problem(of.get("params").unwrap_or(on), &join(&op, "params"), e);
+                }
+            }
         }
     }
     Some(SubnetSpec {
@@ -630,6 +643,8 @@ fn read_subnet(r: &mut Reader<'_>, n: &Node, path: &str) -> Option<SubnetSpec> {
         pool_tao: (pool_tao * TAO).round() as u64,
         pool_price,
         owner_balance: (owner_balance * TAO).round() as u64,
+        owner_miners,
+        owner_params,
     })
 }
 
