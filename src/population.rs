@@ -27,6 +27,8 @@ pub struct Member {
     pub netuid: NetUid,
     /// Its identity.
     pub identity: Identity,
+    /// Its free TAO at genesis, rao.
+    pub genesis: u64,
 }
 
 /// Checks a group's `params` against its behaviour's parameter type.
@@ -244,6 +246,7 @@ impl Scenario {
                     kind: g.kind.clone(),
                     netuid: id.netuid,
                     identity: id,
+                    genesis: g.balance,
                 });
             }
         }
@@ -266,6 +269,7 @@ impl Scenario {
                 kind: "subnet-owner".into(),
                 netuid: id.netuid,
                 identity: id,
+                genesis: s.owner_balance,
             });
         }
         b.end_at(self.blocks);

@@ -6,6 +6,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod replay;
+pub mod scenario;
 
 use std::process::ExitCode;
 
@@ -23,6 +24,10 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Run a scenario and print who earned what.
+    Run(scenario::RunArgs),
+    /// Check scenario files without running them; report every problem.
+    Validate(scenario::ValidateArgs),
     /// Replay a sequence of (stakes, weights) epochs through the Yuma epoch.
     Replay(replay::ReplayArgs),
 }
@@ -53,6 +58,8 @@ impl Failure {
 pub fn run(cli: Cli) -> Result<(), Failure> {
     match cli.command {
         Command::Replay(args) => replay::run(&args),
+        Command::Run(args) => scenario::run(&args),
+        Command::Validate(args) => scenario::validate(&args),
     }
 }
 

@@ -294,6 +294,11 @@ impl Simulation {
         &self.chain
     }
 
+    /// The agents, by id (to read their off-chain costs and state after a run).
+    pub fn agents(&self) -> &[Box<dyn Agent>] {
+        &self.agents
+    }
+
     /// The last block the run will step.
     pub fn end(&self) -> u64 {
         self.end

@@ -7,3 +7,4 @@
 //! - [`replay`]: the output of `yumalab replay`.
 
 pub mod replay;
+pub mod summary;

@@ -1,0 +1,175 @@
+//! `yumalab validate FILE...` and `yumalab run FILE`: check scenario files, and run one.
+// The binary's front end is where output to the terminal belongs.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+use std::fs;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::anyhow;
+use clap::Args;
+use yumalab::report::summary::{EmissionTally, GroupSummary, summarize};
+use yumalab::scenario::Scenario;
+
+use super::Failure;
+
+/// Arguments of `yumalab validate`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Exit status: 0 every file is valid, 1 some file has problems (all are listed)."
+)]
+pub struct ValidateArgs {
+    /// Scenario files.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// Override a scalar before validating: `--set subnets[0].tempo=100` (repeatable).
+    #[arg(long = "set", value_name = "PATH=VALUE", value_parser = parse_set)]
+    pub set: Vec<(String, String)>,
+}
+
+/// Arguments of `yumalab run`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Exit status: 0 success, 1 bad scenario or unreadable file, 2 internal error."
+)]
+pub struct RunArgs {
+    /// The scenario file.
+    pub file: PathBuf,
+    /// Override a scalar: `--set population[copiers].count=5` (repeatable). A `[name]` index
+    /// picks the list item with that `name` or `group`.
+    #[arg(long = "set", value_name = "PATH=VALUE", value_parser = parse_set)]
+    pub set: Vec<(String, String)>,
+}
+
+fn parse_set(s: &str) -> Result<(String, String), String> {
+    s.split_once('=')
+        .map(|(p, v)| (p.trim().to_owned(), v.trim().to_owned()))
+        .filter(|(p, _)| !p.is_empty())
+        .ok_or_else(|| format!("expected PATH=VALUE, got `{s}`"))
+}
+
+fn load(path: &Path, set: &[(String, String)]) -> Result<Scenario, Failure> {
+    let name = path.display().to_string();
+    let text = fs::read_to_string(path)
+        .map_err(|e| Failure::User(anyhow!("{name}: cannot read the file: {e}")))?;
+    Scenario::parse(&text, &name, set).map_err(|e| Failure::User(e.into()))
+}
+
+/// Runs `yumalab validate`: every file is checked; all problems of all files are printed.
+///
+/// # Errors
+/// [`Failure::User`] if any file has a problem.
+pub fn validate(args: &ValidateArgs) -> Result<(), Failure> {
+    let mut bad = 0;
+    for file in &args.files {
+        match load(file, &args.set) {
+            Ok(s) => println!(
+                "ok: {} ({}, {} blocks, {} subnets, {} groups)",
+                file.display(),
+                s.name,
+                s.blocks,
+                s.subnets.len(),
+                s.population.len()
+            ),
+            Err(Failure::User(e)) | Err(Failure::Internal(e)) => {
+                bad += 1;
+                for line in format!("{e:#}").lines() {
+                    eprintln!("error: {line}");
+                }
+            }
+        }
+    }
+    if bad > 0 {
+        return Err(Failure::User(anyhow!(
+            "{bad} of {} files have problems",
+            args.files.len()
+        )));
+    }
+    Ok(())
+}
+
+/// Runs `yumalab run`: builds the scenario, steps it to the end, prints who earned what.
+///
+/// # Errors
+/// [`Failure::User`] for a bad scenario, [`Failure::Internal`] if it does not build.
+pub fn run(args: &RunArgs) -> Result<(), Failure> {
+    let scenario = load(&args.file, &args.set)?;
+    let (mut builder, members) = scenario
+        .build(scenario.seed)
+        .map_err(|e| Failure::Internal(anyhow!("{e}")))?;
+    let tally = std::rc::Rc::new(std::cell::RefCell::new(EmissionTally::default()));
+    builder.observer(Box::new(Shared(tally.clone())));
+    let mut sim = builder
+        .build()
+        .map_err(|e| Failure::User(anyhow!("{}: {e}", args.file.display())))?;
+    sim.run();
+    sim.chain()
+        .check_conservation()
+        .map_err(|e| Failure::Internal(e.into()))?;
+    let rows = summarize(&sim, &members, &tally.borrow());
+    let out = io::stdout();
+    let mut out = out.lock();
+    print_summary(&mut out, &scenario, &rows, tally.borrow().epochs)
+        .map_err(|e| Failure::Internal(e.into()))?;
+    Ok(())
+}
+
+/// Lets the CLI keep reading an observer the simulation owns.
+struct Shared(std::rc::Rc<std::cell::RefCell<EmissionTally>>);
+
+impl yumalab::engine::Observer for Shared {
+    fn on_epoch(
+        &mut self,
+        chain: &yumalab::chain::state::Chain,
+        record: &yumalab::chain::block::EpochRecord,
+    ) {
+        self.0.borrow_mut().on_epoch(chain, record);
+    }
+}
+
+fn print_summary(
+    out: &mut impl Write,
+    s: &Scenario,
+    rows: &[GroupSummary],
+    epochs: u64,
+) -> io::Result<()> {
+    writeln!(out, "{}: {}", s.name, s.description.trim())?;
+    writeln!(
+        out,
+        "seed {}, regime {}, {} blocks ({:.1} days), {epochs} epochs",
+        s.seed,
+        s.regime.name(),
+        s.blocks,
+        s.blocks as f64 / 7200.0
+    )?;
+    writeln!(out)?;
+    writeln!(
+        out,
+        "{:<24} {:<20} {:>6} {:>14} {:>8} {:>12} {:>14} {:>14} {:>8}",
+        "group",
+        "kind",
+        "agents",
+        "earned (TAO)",
+        "share",
+        "costs (TAO)",
+        "profit (TAO)",
+        "per agent",
+        "ROI"
+    )?;
+    for r in rows {
+        writeln!(
+            out,
+            "{:<24} {:<20} {:>6} {:>14.3} {:>7.2}% {:>12.3} {:>14.3} {:>14.3} {:>7.2}%",
+            r.group,
+            r.kind,
+            r.agents,
+            r.earned,
+            100.0 * r.earned_share,
+            r.costs,
+            r.profit,
+            r.profit_per_agent,
+            100.0 * r.roi
+        )?;
+    }
+    Ok(())
+}
