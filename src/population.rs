@@ -52,12 +52,27 @@ pub fn check_params(kind: &str, params: &serde_json::Value) -> Result<(), String
     .map(|_| ())
 }
 
+/// Parameter fields that are amounts of TAO: written in TAO in scenario files, held in rao by
+/// the behaviours.
+const TAO_FIELDS: &[&str] = &["cost_per_tempo", "budget"];
+
 /// Parses `params` into a behaviour's parameter type and checks it.
 fn params_of<P: serde::de::DeserializeOwned>(
     params: &serde_json::Value,
     validate: impl Fn(&P) -> Result<(), String>,
 ) -> Result<P, String> {
-    let p: P = serde_json::from_value(params.clone()).map_err(|e| e.to_string())?;
+    let mut params = params.clone();
+    if let Some(map) = params.as_object_mut() {
+        for field in TAO_FIELDS {
+            if let Some(v) = map.get_mut(*field) {
+                match v.as_f64() {
+                    Some(tao) if tao >= 0.0 && tao.is_finite() => *v = serde_json::Value::from((tao * 1e9).round() as u64),
+                    _ => return Err(format!("`{field}` must be TAO >= 0, got `{v}`")),
+                }
+            }
+        }
+    }
+    let p: P = serde_json::from_value(params).map_err(|e| e.to_string())?;
     validate(&p)?;
     Ok(p)
 }
@@ -74,7 +89,6 @@ fn make(
     cartel: &[HotkeyId],
 ) -> Result<Box<dyn Agent>, String> {
     use yumalab_agents::behaviours::*;
-    let _ = (mechanism, cartel);
     Ok(match kind {
         "honest-miner" => {
             let p = params_of(params, honest_miner::HonestMinerParams::validate)?;
@@ -101,7 +115,27 @@ fn make(
             let p = params_of(params, owner::OwnerParams::validate)?;
             Box::new(owner::Owner::new(identity, p, seed))
         }
-        other => return Err(format!("behaviour `{other}` is not available yet")),
+        "honest-validator" => {
+            let p = params_of(params, honest_validator::HonestValidatorParams::validate)?;
+            Box::new(honest_validator::HonestValidator::new(identity, p, mechanism.clone(), seed))
+        }
+        "lazy-validator" => {
+            let p = params_of(params, lazy_validator::LazyValidatorParams::validate)?;
+            Box::new(lazy_validator::LazyValidator::new(identity, p, mechanism.clone(), seed))
+        }
+        "weight-copier" => {
+            let p = params_of(params, weight_copier::WeightCopierParams::validate)?;
+            Box::new(weight_copier::WeightCopier::new(identity, p, seed))
+        }
+        "colluding-validator" => {
+            let p = params_of(params, colluding_validator::ColludingValidatorParams::validate)?;
+            Box::new(colluding_validator::ColludingValidator::new(identity, p, mechanism.clone(), cartel.to_vec(), seed))
+        }
+        "speculator" => {
+            let p = params_of(params, speculator::SpeculatorParams::validate)?;
+            Box::new(speculator::Speculator::new(identity, p, seed))
+        }
+        other => return Err(format!("unknown behaviour `{other}`")),
     })
 }
 
