@@ -66,7 +66,9 @@ fn params_of<P: serde::de::DeserializeOwned>(
         for field in TAO_FIELDS {
             if let Some(v) = map.get_mut(*field) {
                 match v.as_f64() {
-                    Some(tao) if tao >= 0.0 && tao.is_finite() => *v = serde_json::Value::from((tao * 1e9).round() as u64),
+                    Some(tao) if tao >= 0.0 && tao.is_finite() => {
+                        *v = serde_json::Value::from((tao * 1e9).round() as u64)
+                    }
                     _ => return Err(format!("`{field}` must be TAO >= 0, got `{v}`")),
                 }
             }
@@ -117,19 +119,38 @@ fn make(
         }
         "honest-validator" => {
             let p = params_of(params, honest_validator::HonestValidatorParams::validate)?;
-            Box::new(honest_validator::HonestValidator::new(identity, p, mechanism.clone(), seed))
+            Box::new(honest_validator::HonestValidator::new(
+                identity,
+                p,
+                mechanism.clone(),
+                seed,
+            ))
         }
         "lazy-validator" => {
             let p = params_of(params, lazy_validator::LazyValidatorParams::validate)?;
-            Box::new(lazy_validator::LazyValidator::new(identity, p, mechanism.clone(), seed))
+            Box::new(lazy_validator::LazyValidator::new(
+                identity,
+                p,
+                mechanism.clone(),
+                seed,
+            ))
         }
         "weight-copier" => {
             let p = params_of(params, weight_copier::WeightCopierParams::validate)?;
             Box::new(weight_copier::WeightCopier::new(identity, p, seed))
         }
         "colluding-validator" => {
-            let p = params_of(params, colluding_validator::ColludingValidatorParams::validate)?;
-            Box::new(colluding_validator::ColludingValidator::new(identity, p, mechanism.clone(), cartel.to_vec(), seed))
+            let p = params_of(
+                params,
+                colluding_validator::ColludingValidatorParams::validate,
+            )?;
+            Box::new(colluding_validator::ColludingValidator::new(
+                identity,
+                p,
+                mechanism.clone(),
+                cartel.to_vec(),
+                seed,
+            ))
         }
         "speculator" => {
             let p = params_of(params, speculator::SpeculatorParams::validate)?;
@@ -148,6 +169,7 @@ impl Scenario {
     /// A group whose parameters do not build (already checked by parsing; kept for safety).
     pub fn build(&self, seed: u64) -> Result<(SimulationBuilder, Vec<Member>), String> {
         let mut b = SimulationBuilder::new(self.chain.clone());
+        b.external_issuance(self.external_issuance);
         let mut netuids = Vec::new();
         let mut owners = Vec::new();
         for s in &self.subnets {

@@ -216,7 +216,7 @@ pub fn parse_tree(text: &str) -> Result<Node, YamlError> {
             column: e.location().map_or(0, |l| l.column()),
             message: e.to_string(),
         })?;
-    Ok(convert(spanned))
+    Ok(convert(spanned, text))
 }
 
 /// The untyped YAML the tree is built from.
@@ -230,7 +230,7 @@ enum Raw {
     Map(Vec<(serde_saphyr::Spanned<Raw>, serde_saphyr::Spanned<Raw>)>),
 }
 
-fn convert(s: serde_saphyr::Spanned<Raw>) -> Node {
+fn convert(s: serde_saphyr::Spanned<Raw>, text: &str) -> Node {
     let (line, column) = (s.referenced.line(), s.referenced.column());
     let value = match s.value {
         Raw::Null => Value::Null,
@@ -238,11 +238,11 @@ fn convert(s: serde_saphyr::Spanned<Raw>) -> Node {
         Raw::Int(i) => Value::Int(i),
         Raw::Float(x) => Value::Float(x),
         Raw::Str(t) => Value::Str(t),
-        Raw::Seq(items) => Value::Seq(items.into_iter().map(convert).collect()),
+        Raw::Seq(items) => Value::Seq(items.into_iter().map(|i| convert(i, text)).collect()),
         Raw::Map(entries) => Value::Map(
             entries
                 .into_iter()
-                .map(|(k, v)| (convert(k), convert(v)))
+                .map(|(k, v)| (key(k, text), convert(v, text)))
                 .collect(),
         ),
     };
@@ -251,6 +251,23 @@ fn convert(s: serde_saphyr::Spanned<Raw>) -> Node {
         line,
         column,
     }
+}
+
+/// A mapping key as the text written: YAML 1.1 resolves plain keys such as `n`, `no`, `on`
+/// to booleans, but a key is a name, so the source text is kept.
+fn key(k: serde_saphyr::Spanned<Raw>, text: &str) -> Node {
+    let span = k.referenced.span();
+    let written = span
+        .byte_offset()
+        .zip(span.byte_len())
+        .and_then(|(o, l)| text.get(o as usize..(o + l) as usize));
+    let mut node = convert(k, text);
+    if let (Some(w), Value::Bool(_) | Value::Null | Value::Int(_) | Value::Float(_)) =
+        (written, &node.value)
+    {
+        node.value = Value::Str(w.trim_matches(|c| c == '"' || c == '\'').to_owned());
+    }
+    node
 }
 
 impl<'de> serde::Deserialize<'de> for Raw {

@@ -17,6 +17,8 @@ use super::state::{Chain, Commit, Neuron};
 
 /// `DefaultMinStake`: the smallest stake or unstake, in TAO rao equivalent (0.002 TAO).
 pub const MIN_STAKE: u64 = 2_000_000;
+/// Unrevealed commits one hotkey may have queued.
+pub const MAX_UNREVEALED_COMMITS: usize = 10;
 /// The largest delegate take, u16 proportion (18 %).
 pub const MAX_TAKE: u16 = 11_796;
 
@@ -77,6 +79,8 @@ pub enum Refusal {
     NotSubnetOwner,
     /// The subnet is already emitting.
     AlreadyStarted,
+    /// Too many unrevealed commits queued.
+    TooManyCommits,
 }
 
 impl fmt::Display for Refusal {
@@ -118,6 +122,10 @@ impl fmt::Display for Refusal {
             Refusal::SubnetLimit(l) => write!(f, "the subnet limit of {l} is reached"),
             Refusal::NotSubnetOwner => write!(f, "only the subnet owner may do this"),
             Refusal::AlreadyStarted => write!(f, "the subnet already emits"),
+            Refusal::TooManyCommits => write!(
+                f,
+                "{MAX_UNREVEALED_COMMITS} unrevealed commits are already queued"
+            ),
         }
     }
 }
@@ -485,6 +493,10 @@ impl Chain {
                 return Err(Refusal::BadWeights(format!("uid {j} appears twice")));
             }
         }
+        // Commits queue (each reveals in turn); the chain caps unrevealed commits per hotkey.
+        if commit && s.commits.iter().filter(|c| c.uid == uid).count() >= MAX_UNREVEALED_COMMITS {
+            return Err(Refusal::TooManyCommits);
+        }
         let nr = &mut s.neurons[usize::from(uid)];
         if !commit {
             let since = b - nr.last_set_weights;
@@ -499,7 +511,6 @@ impl Chain {
         let mut row = max_upscale(weights);
         row.sort_unstable_by_key(|e| e.0); // the SDK submits ascending uids (spec §3.15)
         if commit {
-            s.commits.retain(|c| c.uid != uid);
             let commit_epoch = s.clock.epoch_index;
             s.commits.push(Commit {
                 uid,

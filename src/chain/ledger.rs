@@ -2,8 +2,8 @@
 //! minted is somewhere or recorded as recycled").
 //!
 //! TAO: `genesis + minted − recycled − burned = Σ free balances + Σ subnet TAO reserves + root
-//! stake + fees paid to block authors`, and the chain's `TotalIssuance = genesis + minted −
-//! recycled` (burning does not lower issuance, recycling does).
+//! stake + fees paid to block authors`, and the chain's `TotalIssuance = genesis + external +
+//! minted − recycled` (burning does not lower issuance, recycling does).
 //!
 //! Alpha, per subnet: `minted − recycled = alpha reserve + alpha outstanding`, and
 //! `alpha outstanding = Σ stake + pending buckets + protocol-held + burned`.
@@ -18,6 +18,9 @@ use yumalab_agents::units::NetUid;
 pub struct TaoLedger {
     /// TAO that existed at genesis (balances and initial pool reserves).
     pub genesis: u64,
+    /// TAO issued before the simulation and held outside it (counts towards
+    /// `TotalIssuance`, hence halvings, but belongs to no simulated account).
+    pub external: u64,
     /// Block emission minted.
     pub minted: u64,
     /// Recycled (returned to the unissued supply; lowers `TotalIssuance`).

@@ -330,6 +330,13 @@ impl Chain {
         ColdkeyId(self.coldkeys.len() as u32 - 1)
     }
 
+    /// Records `amount` rao of TAO issued before the simulation and held outside it: it
+    /// counts towards `TotalIssuance` (and so the halvings) but belongs to no account.
+    pub fn add_external_issuance(&mut self, amount: u64) {
+        self.ledger.tao.external += amount;
+        self.total_issuance += amount;
+    }
+
     /// Creates a hotkey owned by `owner`, with the default take.
     pub fn add_hotkey(&mut self, name: impl Into<String>, owner: ColdkeyId) -> HotkeyId {
         self.hotkeys.push(Hotkey {
@@ -471,10 +478,11 @@ impl Chain {
             found,
         };
         let t = &self.ledger.tao;
-        let issued = u128::from(t.genesis) + u128::from(t.minted) - u128::from(t.recycled);
+        let issued = u128::from(t.genesis) + u128::from(t.external) + u128::from(t.minted)
+            - u128::from(t.recycled);
         if issued != u128::from(self.total_issuance) {
             return Err(err(
-                "TotalIssuance = genesis + minted − recycled".into(),
+                "TotalIssuance = genesis + external + minted − recycled".into(),
                 issued,
                 u128::from(self.total_issuance),
             ));
@@ -491,7 +499,7 @@ impl Chain {
                 .sum::<u128>()
             + u128::from(self.root.total())
             + u128::from(t.author_fees);
-        let expected = issued - u128::from(t.burned);
+        let expected = issued - u128::from(t.external) - u128::from(t.burned);
         if exists != expected {
             return Err(err(
                 "TAO: balances + pool reserves + root stake + author fees".into(),

@@ -120,6 +120,13 @@ impl SimulationBuilder {
         self.chain.add_coldkey(name, balance)
     }
 
+    /// TAO (rao) issued before the simulation and held outside it (sets where the run sits
+    /// on the halving schedule).
+    pub fn external_issuance(&mut self, amount: u64) -> &mut Self {
+        self.chain.add_external_issuance(amount);
+        self
+    }
+
     /// A hotkey owned by `owner`.
     pub fn hotkey(&mut self, name: impl Into<String>, owner: ColdkeyId) -> HotkeyId {
         self.chain.add_hotkey(name, owner)

@@ -53,6 +53,8 @@ pub struct Scenario {
     pub chain: ChainParams,
     /// How many blocks to run.
     pub blocks: u64,
+    /// TAO (rao) issued before the simulation and held outside it.
+    pub external_issuance: u64,
     /// Subnets, in netuid order (the first is netuid 1).
     pub subnets: Vec<SubnetSpec>,
     /// Agent groups.
@@ -328,8 +330,9 @@ fn read_scenario(r: &mut Reader<'_>, tree: &Node) -> Option<Scenario> {
         .and_then(Regime::from_name)
         .unwrap_or(Regime::Y2026_06);
     let mut chain = ChainParams::for_regime(regime);
+    let mut external_issuance = 0;
     if let Some(n) = f.get("chain") {
-        read_chain(r, n, &mut chain);
+        external_issuance = read_chain(r, n, &mut chain);
     }
     let blocks = match r.required(&f, "duration") {
         Some(n) => read_duration(r, n, "duration"),
@@ -376,6 +379,7 @@ fn read_scenario(r: &mut Reader<'_>, tree: &Node) -> Option<Scenario> {
         regime,
         chain,
         blocks,
+        external_issuance,
         subnets,
         population,
         sweep,
@@ -431,6 +435,7 @@ fn read_duration(r: &mut Reader<'_>, n: &Node, path: &str) -> u64 {
 }
 
 const CHAIN: &[&str] = &[
+    "issuance",
     "tao_weight",
     "stake_threshold",
     "owner_cut",
@@ -443,11 +448,12 @@ const CHAIN: &[&str] = &[
     "burn_rule",
 ];
 
-fn read_chain(r: &mut Reader<'_>, n: &Node, chain: &mut ChainParams) {
+/// Reads `chain` overrides; returns the external issuance in rao.
+fn read_chain(r: &mut Reader<'_>, n: &Node, chain: &mut ChainParams) -> u64 {
     use crate::chain::params::{BurnRule, EpochSchedule, InjectionCapRule, PoolRule, ShareRule};
     let path = "chain";
     let Some(f) = r.map(n, path, CHAIN) else {
-        return;
+        return 0;
     };
     let unit = |x: f64| (0.0..=1.0).contains(&x);
     chain.tao_weight = r.number_or(
@@ -524,6 +530,13 @@ fn read_chain(r: &mut Reader<'_>, n: &Node, chain: &mut ChainParams) {
             None => {}
         }
     }
+    let issuance = r.number_or(
+        &f,
+        "issuance",
+        0.0,
+        |x| (0.0..21e6).contains(&x),
+        "TAO in [0, 21 000 000)",
+    );
     if let Some(n) = f.get("burn_rule") {
         match r.choice(n, "chain.burn_rule", &["half_life", "interval"]) {
             Some("half_life") => chain.burn_rule = BurnRule::HalfLife,
@@ -531,6 +544,7 @@ fn read_chain(r: &mut Reader<'_>, n: &Node, chain: &mut ChainParams) {
             None => {}
         }
     }
+    (issuance * TAO).round() as u64
 }
 
 const SUBNET: &[&str] = &[

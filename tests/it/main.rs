@@ -5,5 +5,7 @@ mod chain_sim;
 mod conformance;
 mod epoch;
 mod pool;
+mod regression;
 mod replay;
 mod scenario;
+mod scenarios;
