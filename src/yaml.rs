@@ -219,6 +219,21 @@ pub fn parse_tree(text: &str) -> Result<Node, YamlError> {
     Ok(convert(spanned, text))
 }
 
+/// Drops locations (they point into the command line, not the file).
+fn detach(n: Node) -> Node {
+    let value = match n.value {
+        Value::Seq(items) => Value::Seq(items.into_iter().map(detach).collect()),
+        Value::Map(entries) => Value::Map(
+            entries
+                .into_iter()
+                .map(|(k, v)| (detach(k), detach(v)))
+                .collect(),
+        ),
+        v => v,
+    };
+    Node::detached(value)
+}
+
 /// The untyped YAML the tree is built from.
 enum Raw {
     Null,
@@ -332,9 +347,16 @@ impl<'de> serde::Deserialize<'de> for Raw {
     }
 }
 
-/// Parses one YAML scalar written on the command line (`--set path=value`) into a value:
-/// `null`, booleans, numbers, or else a string.
+/// Parses one value written on the command line (`--set path=value`): `null`, booleans,
+/// numbers, a flow collection when it starts with `{` or `[` (`{blocks: 3000}`), or else a
+/// string.
 pub fn parse_scalar(text: &str) -> Value {
+    let t = text.trim_start();
+    if t.starts_with('{') || t.starts_with('[') {
+        if let Ok(n) = parse_tree(text) {
+            return detach(n).value;
+        }
+    }
     match parse_tree(text).map(|n| n.value) {
         Ok(
             v @ (Value::Null | Value::Bool(_) | Value::Int(_) | Value::Float(_) | Value::Str(_)),
