@@ -352,10 +352,10 @@ impl<'de> serde::Deserialize<'de> for Raw {
 /// string.
 pub fn parse_scalar(text: &str) -> Value {
     let t = text.trim_start();
-    if t.starts_with('{') || t.starts_with('[') {
-        if let Ok(n) = parse_tree(text) {
-            return detach(n).value;
-        }
+    if (t.starts_with('{') || t.starts_with('['))
+        && let Ok(n) = parse_tree(text)
+    {
+        return detach(n).value;
     }
     match parse_tree(text).map(|n| n.value) {
         Ok(
