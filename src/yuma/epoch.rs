@@ -148,28 +148,29 @@ impl std::error::Error for EpochShapeError {}
 
 /// Reusable buffers for [`run_epoch_into`].
 ///
-/// Matrices are dense and **column-major**: `n` columns (uids) of `m` rows (the validators
-/// that can carry weights or bonds), entry `(r, j)` at `j·m + r`. Every hot loop then runs
-/// over one contiguous column.
+/// Matrices are dense and **row-major**: `m` rows (the validators that can carry weights or
+/// bonds) of `n` columns (uids), entry `(r, j)` at `r·n + j`. Rows are what the input and the
+/// output hold, and per-column quantities (ranks, bond column sums) accumulate across rows in
+/// loops that vectorise; only the κ median gathers columns.
 #[derive(Clone, Debug, Default)]
 pub struct Workspace {
     rows: Vec<u16>,
     permit_used: Vec<bool>,
     row_active_stake: Vec<f64>,
-    row_sum: Vec<u32>,
     row_scale: Vec<f64>,
-    row_trust: Vec<f64>,
     voter_stake: Vec<i64>,
-    /// Raw u16 weights after the masks, column-major (32 KiB for 64 × 256: stays in L1).
+    /// Raw u16 weights after the masks (32 KiB for 64 × 256: stays in L1 for the gathers).
     raw_w: Vec<u16>,
     w_present: Vec<bool>,
-    /// One column of W.
+    /// `raw_w` column-major (`j·m + r`), for the median.
+    raw_t: Vec<u16>,
+    /// One column of W, for the median.
     col: Vec<f64>,
     wb: Vec<f64>,
     wb_present: Vec<bool>,
-    /// Stored bonds (u16), column-major.
+    /// Stored bonds (u16).
     b0: Vec<u16>,
-    /// New stored bonds (u16), **row-major**, as the output rows read them.
+    /// New stored bonds (u16).
     stored: Vec<u16>,
     row_dividends: Vec<f64>,
     median: MedianBuf,
@@ -296,8 +297,8 @@ pub fn run_epoch_into(
     let cells = m * n;
     let needs_presence = params.bonds.needs_presence(params);
 
-    // §3.6 Weight preprocessing: the raw u16 weights, column-major, then the masks as whole
-    // columns of a row (a mask depends only on the column), then row sums in integers.
+    // §3.6 Weight preprocessing: the raw u16 weights, then the masks (each drops whole columns
+    // of a row), then row sums in integers.
     resize_fill(&mut ws.raw_w, cells, 0);
     if needs_presence {
         resize_fill(&mut ws.w_present, cells, false);
@@ -308,8 +309,9 @@ pub fn run_epoch_into(
         if !ws.permit_used[i] {
             continue;
         }
-        let present = needs_presence.then_some(ws.w_present.as_mut_slice());
-        scatter_row(weights_of(i), r, m, n, &mut ws.raw_w, present);
+        let raw = &mut ws.raw_w[r * n..][..n];
+        let mut present = needs_presence.then(|| &mut ws.w_present[r * n..][..n]);
+        fill_row(weights_of(i), raw, present.as_deref_mut());
         // Column j is dropped when `LastUpdate ≤ BlockAtRegistration[j]`, or with commit-reveal
         // when the first commit predates the registration: both are `rb_j ≥ cutoff`.
         let lu = input.last_update[i];
@@ -322,9 +324,9 @@ pub fn run_epoch_into(
             .and_then(|cb| cb.checked_add(1))
             .map_or(lu, |c| c.min(lu));
         let mut drop_column = |j: usize| {
-            ws.raw_w[j * m + r] = 0;
-            if needs_presence {
-                ws.w_present[j * m + r] = false;
+            raw[j] = 0;
+            if let Some(p) = present.as_deref_mut() {
+                p[j] = false;
             }
         };
         if Some(i) != owner {
@@ -338,20 +340,13 @@ pub fn run_epoch_into(
             }
         }
     }
-    // Row sums as exact integers (n·65535 < 2³²), accumulated column by column so the loop
-    // vectorises over the rows.
-    resize_fill(&mut ws.row_sum, m, 0);
-    for col in ws.raw_w.chunks_exact(m.max(1)) {
-        for (acc, &v) in ws.row_sum.iter_mut().zip(col) {
-            *acc += u32::from(v);
-        }
-    }
+    // Row sums as exact integers (n·65535 < 2³²).
     ws.row_scale.clear();
-    ws.row_scale.extend(
-        ws.row_sum
-            .iter()
-            .map(|&sum| if sum > 0 { 1.0 / f64::from(sum) } else { 1.0 }),
-    );
+    ws.row_scale
+        .extend(ws.raw_w.chunks_exact(n.max(1)).take(m).map(|row| {
+            let sum: u32 = row.iter().map(|&v| u32::from(v)).sum();
+            if sum > 0 { 1.0 / f64::from(sum) } else { 1.0 }
+        }));
 
     // §3.7 Consensus: κ stake-weighted median per column over validators with active stake.
     ws.row_active_stake.clear();
@@ -370,66 +365,65 @@ pub fn run_epoch_into(
     }));
     let stake_sum: i64 = ws.voter_stake.iter().sum();
     let minority = stake_sum - (params.kappa_f64() * I32F32_SCALE) as i64;
-
-    // §3.7 and §3.8 fused, one column at a time while it is in L1: W = raw/row sum, the
-    // median c, clipping Ŵ = min(W, c), validator trust, rank (one dot product) and the bond
-    // weights W^b = W + β(Ŵ − W). W itself is never stored.
-    let beta = params.bonds_penalty_f64();
-    resize_fill(&mut ws.wb, cells, 0.0);
-    if needs_presence {
-        resize_fill(&mut ws.wb_present, cells, false);
-    }
-    resize_fill(&mut ws.row_trust, m, 0.0);
-    resize_fill(&mut ws.col, m, 0.0);
-    if m > 0 {
-        let cols = ws.raw_w.chunks_exact(m).zip(ws.wb.chunks_exact_mut(m));
-        for (j, (raw, wb)) in cols.enumerate() {
+    // The median is the one step that needs columns: transpose the raw u16 weights once
+    // (16 values per block move through four u64 words), then scale each column to W.
+    if stake_sum > 0 {
+        resize_only(&mut ws.raw_t, cells, 0);
+        transpose_u16(&ws.raw_w, m, n, &mut ws.raw_t);
+        resize_only(&mut ws.col, m, 0.0);
+        for (c, raw) in out.consensus.iter_mut().zip(ws.raw_t.chunks_exact(m)) {
             for ((x, &v), &k) in ws.col.iter_mut().zip(raw).zip(&ws.row_scale) {
                 *x = f64::from(v) * k;
             }
-            let c = if stake_sum > 0 {
-                ws.median
-                    .quantile(&ws.col, &ws.voter_stake, minority, stake_sum)
-            } else {
-                0.0
-            };
-            out.consensus[j] = c;
-            // W^b first holds the clipped weights Ŵ, so the rank is one dot product.
-            for ((x, b), vt) in ws
-                .col
-                .iter()
-                .zip(wb.iter_mut())
-                .zip(ws.row_trust.iter_mut())
-            {
-                // A comparison, not `f64::min` (no NaNs here; its NaN rule costs instructions).
-                let clipped = if *x < c { *x } else { c };
-                *vt += clipped;
-                *b = clipped;
-            }
-            out.incentive[j] = kernels::dot(wb, &ws.row_active_stake);
-            if beta < 1.0 {
-                for (x, b) in ws.col.iter().zip(wb.iter_mut()) {
-                    *b = x + beta * (*b - x);
-                }
-            }
-            if needs_presence {
-                let present = &ws.w_present[j * m..][..m];
-                let wbp = &mut ws.wb_present[j * m..][..m];
-                for (((x, p), b), bp) in ws.col.iter().zip(present).zip(wb.iter()).zip(wbp) {
-                    *bp = if beta >= 1.0 {
-                        // Entries above a zero consensus are dropped, not zeroed.
-                        *p && !(*x > c && c <= 0.0)
-                    } else if beta <= 0.0 {
-                        *p
-                    } else {
-                        *b > 0.0
-                    };
-                }
-            }
+            *c = ws
+                .median
+                .quantile(&ws.col, &ws.voter_stake, minority, stake_sum);
         }
     }
-    for (r, &uid) in ws.rows.iter().enumerate() {
-        out.validator_trust[usize::from(uid)] = ws.row_trust[r];
+
+    // §3.8 Clipping Ŵ = min(W, c), validator trust, ranks (accumulated row by row into the
+    // incentive vector) and bond weights W^b = W + β(Ŵ − W), one row at a time.
+    let beta = params.bonds_penalty_f64();
+    resize_only(&mut ws.wb, cells, 0.0);
+    if needs_presence {
+        resize_fill(&mut ws.wb_present, cells, false);
+    }
+    let consensus = &out.consensus[..n];
+    for r in 0..m {
+        let (raw, wb) = (&ws.raw_w[r * n..][..n], &mut ws.wb[r * n..][..n]);
+        let (k, a) = (ws.row_scale[r], ws.row_active_stake[r]);
+        // W^b first holds the clipped weights Ŵ.
+        for ((b, &v), &c) in wb.iter_mut().zip(raw).zip(consensus) {
+            let x = f64::from(v) * k;
+            // A comparison, not `f64::min` (no NaNs here; its NaN rule costs instructions).
+            *b = if x < c { x } else { c };
+        }
+        out.validator_trust[usize::from(ws.rows[r])] = kernels::sum(wb);
+        for (rank, &b) in out.incentive.iter_mut().zip(wb.iter()) {
+            *rank += a * b;
+        }
+        if beta < 1.0 {
+            for (b, &v) in wb.iter_mut().zip(raw) {
+                let x = f64::from(v) * k;
+                *b = x + beta * (*b - x);
+            }
+        }
+        if needs_presence {
+            let present = &ws.w_present[r * n..][..n];
+            let wbp = &mut ws.wb_present[r * n..][..n];
+            let cols = raw.iter().zip(present).zip(wb.iter()).zip(consensus);
+            for ((((&v, &p), &b), &c), bp) in cols.zip(wbp) {
+                let x = f64::from(v) * k;
+                *bp = if beta >= 1.0 {
+                    // Entries above a zero consensus are dropped, not zeroed.
+                    p && !(x > c && c <= 0.0)
+                } else if beta <= 0.0 {
+                    p
+                } else {
+                    b > 0.0
+                };
+            }
+        }
     }
     normalize_i32f32(&mut out.incentive);
 
@@ -440,20 +434,20 @@ pub fn run_epoch_into(
         input.block.saturating_sub(input.tempo)
     };
     resize_fill(&mut ws.b0, cells, 0);
+    let any_recent = input.registered_at.iter().any(|&rb| last_tempo <= rb);
     for (r, &uid) in ws.rows.iter().enumerate() {
-        scatter_row(bonds_of(usize::from(uid)), r, m, n, &mut ws.b0, None);
-    }
-    if m > 0 {
-        // A recent column is a contiguous run of the column-major matrix.
-        for (col, &rb) in ws.b0.chunks_exact_mut(m).zip(input.registered_at) {
-            if last_tempo <= rb {
-                col.fill(0);
+        let b0 = &mut ws.b0[r * n..][..n];
+        fill_row(bonds_of(usize::from(uid)), b0, None);
+        if any_recent {
+            for (b, &rb) in b0.iter_mut().zip(input.registered_at) {
+                if last_tempo <= rb {
+                    *b = 0;
+                }
             }
         }
     }
-    resize_fill(&mut ws.stored, cells, 0);
-    resize_fill(&mut ws.row_dividends, m, 0.0);
-    resize_fill(&mut ws.scratch.col, m, 0.0);
+    resize_only(&mut ws.stored, cells, 0);
+    resize_only(&mut ws.row_dividends, m, 0.0);
     let ctx = BondsCtx {
         n,
         m,
@@ -467,11 +461,11 @@ pub fn run_epoch_into(
         params,
     };
     if m > 0 {
+        ws.scratch.prepare(m, n);
         params
             .bonds
             .step(&ctx, &mut ws.scratch, &mut ws.stored, &mut ws.row_dividends);
     }
-    // The stored matrix is row-major, so each output row is one contiguous scan.
     for (r, &uid) in ws.rows.iter().enumerate() {
         let i = usize::from(uid);
         out.dividends[i] = ws.row_dividends[r];
@@ -548,19 +542,13 @@ fn split_emission(e: u64, out: &mut EpochOutput) {
     }
 }
 
-/// Writes the sparse `row` into row `r` of the zeroed column-major matrix `dst` (`m` rows,
-/// `n` columns): `dst[j·m + r] = v` for every entry with `j < n`, a repeated column keeping its
-/// last value, and marks the entry in `present` when given.
-fn scatter_row(
-    row: &[(u16, u16)],
-    r: usize,
-    m: usize,
-    n: usize,
-    dst: &mut [u16],
-    present: Option<&mut [bool]>,
-) {
-    // A full row in uid order (what validators usually submit) needs no per-entry checks:
-    // the check itself is one vectorised pass, the copy one strided store per entry.
+/// Writes the sparse `row` into the zeroed dense row `dst` (`dst[j] = v` for every entry with
+/// `j < dst.len()`, a repeated column keeping its last value) and marks the entries in
+/// `present` when given.
+fn fill_row(row: &[(u16, u16)], dst: &mut [u16], present: Option<&mut [bool]>) {
+    let n = dst.len();
+    // A full row in uid order (what validators usually submit) is a plain copy of the values;
+    // checking for it is one pass, and both passes vectorise.
     let dense = row.len() == n
         && row
             .iter()
@@ -568,32 +556,20 @@ fn scatter_row(
             .fold(0, |acc, (k, &(j, _))| acc | (usize::from(j) ^ k))
             == 0;
     if dense {
-        for (col, &(_, v)) in dst.chunks_exact_mut(m).zip(row) {
-            col[r] = v;
+        for (d, &(_, v)) in dst.iter_mut().zip(row) {
+            *d = v;
         }
-        if let Some(present) = present {
-            for col in present.chunks_exact_mut(m) {
-                col[r] = true;
+    } else {
+        for &(j, v) in row {
+            if let Some(d) = dst.get_mut(usize::from(j)) {
+                *d = v;
             }
         }
-        return;
     }
-    match present {
-        Some(present) => {
-            for &(j, v) in row {
-                let j = usize::from(j);
-                if j < n {
-                    dst[j * m + r] = v;
-                    present[j * m + r] = true;
-                }
-            }
-        }
-        None => {
-            for &(j, v) in row {
-                let j = usize::from(j);
-                if j < n {
-                    dst[j * m + r] = v;
-                }
+    if let Some(present) = present {
+        for &(j, _) in row {
+            if let Some(p) = present.get_mut(usize::from(j)) {
+                *p = true;
             }
         }
     }
@@ -603,22 +579,123 @@ fn scatter_row(
 /// `row` has grown to the row length.
 fn sparse_row(values: &[u16], row: &mut SparseRow) {
     row.clear();
-    if !values.contains(&0) {
-        // Full row: a plain map that vectorises.
-        row.extend(values.iter().enumerate().map(|(j, &v)| (j as u16, v)));
-        return;
+    row.reserve(values.len());
+    // Zeros are rare in a full subnet, so work in blocks of 16: a block without one (checked
+    // by a fold that vectorises) is a plain map that vectorises too; the others are compacted
+    // without branches into a small buffer (write every entry, advance past non-zero ones).
+    const BLOCK: usize = 16;
+    for (c, block) in values.chunks(BLOCK).enumerate() {
+        let entries = block
+            .iter()
+            .enumerate()
+            .map(|(k, &v)| ((c * BLOCK + k) as u16, v));
+        if block.iter().fold(false, |zero, &v| zero | (v == 0)) {
+            let mut buf = [(0u16, 0u16); BLOCK];
+            let mut k = 0;
+            for e in entries {
+                buf[k] = e;
+                k += usize::from(e.1 != 0);
+            }
+            row.extend_from_slice(&buf[..k]);
+        } else {
+            row.extend(entries);
+        }
     }
-    // Branch-free compaction: write every entry, advance past the non-zero ones.
-    row.resize(values.len(), (0, 0));
-    let mut k = 0;
-    for (j, &v) in values.iter().enumerate() {
-        row[k] = (j as u16, v);
-        k += usize::from(v != 0);
+}
+
+/// `dst[j·m + r] = src[r·n + j]`: the column-major copy of the row-major `m × n` matrix
+/// `src`. Works on 4 × 4 blocks held in four u64 words, one per row, transposed with shifts and
+/// masks, so every load and store moves four values (a value-by-value transpose is bound by
+/// one store per value, each to a different cache line).
+fn transpose_u16(src: &[u16], m: usize, n: usize, dst: &mut [u16]) {
+    const M16: u64 = 0x0000_FFFF_0000_FFFF;
+    const M32: u64 = 0x0000_0000_FFFF_FFFF;
+    let (m4, n4) = (m & !3, n & !3);
+    for r in (0..m4).step_by(4) {
+        let rows = &src[r * n..][..4 * n];
+        for j in (0..n4).step_by(4) {
+            let word = |k: usize| {
+                let s = &rows[k * n + j..][..4];
+                u64::from(s[0])
+                    | u64::from(s[1]) << 16
+                    | u64::from(s[2]) << 32
+                    | u64::from(s[3]) << 48
+            };
+            // Lane l of word k is (r + k, j + l); swap 16-bit lanes within 2 × 2 blocks, then
+            // 32-bit halves: lane l of word k becomes (r + l, j + k).
+            let (mut a, mut b, mut c, mut d) = (word(0), word(1), word(2), word(3));
+            let t = ((a >> 16) ^ b) & M16;
+            b ^= t;
+            a ^= t << 16;
+            let t = ((c >> 16) ^ d) & M16;
+            d ^= t;
+            c ^= t << 16;
+            let t = ((a >> 32) ^ c) & M32;
+            c ^= t;
+            a ^= t << 32;
+            let t = ((b >> 32) ^ d) & M32;
+            d ^= t;
+            b ^= t << 32;
+            for (k, x) in [a, b, c, d].into_iter().enumerate() {
+                let o = &mut dst[(j + k) * m + r..][..4];
+                o[0] = x as u16;
+                o[1] = (x >> 16) as u16;
+                o[2] = (x >> 32) as u16;
+                o[3] = (x >> 48) as u16;
+            }
+        }
     }
-    row.truncate(k);
+    // The last rows and columns when m or n is not a multiple of 4.
+    for r in 0..m {
+        let from = if r < m4 { n4 } else { 0 };
+        for j in from..n {
+            dst[j * m + r] = src[r * n + j];
+        }
+    }
+}
+
+/// Sets the length of a buffer that the caller overwrites in full (filling half a megabyte
+/// per epoch would cost several microseconds).
+fn resize_only<T: Clone>(v: &mut Vec<T>, len: usize, x: T) {
+    v.resize(len, x);
 }
 
 fn resize_fill<T: Clone>(v: &mut Vec<T>, len: usize, x: T) {
     v.clear();
     v.resize(len, x);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn transpose_u16_matches_the_definition_for_every_shape() {
+        for m in 0..10 {
+            for n in 0..10 {
+                let src: Vec<u16> = (0..m * n).map(|k| (k * 7 + 1) as u16).collect();
+                let mut dst = vec![0; m * n];
+                transpose_u16(&src, m, n, &mut dst);
+                for r in 0..m {
+                    for j in 0..n {
+                        assert_eq!(dst[j * m + r], src[r * n + j], "{m}×{n} ({r}, {j})");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn sparse_row_keeps_non_zero_entries_in_order() {
+        let values: Vec<u16> = (0..50)
+            .map(|k| if k % 7 == 3 { 0 } else { k + 1 })
+            .collect();
+        let mut row = vec![(9, 9)];
+        sparse_row(&values, &mut row);
+        let want: SparseRow = (0..50u16)
+            .filter(|k| k % 7 != 3)
+            .map(|k| (k, k + 1))
+            .collect();
+        assert_eq!(row, want);
+    }
 }

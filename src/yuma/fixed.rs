@@ -27,11 +27,25 @@ pub fn to_i32f32(x: f64) -> f64 {
     }
 }
 
-/// A fraction in `[0, 1]` as the chain stores a "u16 proportion": `⌊65535·x⌋`, saturating.
+/// A fraction in `[0, 1]` as the chain stores a "u16 proportion": `⌊65535·x⌋`, saturating
+/// (negative and NaN give 0).
 #[inline]
 pub fn u16_proportion(x: f64) -> u16 {
-    // `as` truncates towards zero (= floor for x ≥ 0), saturates, and maps NaN to 0.
-    (x * 65535.0) as u16
+    floor_u16(x * 65535.0)
+}
+
+/// `⌊t⌋` clamped to `[0, 65535]` (NaN gives 0): the same as `t as u16`, but built from
+/// comparisons and adds that vectorise (an `as` cast's saturation checks keep a loop of them
+/// scalar, several instructions per value).
+#[inline(always)]
+pub fn floor_u16(t: f64) -> u16 {
+    const ROUND: f64 = 4_503_599_627_370_496.0; // 2⁵²: t + 2⁵² has no fractional bits
+    let t = if t > 0.0 { t } else { 0.0 }; // also NaN → 0
+    let t = if t < 65535.0 { t } else { 65535.0 };
+    let nearest = (t + ROUND) - ROUND; // t rounded to the nearest integer, exactly
+    let floor = nearest - if nearest > t { 1.0 } else { 0.0 };
+    // The integer sits in the low mantissa bits of floor + 2⁵².
+    (floor + ROUND).to_bits() as u16
 }
 
 /// A stored u16 proportion read back as a fraction `u/65535`.
@@ -83,6 +97,13 @@ mod tests {
         assert_eq!(u16_proportion(f64::NAN), 0);
         assert_eq!(u16_proportion(0.1), 6553);
         assert_eq!(u16_proportion(0.3), 19660);
+        for t in [
+            0.0, 0.49, 0.5, 0.51, 1.0, 1.5, 2.5, 65534.5, 65534.99, 65535.0, 7e9, -0.5,
+        ] {
+            assert_eq!(floor_u16(t), t as u16, "{t}");
+        }
+        assert_eq!(floor_u16(f64::NAN), 0);
+        assert_eq!(floor_u16(f64::INFINITY), 65535);
     }
 
     #[test]

@@ -15,9 +15,10 @@ use std::fmt;
 
 use super::params::YumaParams;
 
-/// What a bonds model reads. Matrices are dense and **column-major**: `n` columns (uids) of
-/// `m` rows (validators that held a permit last epoch or have stored bonds), entry `(r, j)` at
-/// index `j·m + r`, so a model can work one column at a time while it is in L1.
+/// What a bonds model reads. Matrices are dense and **row-major**: `m` rows (validators that
+/// held a permit last epoch or have stored bonds) of `n` columns (uids), entry `(r, j)` at
+/// index `r·n + j`. Per-column sums are best accumulated across rows with one accumulator per
+/// column: those loops vectorise.
 #[derive(Clone, Copy, Debug)]
 pub struct BondsCtx<'a> {
     /// Number of uids (columns).
@@ -45,10 +46,23 @@ pub struct BondsCtx<'a> {
 }
 
 /// Buffers a bonds model may use, owned by the epoch workspace so nothing allocates per epoch.
+/// Sized by [`BondsScratch::prepare`] before every step; contents unspecified on entry.
 #[derive(Clone, Debug, Default)]
 pub struct BondsScratch {
-    /// Length `m` (one column), contents unspecified on entry.
-    pub col: Vec<f64>,
+    /// `m·n`, row-major: room for the new bonds `B¹`.
+    pub b1: Vec<f64>,
+    /// Length `n`: four per-column vectors.
+    pub cols: [Vec<f64>; 4],
+}
+
+impl BondsScratch {
+    /// Sizes the buffers for `m` rows and `n` columns.
+    pub fn prepare(&mut self, m: usize, n: usize) {
+        self.b1.resize(m * n, 0.0);
+        for c in &mut self.cols {
+            c.resize(n, 0.0);
+        }
+    }
 }
 
 /// A way of computing bonds and dividends.
@@ -63,8 +77,7 @@ pub trait BondsModel: Send + Sync + fmt::Debug {
 
     /// One bond update.
     ///
-    /// - `stored`: on exit the u16 value to store for every `(row, column)`, **row-major**
-    ///   (`r·n + j`, as the output rows are read); 0 means no entry.
+    /// - `stored`: on exit the u16 value to store for every `(row, column)`; 0 means no entry.
     /// - `dividends`: on exit the *unnormalised* dividend of every row.
     fn step(
         &self,

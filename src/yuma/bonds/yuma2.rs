@@ -4,11 +4,13 @@
 //! `D = B¹ I`, and the stored value is each column scaled to its maximum (65 535). Liquid alpha
 //! has no effect here, as on the chain.
 //!
-//! Every step is local to one column, so the update runs column by column with the column in
-//! L1: the column sums of `B⁰` and `W^b·A` give the two normalisation factors, then `B¹` with
-//! its sum and maximum, then the column's share of every dividend and its stored values.
+//! The column normalisations are folded into per-column factors, so the update is three passes
+//! over the (row-major) matrices, each accumulating per-column vectors across rows: the column
+//! sums of `B⁰` and `W^b·A`; `B¹` with its column sums and maxima; dividends and the stored
+//! values.
 
 use super::{BondsCtx, BondsModel, BondsScratch};
+use crate::yuma::fixed::floor_u16;
 use crate::yuma::kernels;
 
 /// The classic bonds model.
@@ -27,50 +29,76 @@ impl BondsModel for Yuma2 {
         stored: &mut [u16],
         dividends: &mut [f64],
     ) {
-        let (m, n) = (ctx.m, ctx.n);
+        let n = ctx.n;
         let a = ctx.params.ema_alpha();
-        let stake = &ctx.active_stake[..m];
-        let b1 = &mut scratch.col[..m];
-        dividends[..m].fill(0.0);
-        let cols = ctx.b0.chunks_exact(m).zip(ctx.wb.chunks_exact(m));
-        for (j, (b0, wb)) in cols.enumerate() {
-            // B⁰ as numbers (its scale cancels in the normalisation), and Σ B⁰.
-            for (b, &o) in b1.iter_mut().zip(b0) {
-                *b = f64::from(o);
+        let rows = || {
+            ctx.b0
+                .chunks_exact(n)
+                .zip(ctx.wb.chunks_exact(n))
+                .zip(ctx.active_stake)
+        };
+        let [f_old, f_new, sum, max] = &mut scratch.cols;
+        let b1 = &mut scratch.b1;
+        // Pass 1: Σ B⁰ and Σ W^b·A per column (one accumulator per column, across rows),
+        // turned into the two normalisation factors.
+        f_old.fill(0.0);
+        f_new.fill(0.0);
+        for ((b0, wb), &s) in rows() {
+            for (((o, d), &b), &w) in f_old.iter_mut().zip(f_new.iter_mut()).zip(b0).zip(wb) {
+                *o += f64::from(b);
+                *d += w * s;
             }
-            let sum_b0 = kernels::sum(b1);
-            let sum_delta = kernels::dot(wb, stake);
-            let f_old = if sum_b0 != 0.0 {
-                (1.0 - a) / sum_b0
-            } else {
-                0.0
-            };
-            let f_new = if sum_delta != 0.0 { a / sum_delta } else { 0.0 };
-            // B¹ (before its own normalisation), then its sum and maximum.
-            for ((b, w), s) in b1.iter_mut().zip(wb).zip(stake) {
-                *b = f_old * *b + f_new * (w * s);
+        }
+        for (o, d) in f_old.iter_mut().zip(f_new.iter_mut()) {
+            *o = if *o != 0.0 { (1.0 - a) / *o } else { 0.0 };
+            *d = if *d != 0.0 { a / *d } else { 0.0 };
+        }
+        // Pass 2: B¹ (before its own normalisation), with its column sums and maxima.
+        sum.fill(0.0);
+        max.fill(0.0);
+        for (((b0, wb), &s), b1) in rows().zip(b1.chunks_exact_mut(n)) {
+            let cols = b1
+                .iter_mut()
+                .zip(b0)
+                .zip(wb)
+                .zip(f_old.iter())
+                .zip(f_new.iter());
+            for (((((x, &b), &w), &fo), &fd), (sm, mx)) in
+                cols.zip(sum.iter_mut().zip(max.iter_mut()))
+            {
+                *x = fo * f64::from(b) + fd * (w * s);
+                *sm += *x;
+                // A comparison, not `f64::max` (no NaNs here; its NaN rule costs instructions).
+                *mx = if *x > *mx { *x } else { *mx };
             }
-            let sum = kernels::sum(b1);
-            let g = if sum != 0.0 {
-                ctx.incentive[j] / sum
-            } else {
-                0.0
-            };
-            let max = kernels::max_nonneg(b1);
-            // D_r += B¹_rj/ΣB¹_j · I_j.
-            for (d, b) in dividends.iter_mut().zip(b1.iter()) {
-                *d += b * g;
+        }
+        // Per column: the dividend factor g_j = I_j / ΣB¹_j (into `f_old`) and the upscaling
+        // factor 65535 / max_j (into `f_new`). Stored ⌊65535·B¹/max⌋ then takes one multiply
+        // per entry instead of a division (which costs several); the maximum itself is pinned
+        // to exactly 65535, which the rounded factor could miss by one step (`max` becomes
+        // −1 in an all-zero column, so nothing there is pinned).
+        for ((((g, up), s), mx), i) in f_old
+            .iter_mut()
+            .zip(f_new.iter_mut())
+            .zip(sum.iter())
+            .zip(max.iter_mut())
+            .zip(ctx.incentive)
+        {
+            *g = if *s != 0.0 { i / s } else { 0.0 };
+            *up = if *mx > 0.0 { 65535.0 / *mx } else { 0.0 };
+            if *mx <= 0.0 {
+                *mx = -1.0;
             }
-            // Stored ⌊65535·B¹/max⌋, with one multiply instead of a division per entry (a
-            // division costs several multiplies); the maximum itself is pinned to exactly
-            // 65535, which the rounded factor could miss by one step.
-            let up = if max > 0.0 { 65535.0 / max } else { 0.0 };
-            for (st, &b) in stored[j..].iter_mut().step_by(n).zip(b1.iter()) {
-                *st = if b == max && max > 0.0 {
-                    u16::MAX
-                } else {
-                    (b * up) as u16
-                };
+        }
+        // Pass 3: D_r = Σ_j B¹_rj·g_j, and the stored values.
+        for ((b1, st), d) in b1
+            .chunks_exact(n)
+            .zip(stored.chunks_exact_mut(n))
+            .zip(dividends.iter_mut())
+        {
+            *d = kernels::dot(b1, f_old);
+            for (((s, &x), &up), &pin) in st.iter_mut().zip(b1).zip(f_new.iter()).zip(max.iter()) {
+                *s = floor_u16(if x == pin { 65535.0 } else { x * up });
             }
         }
     }

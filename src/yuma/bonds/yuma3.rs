@@ -50,49 +50,53 @@ impl BondsModel for Yuma3 {
         stored: &mut [u16],
         dividends: &mut [f64],
     ) {
-        let (m, n) = (ctx.m, ctx.n);
+        let n = ctx.n;
         let liquid = ctx
             .params
             .liquid_alpha
             .filter(|_| ctx.consensus[..n].iter().any(|c| *c != 0.0));
         let a = ctx.params.ema_alpha();
         let keep = (1.0 - a) / 65535.0; // B⁰ arrives as raw u16 numbers
-        let b1 = &mut scratch.col[..m];
-        dividends[..m].fill(0.0);
-        // One column at a time: B¹, its sum, its share of every dividend and its stored values.
-        let cols = ctx.b0.chunks_exact(m).zip(ctx.wb.chunks_exact(m));
-        for (j, (b0, wb)) in cols.enumerate() {
+        let [sum, g, ..] = &mut scratch.cols;
+        let b1 = &mut scratch.b1;
+        // Pass 1, row by row: B¹, its column sums, and the stored values (the absolute bonds,
+        // not max-upscaled).
+        sum.fill(0.0);
+        let rows = ctx.b0.chunks_exact(n).zip(ctx.wb.chunks_exact(n));
+        for (r, ((b0, wb), (b1, st))) in rows
+            .zip(b1.chunks_exact_mut(n).zip(stored.chunks_exact_mut(n)))
+            .enumerate()
+        {
             match liquid {
                 Some(la) => {
-                    for (b, &o) in b1.iter_mut().zip(b0) {
-                        *b = f64::from(o) / 65535.0;
+                    for (x, &o) in b1.iter_mut().zip(b0) {
+                        *x = f64::from(o) / 65535.0;
                     }
-                    let present = &ctx.wb_present[j * m..][..m];
-                    ema_liquid(la, ctx.consensus[j], wb, present, b1);
+                    let present = &ctx.wb_present[r * n..][..n];
+                    ema_liquid(la, &ctx.consensus[..n], wb, present, b1);
                 }
                 None => {
-                    for ((b, &w), &o) in b1.iter_mut().zip(wb).zip(b0) {
-                        *b = a * w + keep * f64::from(o);
+                    for ((x, &w), &o) in b1.iter_mut().zip(wb).zip(b0) {
+                        *x = a * w + keep * f64::from(o);
                     }
                 }
             }
-            // Dividends use column-normalised bonds: t_r = Σ_j B¹_rj/ΣB¹_j · I_j, then
-            // D_r = t_r·A_r. Stored values are the absolute bonds (not max-upscaled).
-            let sum = crate::yuma::kernels::sum(b1);
-            let g = if sum != 0.0 {
-                ctx.incentive[j] / sum
-            } else {
-                0.0
-            };
-            for (d, b) in dividends.iter_mut().zip(b1.iter()) {
-                *d += b * g;
-            }
-            for (st, &b) in stored[j..].iter_mut().step_by(n).zip(b1.iter()) {
-                *st = u16_proportion(b);
+            for ((s, &x), v) in sum.iter_mut().zip(b1.iter()).zip(st.iter_mut()) {
+                *s += x;
+                *v = u16_proportion(x);
             }
         }
-        for (d, a) in dividends.iter_mut().zip(ctx.active_stake) {
-            *d *= a;
+        // Pass 2: dividends use column-normalised bonds: t_r = Σ_j B¹_rj/ΣB¹_j · I_j, then
+        // D_r = t_r·A_r.
+        for ((g, s), i) in g.iter_mut().zip(sum.iter()).zip(ctx.incentive) {
+            *g = if *s != 0.0 { i / s } else { 0.0 };
+        }
+        for ((d, b1), a) in dividends
+            .iter_mut()
+            .zip(b1.chunks_exact(n))
+            .zip(ctx.active_stake)
+        {
+            *d = crate::yuma::kernels::dot(b1, g) * a;
         }
     }
 }
@@ -128,14 +132,15 @@ pub fn ema_alpha_sparse(
     }
 }
 
-/// Liquid-alpha EMA on one column (consensus `c`): per-entry rates from
+/// Liquid-alpha EMA on one row, with the consensus `c` of each column: per-entry rates from
 /// [`liquid_alpha_rate`], sparse semantics. `b` holds `B⁰` as fractions on entry.
-fn ema_liquid(la: LiquidAlpha, c: f64, wb: &[f64], present: &[bool], b: &mut [f64]) {
+fn ema_liquid(la: LiquidAlpha, c: &[f64], wb: &[f64], present: &[bool], b: &mut [f64]) {
     let lo = crate::yuma::fixed::to_i32f32(from_u16_proportion(la.alpha_low));
     let hi = crate::yuma::fixed::to_i32f32(from_u16_proportion(la.alpha_high));
     let steep = f64::from(la.steepness);
-    ema_alpha_sparse(b.len(), wb, present, b, |_, w, old| {
-        liquid_alpha_rate(w, old, c, lo, hi, steep)
+    // Each entry is its own one-row column of `ema_alpha_sparse`.
+    ema_alpha_sparse(1, wb, present, b, |j, w, old| {
+        liquid_alpha_rate(w, old, c[j], lo, hi, steep)
     });
 }
 
