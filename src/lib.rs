@@ -51,7 +51,9 @@ pub mod engine;
 pub mod population;
 pub mod replay;
 pub mod report;
+pub mod run;
 pub mod scenario;
+pub mod sweep;
 pub mod yaml;
 pub mod yuma;
 

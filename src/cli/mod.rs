@@ -7,6 +7,7 @@
 
 pub mod replay;
 pub mod scenario;
+pub mod sweep;
 
 use std::process::ExitCode;
 
@@ -26,6 +27,8 @@ pub struct Cli {
 pub enum Command {
     /// Run a scenario and print who earned what.
     Run(scenario::RunArgs),
+    /// Run every point of a scenario's sweep in parallel; one summary row per run.
+    Sweep(sweep::SweepArgs),
     /// Check scenario files without running them; report every problem.
     Validate(scenario::ValidateArgs),
     /// Replay a sequence of (stakes, weights) epochs through the Yuma epoch.
@@ -60,6 +63,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Replay(args) => replay::run(&args),
         Command::Run(args) => scenario::run(&args),
         Command::Validate(args) => scenario::validate(&args),
+        Command::Sweep(args) => sweep::run(&args),
     }
 }
 

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::anyhow;
 use clap::Args;
-use yumalab::report::summary::{EmissionTally, GroupSummary, summarize};
+use yumalab::report::summary::GroupSummary;
 use yumalab::scenario::Scenario;
 
 use super::Failure;
@@ -41,14 +41,14 @@ pub struct RunArgs {
     pub set: Vec<(String, String)>,
 }
 
-fn parse_set(s: &str) -> Result<(String, String), String> {
+pub(crate) fn parse_set(s: &str) -> Result<(String, String), String> {
     s.split_once('=')
         .map(|(p, v)| (p.trim().to_owned(), v.trim().to_owned()))
         .filter(|(p, _)| !p.is_empty())
         .ok_or_else(|| format!("expected PATH=VALUE, got `{s}`"))
 }
 
-fn load(path: &Path, set: &[(String, String)]) -> Result<Scenario, Failure> {
+pub(crate) fn load(path: &Path, set: &[(String, String)]) -> Result<Scenario, Failure> {
     let name = path.display().to_string();
     let text = fs::read_to_string(path)
         .map_err(|e| Failure::User(anyhow!("{name}: cannot read the file: {e}")))?;
@@ -91,40 +91,16 @@ pub fn validate(args: &ValidateArgs) -> Result<(), Failure> {
 /// Runs `yumalab run`: builds the scenario, steps it to the end, prints who earned what.
 ///
 /// # Errors
-/// [`Failure::User`] for a bad scenario, [`Failure::Internal`] if it does not build.
+/// [`Failure::User`] for a bad scenario, [`Failure::Internal`] if it does not build or run.
 pub fn run(args: &RunArgs) -> Result<(), Failure> {
     let scenario = load(&args.file, &args.set)?;
-    let (mut builder, members) = scenario
-        .build(scenario.seed)
+    let outcome = yumalab::run::simulate(&scenario, scenario.seed)
         .map_err(|e| Failure::Internal(anyhow!("{e}")))?;
-    let tally = std::rc::Rc::new(std::cell::RefCell::new(EmissionTally::default()));
-    builder.observer(Box::new(Shared(tally.clone())));
-    let mut sim = builder
-        .build()
-        .map_err(|e| Failure::User(anyhow!("{}: {e}", args.file.display())))?;
-    sim.run();
-    sim.chain()
-        .check_conservation()
-        .map_err(|e| Failure::Internal(e.into()))?;
-    let rows = summarize(&sim, &members, &tally.borrow());
     let out = io::stdout();
     let mut out = out.lock();
-    print_summary(&mut out, &scenario, &rows, tally.borrow().epochs)
+    print_summary(&mut out, &scenario, &outcome.groups, outcome.epochs)
         .map_err(|e| Failure::Internal(e.into()))?;
     Ok(())
-}
-
-/// Lets the CLI keep reading an observer the simulation owns.
-struct Shared(std::rc::Rc<std::cell::RefCell<EmissionTally>>);
-
-impl yumalab::engine::Observer for Shared {
-    fn on_epoch(
-        &mut self,
-        chain: &yumalab::chain::state::Chain,
-        record: &yumalab::chain::block::EpochRecord,
-    ) {
-        self.0.borrow_mut().on_epoch(chain, record);
-    }
 }
 
 fn print_summary(

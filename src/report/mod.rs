@@ -4,7 +4,10 @@
 //! This is one of the two places (with the binary's `cli`) that prints or touches the file
 //! system; the library below it only returns values.
 //!
-//! - [`replay`]: the output of `yumalab replay`.
+//! - [`replay`]: the output of `yumalab replay`;
+//! - [`summary`]: who earned what in a run;
+//! - [`sweep`]: a sweep's one-row-per-run summary table.
 
 pub mod replay;
 pub mod summary;
+pub mod sweep;

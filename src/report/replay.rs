@@ -207,7 +207,7 @@ pub fn write_parquet(result: &ReplayResult, dir: &Path) -> Result<Vec<PathBuf>, 
     let mut written = Vec::with_capacity(tables.len());
     for (name, batch) in PARQUET_FILES.iter().zip(&tables) {
         let path = dir.join(name);
-        write_atomically(batch, &path, &dir.join(format!(".{name}.partial")))?;
+        write_atomically(batch, &path, &dir.join(format!(".{name}.partial")), &[])?;
         written.push(path);
     }
     Ok(written)
@@ -302,16 +302,27 @@ fn bonds_table(result: &ReplayResult) -> Result<RecordBatch, ReportError> {
     RecordBatch::try_new(Arc::new(schema), columns).map_err(ReportError::Arrow)
 }
 
-/// Writes `batch` to `tmp`, syncs it, and renames it to `path`; removes `tmp` on failure.
-fn write_atomically(batch: &RecordBatch, path: &Path, tmp: &Path) -> Result<(), ReportError> {
+/// Writes `batch` to `tmp` with `metadata` as file key-value metadata, syncs it, and renames
+/// it to `path`; removes `tmp` on failure. A reader never sees a half-written `path`.
+pub(crate) fn write_atomically(
+    batch: &RecordBatch,
+    path: &Path,
+    tmp: &Path,
+    metadata: &[(&str, String)],
+) -> Result<(), ReportError> {
     let io_err = |path: &Path| {
         let path = path.to_owned();
         move |source| ReportError::Io { path, source }
     };
     let write = || -> Result<(), ReportError> {
         let file = File::create(tmp).map_err(io_err(tmp))?;
+        let kv = metadata
+            .iter()
+            .map(|(k, v)| parquet::file::metadata::KeyValue::new((*k).to_owned(), v.clone()))
+            .collect();
         let props = WriterProperties::builder()
             .set_compression(Compression::SNAPPY)
+            .set_key_value_metadata(Some(kv))
             .build();
         let parquet_err = |source| ReportError::Parquet {
             path: path.to_owned(),

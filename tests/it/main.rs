@@ -9,3 +9,4 @@ mod regression;
 mod replay;
 mod scenario;
 mod scenarios;
+mod sweep;

@@ -1,0 +1,51 @@
+//! Running one scenario to the end and summarising it: what `yumalab run` and each run of a
+//! sweep do. No I/O; the caller prints or writes.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use crate::chain::block::EpochRecord;
+use crate::chain::state::Chain;
+use crate::engine::{Observer, Simulation};
+use crate::report::summary::{EmissionTally, GroupSummary, summarize};
+use crate::scenario::Scenario;
+
+/// What a finished run produced.
+pub struct Outcome {
+    /// Per-group results, in population order.
+    pub groups: Vec<GroupSummary>,
+    /// Epochs that ran (all subnets).
+    pub epochs: u64,
+    /// The final state.
+    pub simulation: Simulation,
+}
+
+struct Shared(Rc<RefCell<EmissionTally>>);
+
+impl Observer for Shared {
+    fn on_epoch(&mut self, chain: &Chain, record: &EpochRecord) {
+        self.0.borrow_mut().on_epoch(chain, record);
+    }
+}
+
+/// Builds `scenario` with `seed`, runs it to the end, checks conservation and summarises.
+///
+/// # Errors
+/// A message if the scenario does not build or conservation is broken (both are bugs once
+/// the scenario has validated).
+pub fn simulate(scenario: &Scenario, seed: u64) -> Result<Outcome, String> {
+    let (mut builder, members) = scenario.build(seed)?;
+    let tally = Rc::new(RefCell::new(EmissionTally::default()));
+    builder.observer(Box::new(Shared(tally.clone())));
+    let mut sim = builder.build().map_err(|e| e.to_string())?;
+    sim.run();
+    sim.chain()
+        .check_conservation()
+        .map_err(|e| e.to_string())?;
+    let tally = tally.borrow();
+    Ok(Outcome {
+        groups: summarize(&sim, &members, &tally),
+        epochs: tally.epochs,
+        simulation: sim,
+    })
+}
