@@ -29,6 +29,8 @@ pub enum Command {
     Run(scenario::RunArgs),
     /// Run every point of a scenario's sweep in parallel; one summary row per run.
     Sweep(sweep::SweepArgs),
+    /// Print a JSON Schema of scenario files (for editors).
+    Schema,
     /// Check scenario files without running them; report every problem.
     Validate(scenario::ValidateArgs),
     /// Replay a sequence of (stakes, weights) epochs through the Yuma epoch.
@@ -64,6 +66,12 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Run(args) => scenario::run(&args),
         Command::Validate(args) => scenario::validate(&args),
         Command::Sweep(args) => sweep::run(&args),
+        Command::Schema => {
+            let text = serde_json::to_string_pretty(&yumalab::scenario::schema::json_schema())
+                .map_err(|e| Failure::Internal(e.into()))?;
+            println!("{text}");
+            Ok(())
+        }
     }
 }
 

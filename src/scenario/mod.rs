@@ -10,6 +10,7 @@
 //! a JSON Schema for editors.
 
 pub mod reader;
+pub mod schema;
 
 use crate::chain::params::{ChainParams, Regime, SubnetParams};
 use crate::yaml::{Node, Value};
@@ -289,7 +290,7 @@ fn parse_path(path: &str) -> Result<Vec<Segment>, String> {
     Ok(out)
 }
 
-const TOP: &[&str] = &[
+pub(crate) const TOP: &[&str] = &[
     "name",
     "description",
     "seed",
@@ -434,7 +435,7 @@ fn read_duration(r: &mut Reader<'_>, n: &Node, path: &str) -> u64 {
     }
 }
 
-const CHAIN: &[&str] = &[
+pub(crate) const CHAIN: &[&str] = &[
     "issuance",
     "tao_weight",
     "stake_threshold",
@@ -547,7 +548,7 @@ fn read_chain(r: &mut Reader<'_>, n: &Node, chain: &mut ChainParams) -> u64 {
     (issuance * TAO).round() as u64
 }
 
-const SUBNET: &[&str] = &[
+pub(crate) const SUBNET: &[&str] = &[
     "name",
     "tempo",
     "start_block",
@@ -662,7 +663,7 @@ fn read_subnet(r: &mut Reader<'_>, n: &Node, path: &str) -> Option<SubnetSpec> {
     })
 }
 
-const YUMA: &[&str] = &[
+pub(crate) const YUMA: &[&str] = &[
     "version",
     "kappa",
     "bonds_penalty",
@@ -766,7 +767,7 @@ fn read_yuma(r: &mut Reader<'_>, n: &Node, path: &str, params: &mut SubnetParams
     }
 }
 
-const GROUP: &[&str] = &[
+pub(crate) const GROUP: &[&str] = &[
     "group",
     "kind",
     "subnet",

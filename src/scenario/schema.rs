@@ -1,0 +1,184 @@
+//! A JSON Schema (draft 2020-12) for scenario files, so editors can complete and check them
+//! (`yumalab schema > scenario.schema.json`, then point the YAML language server at it).
+//!
+//! It is built next to the reader's own field lists; a test checks that every object's
+//! properties are exactly the fields the reader accepts.
+
+use serde_json::{Value, json};
+
+use super::KINDS;
+use crate::chain::params::Regime;
+
+fn object(properties: Value, required: &[&str]) -> Value {
+    json!({"type": "object", "additionalProperties": false, "properties": properties, "required": required})
+}
+
+fn number(description: &str, min: f64, max: Option<f64>) -> Value {
+    let mut v = json!({"type": "number", "description": description, "minimum": min});
+    if let Some(m) = max {
+        v["maximum"] = json!(m);
+    }
+    v
+}
+
+fn integer(description: &str, min: u64, max: Option<u64>) -> Value {
+    let mut v = json!({"type": "integer", "description": description, "minimum": min});
+    if let Some(m) = max {
+        v["maximum"] = json!(m);
+    }
+    v
+}
+
+fn fraction(description: &str) -> Value {
+    number(description, 0.0, Some(1.0))
+}
+
+fn choice(description: &str, options: &[&str]) -> Value {
+    json!({"type": "string", "description": description, "enum": options})
+}
+
+/// The schema.
+pub fn json_schema() -> Value {
+    let regimes: Vec<&str> = Regime::ALL.iter().map(|(_, n)| *n).collect();
+    let versions = crate::yuma::bonds::variant_names();
+    let chain = object(
+        json!({
+            "issuance": number("TAO issued before the simulation (sets the point on the halving schedule)", 0.0, Some(21e6)),
+            "tao_weight": fraction("weight of root stake (TaoWeight)"),
+            "stake_threshold": number("TAO below which stake counts as zero", 0.0, None),
+            "owner_cut": fraction("subnet owner's share of alpha emission"),
+            "swap_fee": number("pool fee as a fraction", 0.0, Some(0.1526)),
+            "max_epochs_per_block": integer("epochs per block before deferral", 1, Some(1024)),
+            "share_rule": choice("emission share rule", &["price_ema", "net_flow", "early_price_ema"]),
+            "injection_cap": choice("alpha injection cap", &["root_proportion", "alpha_out_or_block_emission"]),
+            "pool": choice("pool curve", &["balancer", "constant_product"]),
+            "schedule": choice("epoch scheduling", &["stateful", "modulo"]),
+            "burn_rule": choice("registration pricing", &["half_life", "interval"]),
+        }),
+        &[],
+    );
+    let yuma = object(
+        json!({
+            "version": choice("bonds model", &versions),
+            "kappa": fraction("κ: stake that must support a consensus weight"),
+            "bonds_penalty": fraction("β: how much clipped weight counts for bonds"),
+            "bonds_moving_average": fraction("bonds EMA (0.9 = the chain's 900 000)"),
+            "max_validators": integer("validator permits", 1, Some(4096)),
+            "liquid_alpha": {"oneOf": [{"type": "null"}, object(json!({
+                "alpha_low": number("lowest EMA rate", 0.025, Some(1.0)),
+                "alpha_high": fraction("highest EMA rate"),
+                "steepness": integer("sigmoid steepness", 0, Some(32767)),
+            }), &[])]},
+            "commit_reveal": {"type": "boolean"},
+            "reveal_period_epochs": integer("epochs before committed weights are revealed", 1, Some(100)),
+            "activity_cutoff": integer("blocks without weights before a validator is inactive", 1, None),
+        }),
+        &[],
+    );
+    let mechanism = json!({
+        "description": "how validators turn observed work into weights",
+        "type": "object",
+        "properties": {
+            "kind": choice("mechanism", &["proportional", "winner_takes_all", "top_k", "softmax", "pareto_winner_takes_all"]),
+            "k": integer("top_k: winners", 1, None),
+            "temperature": number("softmax temperature", 0.0, None),
+            "margin": number("pareto: how much better in every environment a challenger must be", 0.0, None),
+        },
+        "required": ["kind"],
+    });
+    let subnet = object(
+        json!({
+            "name": {"type": "string"},
+            "tempo": integer("blocks between epochs", 1, Some(50_400)),
+            "start_block": {"oneOf": [{"type": "null"}, integer("first block with emission", 1, None)]},
+            "environments": integer("evaluation environments", 1, Some(64)),
+            "mechanism": mechanism,
+            "value_unit": {"type": "string"},
+            "value_per_quality": number("value per tempo of a miner serving quality 1", 0.0, None),
+            "pool": object(json!({"tao": number("TAO reserve", 0.0, None), "price": number("TAO per alpha", 0.0, Some(1e6))}), &[]),
+            "yuma": yuma,
+            "max_uids": integer("uids", 1, Some(4096)),
+            "immunity_period": integer("blocks", 0, None),
+            "burn": number("initial registration burn, TAO", 0.0, Some(100.0)),
+            "owner": object(json!({"balance": number("TAO", 0.0, None), "miners": integer("owner's own miners", 0, Some(4096)), "params": {"type": "object"}}), &[]),
+        }),
+        &["name"],
+    );
+    let group = object(
+        json!({
+            "group": {"type": "string"},
+            "kind": choice("behaviour", KINDS),
+            "subnet": {"type": "string", "description": "a subnet's name"},
+            "count": integer("agents", 0, Some(100_000)),
+            "hotkeys": integer("hotkeys per agent", 1, Some(4096)),
+            "balance": number("free TAO per agent", 0.0, None),
+            "stake": number("TAO staked to its own hotkey at block 1", 0.0, None),
+            "root_stake": number("TAO staked on root at block 1", 0.0, None),
+            "register": {"type": "boolean"},
+            "cartel": {"type": "string"},
+            "params": {"type": "object", "description": "the behaviour's parameters (agents/src/behaviours/)"},
+        }),
+        &["group", "kind", "subnet"],
+    );
+    let sweep = object(
+        json!({
+            "replicates": integer("seeds per point", 1, None),
+            "grid": {"type": "object", "additionalProperties": {"type": "array", "minItems": 1}},
+            "random": {"type": "object", "additionalProperties": object(json!({"min": {"type": "number"}, "max": {"type": "number"}}), &["min", "max"])},
+            "samples": integer("random points", 0, None),
+        }),
+        &[],
+    );
+    let mut root = object(
+        json!({
+            "name": {"type": "string", "pattern": "^[A-Za-z0-9_-]+$"},
+            "description": {"type": "string"},
+            "seed": integer("master seed", 0, None),
+            "regime": choice("chain rules of a period", &regimes),
+            "duration": {"type": "object", "additionalProperties": false, "minProperties": 1, "maxProperties": 1,
+                "properties": {"days": number("days", 0.0, Some(36_500.0)), "blocks": integer("blocks", 1, None), "tempos": integer("tempos of 360 blocks", 1, None)}},
+            "chain": chain,
+            "subnets": {"type": "array", "minItems": 1, "items": subnet},
+            "population": {"type": "array", "items": group},
+            "sweep": sweep,
+        }),
+        &["name", "description", "duration", "subnets"],
+    );
+    root["$schema"] = json!("https://json-schema.org/draft/2020-12/schema");
+    root["title"] = json!("yumalab scenario");
+    root
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::{CHAIN, GROUP, SUBNET, TOP, YUMA};
+
+    fn keys(v: &Value) -> Vec<String> {
+        let mut k: Vec<String> = v["properties"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect();
+        k.sort();
+        k
+    }
+
+    fn sorted(fields: &[&str]) -> Vec<String> {
+        let mut k: Vec<String> = fields.iter().map(|s| (*s).to_owned()).collect();
+        k.sort();
+        k
+    }
+
+    #[test]
+    fn the_schema_lists_exactly_the_fields_the_reader_accepts() {
+        let s = json_schema();
+        assert_eq!(keys(&s), sorted(TOP));
+        assert_eq!(keys(&s["properties"]["chain"]), sorted(CHAIN));
+        let subnet = &s["properties"]["subnets"]["items"];
+        assert_eq!(keys(subnet), sorted(SUBNET));
+        assert_eq!(keys(&subnet["properties"]["yuma"]), sorted(YUMA));
+        assert_eq!(keys(&s["properties"]["population"]["items"]), sorted(GROUP));
+    }
+}
