@@ -295,6 +295,19 @@ impl Scenario {
                     g.cartel.as_deref(),
                     &cartel,
                 )?;
+                let agent = if g.entry.is_some() || g.exit.is_some() {
+                    let validator = g.kind.contains("validator") || g.kind == "weight-copier";
+                    Box::new(yumalab_agents::behaviours::dynamic::Dynamic::new(
+                        agent,
+                        id.clone(),
+                        validator,
+                        g.entry.clone(),
+                        g.exit.clone(),
+                        agent_seed,
+                    ))
+                } else {
+                    agent
+                };
                 let agent_id = b.agent(agent);
                 members.push(Member {
                     agent: agent_id,

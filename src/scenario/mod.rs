@@ -119,6 +119,10 @@ pub struct Group {
     /// Behaviour parameters, as written (checked by [`Scenario::from_tree`] against the
     /// behaviour's parameter type).
     pub params: serde_json::Value,
+    /// When dormant agents join (`None`: they start in).
+    pub entry: Option<yumalab_agents::behaviours::dynamic::Entry>,
+    /// When active agents leave (`None`: never).
+    pub exit: Option<yumalab_agents::behaviours::dynamic::Exit>,
 }
 
 /// What a sweep varies.
@@ -768,6 +772,8 @@ fn read_yuma(r: &mut Reader<'_>, n: &Node, path: &str, params: &mut SubnetParams
 }
 
 pub(crate) const GROUP: &[&str] = &[
+    "entry",
+    "exit",
     "group",
     "kind",
     "subnet",
@@ -843,6 +849,40 @@ fn read_group(r: &mut Reader<'_>, n: &Node, path: &str, subnets: &[SubnetSpec]) 
         let at = f.get("params").unwrap_or(n);
         r.problem(at, &join(path, "params"), e);
     }
+    let entry = f.get("entry").and_then(|e| {
+        let p = join(path, "entry");
+        match serde_json::from_value::<yumalab_agents::behaviours::dynamic::Entry>(e.to_json()) {
+            Ok(v) => match v.validate() {
+                Ok(()) => Some(v),
+                Err(m) => {
+                    r.problem(e, &p, m);
+                    None
+                }
+            },
+            Err(m) => {
+                r.problem(e, &p, m.to_string());
+                None
+            }
+        }
+    });
+    let exit = f.get("exit").and_then(|e| {
+        let p = join(path, "exit");
+        match serde_json::from_value::<yumalab_agents::behaviours::dynamic::Exit>(e.to_json()) {
+            Ok(v) => match v.validate() {
+                Ok(()) => Some(v),
+                Err(m) => {
+                    r.problem(e, &p, m);
+                    None
+                }
+            },
+            Err(m) => {
+                r.problem(e, &p, m.to_string());
+                None
+            }
+        }
+    });
+    // A group that enters later does not register at block 1.
+    let register = register && entry.is_none();
     Some(Group {
         name,
         kind,
@@ -855,6 +895,8 @@ fn read_group(r: &mut Reader<'_>, n: &Node, path: &str, subnets: &[SubnetSpec]) 
         register,
         cartel,
         params,
+        entry,
+        exit,
     })
 }
 

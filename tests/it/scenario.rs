@@ -110,3 +110,31 @@ fn syntax_errors_name_the_line() {
     assert_eq!(err.0.len(), 1);
     assert!(err.0[0].line >= 1, "{err}");
 }
+
+#[test]
+fn dormant_agents_enter_when_it_pays_and_bad_entry_rules_are_reported() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scenarios/miner-entry-exit.yaml"
+    );
+    let text = std::fs::read_to_string(path).unwrap();
+    let s = Scenario::parse(&text, path, &[("duration".into(), "{blocks: 6000}".into())]).unwrap();
+    assert!(
+        !s.group("newcomers").unwrap().register,
+        "an entering group must not register at block 1"
+    );
+    let out = yumalab::run::simulate(&s, s.seed).unwrap();
+    let newcomers = out.groups.iter().find(|g| g.group == "newcomers").unwrap();
+    assert!(newcomers.earned > 0.0, "no newcomer ever entered");
+    let err = Scenario::parse(
+        &text,
+        "e.yaml",
+        &[("population[newcomers].entry.rate".into(), "2".into())],
+    )
+    .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("`population[2].entry`: `rate` must be a probability in [0, 1], got `2`"),
+        "{err}"
+    );
+}

@@ -4,7 +4,8 @@
 //! Miners: [`honest_miner`], [`copying_miner`], [`sybil_miner`], [`colluding_miner`].
 //! Validators: [`honest_validator`], [`lazy_validator`], [`weight_copier`],
 //! [`colluding_validator`], and the benchmark's [`fixed_weights`].
-//! Delegators: [`speculator`]. Subnet owners: [`owner`].
+//! Delegators: [`speculator`]. Subnet owners: [`owner`]. Any of them may enter and leave:
+//! [`dynamic`].
 
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -33,6 +34,7 @@ pub fn stream(seed: u64) -> ChaCha8Rng {
 pub mod colluding_miner;
 pub mod colluding_validator;
 pub mod copying_miner;
+pub mod dynamic;
 pub mod fixed_weights;
 pub mod honest_miner;
 pub mod honest_validator;
