@@ -7,6 +7,7 @@
 //! - [`behaviours`]: built-in behaviours, one file each;
 //! - [`work`]: miners' true quality; [`mechanism`]: how validators turn observed work into
 //!   weights;
+//! - [`presets`]: named parameter sets scenarios refer to;
 //! - [`testing`]: a hand-filled view for tests of behaviours (here and downstream).
 //!
 //! Agents never depend on the engine: the engine depends on them, builds them and drives them.
@@ -15,6 +16,7 @@ pub mod action;
 pub mod agent;
 pub mod behaviours;
 pub mod mechanism;
+pub mod presets;
 pub mod testing;
 pub mod units;
 pub mod view;

@@ -772,6 +772,7 @@ fn read_yuma(r: &mut Reader<'_>, n: &Node, path: &str, params: &mut SubnetParams
 }
 
 pub(crate) const GROUP: &[&str] = &[
+    "preset",
     "entry",
     "exit",
     "group",
@@ -793,11 +794,37 @@ fn read_group(r: &mut Reader<'_>, n: &Node, path: &str, subnets: &[SubnetSpec]) 
         .required(&f, "group")
         .and_then(|n| r.string(n, &join(path, "group")))
         .unwrap_or_default();
-    let kind = r
-        .required(&f, "kind")
-        .and_then(|n| r.choice(n, &join(path, "kind"), KINDS))
-        .unwrap_or("")
-        .to_owned();
+    let preset = f.get("preset").and_then(|pn| {
+        let names: Vec<&str> = yumalab_agents::presets::PRESETS
+            .iter()
+            .map(|p| p.name)
+            .collect();
+        r.choice(pn, &join(path, "preset"), &names)
+            .and_then(yumalab_agents::presets::preset)
+    });
+    // With a preset, `kind` is optional (the preset's) but must agree if given.
+    let kind = match (f.get("kind"), preset) {
+        (Some(n), p) => {
+            let k = r.choice(n, &join(path, "kind"), KINDS).unwrap_or("");
+            match p.filter(|p| !k.is_empty() && p.kind != k) {
+                Some(p) => {
+                    r.problem(
+                        n,
+                        &join(path, "kind"),
+                        format!("preset `{}` is a `{}`, got `{k}`", p.name, p.kind),
+                    );
+                    "" // the parameters cannot be checked against a contradictory kind
+                }
+                None => k,
+            }
+        }
+        (None, Some(p)) => p.kind,
+        (None, None) => {
+            r.required(&f, "kind");
+            ""
+        }
+    }
+    .to_owned();
     let subnet = match r.required(&f, "subnet") {
         Some(sn) => {
             let want = r.string(sn, &join(path, "subnet")).unwrap_or_default();
@@ -840,9 +867,15 @@ fn read_group(r: &mut Reader<'_>, n: &Node, path: &str, subnets: &[SubnetSpec]) 
             format!("a `{kind}` group must name its cartel"),
         );
     }
-    let params = f
-        .get("params")
-        .map_or(serde_json::Value::Object(Default::default()), Node::to_json);
+    let mut params = preset
+        .and_then(|p| serde_json::from_str::<serde_json::Value>(p.params).ok())
+        .unwrap_or(serde_json::Value::Object(Default::default()));
+    if let Some(own) = f.get("params").map(Node::to_json) {
+        match (params.as_object_mut(), own) {
+            (Some(base), serde_json::Value::Object(over)) => base.extend(over),
+            (_, other) => params = other,
+        }
+    }
     if !kind.is_empty()
         && let Err(e) = crate::population::check_params(&kind, &params)
     {

@@ -107,6 +107,9 @@ pub fn json_schema() -> Value {
     let group = object(
         json!({
             "group": {"type": "string"},
+            "preset": choice("named parameter set (agents/src/presets.rs); params override it", &yumalab_agents::presets::PRESETS.iter().map(|p| p.name).collect::<Vec<_>>()),
+            "entry": {"type": "object", "description": "join when it pays: rate, horizon_tempos, min_margin"},
+            "exit": {"type": "object", "description": "leave after after_losing_tempos"},
             "kind": choice("behaviour", KINDS),
             "subnet": {"type": "string", "description": "a subnet's name"},
             "count": integer("agents", 0, Some(100_000)),
@@ -118,7 +121,7 @@ pub fn json_schema() -> Value {
             "cartel": {"type": "string"},
             "params": {"type": "object", "description": "the behaviour's parameters (agents/src/behaviours/)"},
         }),
-        &["group", "kind", "subnet"],
+        &["group", "subnet"],
     );
     let sweep = object(
         json!({

@@ -138,3 +138,26 @@ fn dormant_agents_enter_when_it_pays_and_bad_entry_rules_are_reported() {
         "{err}"
     );
 }
+
+#[test]
+fn a_preset_supplies_kind_and_params_and_params_override_it() {
+    let text = "\
+name: p
+description: presets
+duration: {blocks: 100}
+subnets: [{name: sn}]
+population:
+  - {group: a, preset: honest-miner/strong, subnet: sn}
+  - {group: b, preset: lazy-validator/every-10, subnet: sn, params: {n: 3}}
+  - {group: c, preset: honest-miner/strong, kind: weight-copier, subnet: sn}
+";
+    let err = Scenario::parse(text, "p.yaml", &[]).unwrap_err();
+    assert_eq!(err.0.len(), 1, "{err}");
+    assert!(err.to_string().contains("`population[2].kind`: preset `honest-miner/strong` is a `honest-miner`, got `weight-copier`"), "{err}");
+    let ok = text.replace(", kind: weight-copier", "");
+    let s = Scenario::parse(&ok, "p.yaml", &[]).unwrap();
+    assert_eq!(s.population[0].kind, "honest-miner");
+    assert_eq!(s.population[0].params["quality"][0]["quality"], 0.8);
+    assert_eq!(s.population[1].params["mode"], "every_n");
+    assert_eq!(s.population[1].params["n"], 3);
+}
