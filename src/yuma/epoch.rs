@@ -547,25 +547,52 @@ fn split_emission(e: u64, out: &mut EpochOutput) {
 /// `present` when given.
 fn fill_row(row: &[(u16, u16)], dst: &mut [u16], present: Option<&mut [bool]>) {
     let n = dst.len();
-    // A full row in uid order (what validators usually submit) is a plain copy of the values;
-    // checking for it is one pass, and both passes vectorise.
-    let dense = row.len() == n
+    // Rows are mostly runs of consecutive uids: a full row (what validators usually submit),
+    // or stored bonds with a few zeros left out. A full row in uid order is a plain copy of the
+    // values; the check and the copy both vectorise.
+    let full = row.len() == n
         && row
             .iter()
             .enumerate()
             .fold(0, |acc, (k, &(j, _))| acc | (usize::from(j) ^ k))
             == 0;
-    if dense {
+    if full {
         for (d, &(_, v)) in dst.iter_mut().zip(row) {
             *d = v;
         }
-    } else {
-        for &(j, v) in row {
+        if let Some(present) = present {
+            present.fill(true);
+        }
+        return;
+    }
+    // Otherwise, eight entries that are a run are copied at once; anything else is written
+    // entry by entry, in order.
+    const RUN: usize = 8;
+    let chunks = row.chunks_exact(RUN);
+    let rest = chunks.remainder();
+    let set = |dst: &mut [u16], entries: &[(u16, u16)]| {
+        for &(j, v) in entries {
             if let Some(d) = dst.get_mut(usize::from(j)) {
                 *d = v;
             }
         }
+    };
+    for chunk in chunks {
+        let j0 = usize::from(chunk[0].0);
+        let gaps = chunk
+            .iter()
+            .enumerate()
+            .fold(0, |acc, (t, &(j, _))| acc | (usize::from(j) ^ (j0 + t)));
+        match dst.get_mut(j0..j0 + RUN) {
+            Some(run) if gaps == 0 => {
+                for (d, &(_, v)) in run.iter_mut().zip(chunk) {
+                    *d = v;
+                }
+            }
+            _ => set(dst, chunk),
+        }
     }
+    set(dst, rest);
     if let Some(present) = present {
         for &(j, _) in row {
             if let Some(p) = present.get_mut(usize::from(j)) {
@@ -578,29 +605,32 @@ fn fill_row(row: &[(u16, u16)], dst: &mut [u16], present: Option<&mut [bool]>) {
 /// `row` = the non-zero entries of `values` as `(uid, value)`, ascending. Allocation-free once
 /// `row` has grown to the row length.
 fn sparse_row(values: &[u16], row: &mut SparseRow) {
-    row.clear();
-    row.reserve(values.len());
-    // Zeros are rare in a full subnet, so work in blocks of 16: a block without one (checked
-    // by a fold that vectorises) is a plain map that vectorises too; the others are compacted
-    // without branches into a small buffer (write every entry, advance past non-zero ones).
+    // Zeros are rare in a full subnet, so work in blocks of 16 written straight into the
+    // pre-sized row: a block without a zero (checked by a fold that vectorises) is a plain map
+    // that vectorises too; the others are compacted without branches (write every entry,
+    // advance past the non-zero ones).
     const BLOCK: usize = 16;
+    row.clear();
+    row.resize(values.len(), (0, 0));
+    let mut k = 0;
     for (c, block) in values.chunks(BLOCK).enumerate() {
         let entries = block
             .iter()
             .enumerate()
-            .map(|(k, &v)| ((c * BLOCK + k) as u16, v));
+            .map(|(t, &v)| ((c * BLOCK + t) as u16, v));
         if block.iter().fold(false, |zero, &v| zero | (v == 0)) {
-            let mut buf = [(0u16, 0u16); BLOCK];
-            let mut k = 0;
             for e in entries {
-                buf[k] = e;
+                row[k] = e;
                 k += usize::from(e.1 != 0);
             }
-            row.extend_from_slice(&buf[..k]);
         } else {
-            row.extend(entries);
+            for (slot, e) in row[k..k + block.len()].iter_mut().zip(entries) {
+                *slot = e;
+            }
+            k += block.len();
         }
     }
+    row.truncate(k);
 }
 
 /// `dst[j·m + r] = src[r·n + j]`: the column-major copy of the row-major `m × n` matrix

@@ -59,7 +59,9 @@ pub fn from_u16_proportion(u: u16) -> f64 {
 #[inline]
 pub fn share_of(e: f64, amount: u64) -> u64 {
     let e = e.clamp(0.0, 1.0);
-    let bits = (e * I32F32_SCALE).trunc() as u128; // exact: e·2³² ≤ 2³²
+    // Exact: e·2³² ≤ 2³², and `as u64` truncates (`f64::trunc` is a libm call without
+    // SSE4.1, and a cast straight to u128 a runtime-library call).
+    let bits = u128::from((e * I32F32_SCALE) as u64);
     ((bits * u128::from(amount)) >> 32) as u64
 }
 
