@@ -175,6 +175,17 @@ impl Scenario {
         for s in &self.subnets {
             let owner = b.coldkey(format!("{}/owner", s.name), s.owner_balance);
             let owner_hk = b.hotkey(format!("{}/owner", s.name), owner);
+            for (block, h) in &s.owner_changes {
+                let netuid = NetUid(netuids.len() as u16 + 1);
+                b.at(
+                    *block,
+                    Action::SetHyperparameter {
+                        coldkey: owner,
+                        netuid,
+                        hyperparameter: h.clone(),
+                    },
+                );
+            }
             if s.owner_miners > 0 {
                 // The owner's own miners: extra hotkeys of the owner coldkey (spec §5.8:
                 // their incentive is burned).

@@ -7,6 +7,30 @@
 
 use crate::units::{ColdkeyId, HotkeyId, NetUid, Rao};
 
+/// A subnet hyperparameter the owner may set, with its new value (stored as on chain).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Hyperparameter {
+    /// `Tempo`, blocks (owner range [360, 50 400]).
+    Tempo(u64),
+    /// `BondsMovingAverage`, millionths (owners may set at most 975 000).
+    BondsMovingAverage(u64),
+    /// `BondsPenalty`, u16 proportion.
+    BondsPenalty(u16),
+    /// `LiquidAlphaOn` with `AlphaValues` (low, high as u16 proportions; low ≥ 1638 and ≤ high);
+    /// `None` turns liquid alpha off.
+    LiquidAlpha(Option<(u16, u16)>),
+    /// `CommitRevealWeightsEnabled`.
+    CommitReveal(bool),
+    /// `RevealPeriodEpochs` ([1, 100]).
+    RevealPeriodEpochs(u64),
+    /// `ImmunityPeriod`, blocks.
+    ImmunityPeriod(u64),
+    /// `MaxAllowedValidators`.
+    MaxValidators(u16),
+    /// `Yuma3On`.
+    Yuma3(bool),
+}
+
 /// One extrinsic.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Action {
@@ -107,6 +131,15 @@ pub enum Action {
         quality: Vec<f64>,
         /// The uid whose output this copies, if any.
         copy_of: Option<u16>,
+    },
+    /// The subnet owner sets a hyperparameter.
+    SetHyperparameter {
+        /// The subnet's owner.
+        coldkey: ColdkeyId,
+        /// The subnet.
+        netuid: NetUid,
+        /// What and to which value.
+        hyperparameter: Hyperparameter,
     },
     /// Set the hotkey's delegate take (u16 proportion, at most 18 %).
     SetTake {

@@ -22,7 +22,7 @@ pub mod units;
 pub mod view;
 pub mod work;
 
-pub use action::Action;
+pub use action::{Action, Hyperparameter};
 pub use agent::Agent;
 pub use units::{Block, ColdkeyId, HotkeyId, NetUid, Rao, Uid, derive_seed, stable_id};
 pub use view::{ChainView, NeuronView, Served, SubnetView};

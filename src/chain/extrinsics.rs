@@ -81,6 +81,8 @@ pub enum Refusal {
     AlreadyStarted,
     /// Too many unrevealed commits queued.
     TooManyCommits,
+    /// A hyperparameter value outside what owners may set.
+    BadHyperparameter(String),
 }
 
 impl fmt::Display for Refusal {
@@ -122,6 +124,7 @@ impl fmt::Display for Refusal {
             Refusal::SubnetLimit(l) => write!(f, "the subnet limit of {l} is reached"),
             Refusal::NotSubnetOwner => write!(f, "only the subnet owner may do this"),
             Refusal::AlreadyStarted => write!(f, "the subnet already emits"),
+            Refusal::BadHyperparameter(why) => write!(f, "{why}"),
             Refusal::TooManyCommits => write!(
                 f,
                 "{MAX_UNREVEALED_COMMITS} unrevealed commits are already queued"
@@ -267,6 +270,11 @@ impl Chain {
                 });
                 Ok(())
             }
+            Action::SetHyperparameter {
+                coldkey,
+                netuid,
+                hyperparameter,
+            } => self.set_hyperparameter(*coldkey, *netuid, hyperparameter),
             Action::SetTake {
                 coldkey,
                 hotkey,
@@ -280,6 +288,70 @@ impl Chain {
                 Ok(())
             }
         }
+    }
+
+    /// An owner's hyperparameter change, within the bounds owners may set (spec §4).
+    fn set_hyperparameter(
+        &mut self,
+        coldkey: ColdkeyId,
+        netuid: NetUid,
+        h: &yumalab_agents::Hyperparameter,
+    ) -> Result<(), Refusal> {
+        use yumalab_agents::Hyperparameter as H;
+        let s = self
+            .subnets
+            .get_mut(&netuid)
+            .ok_or(Refusal::UnknownSubnet(netuid))?;
+        if s.owner_coldkey != coldkey {
+            return Err(Refusal::NotSubnetOwner);
+        }
+        let bad = |why: String| Err(Refusal::BadHyperparameter(why));
+        match *h {
+            H::Tempo(t) if !(360..=50_400).contains(&t) => {
+                return bad(format!("tempo must be in [360, 50400], got {t}"));
+            }
+            H::BondsMovingAverage(x) if x > 975_000 => {
+                return bad(format!(
+                    "bonds moving average must be at most 975000, got {x}"
+                ));
+            }
+            H::LiquidAlpha(Some((lo, hi))) if lo < 1638 || lo > hi => {
+                return bad(format!(
+                    "alpha values need 1638 <= low <= high, got ({lo}, {hi})"
+                ));
+            }
+            H::RevealPeriodEpochs(r) if !(1..=100).contains(&r) => {
+                return bad(format!("reveal period must be in [1, 100], got {r}"));
+            }
+            H::MaxValidators(0) => return bad("max validators must be at least 1".into()),
+            _ => {}
+        }
+        let p = &mut s.params;
+        match *h {
+            H::Tempo(t) => {
+                // set_tempo resets the cycle.
+                p.tempo = t;
+                s.clock.last_epoch_block = self.block;
+            }
+            H::BondsMovingAverage(x) => p.yuma.bonds_moving_average = x,
+            H::BondsPenalty(x) => p.yuma.bonds_penalty = x,
+            H::LiquidAlpha(v) => {
+                p.yuma.liquid_alpha = v.map(|(lo, hi)| crate::yuma::LiquidAlpha {
+                    alpha_low: lo,
+                    alpha_high: hi,
+                    ..crate::yuma::LiquidAlpha::default()
+                });
+            }
+            H::CommitReveal(on) => p.yuma.commit_reveal = on,
+            H::RevealPeriodEpochs(r) => p.reveal_period_epochs = r,
+            H::ImmunityPeriod(x) => p.immunity_period = x,
+            H::MaxValidators(k) => p.yuma.max_allowed_validators = k,
+            H::Yuma3(on) => {
+                p.yuma.bonds = crate::yuma::bonds::variant(if on { "yuma3" } else { "yuma2" })
+                    .expect("built in")
+            }
+        }
+        Ok(())
     }
 
     /// Subnet registration (§8.3, §6.5): pay the lock cost into a new pool priced at the median

@@ -252,7 +252,8 @@ fn action_netuid(a: &Action) -> Option<NetUid> {
         | Action::AddStake { netuid, .. }
         | Action::RemoveStake { netuid, .. }
         | Action::StartCall { netuid, .. }
-        | Action::Serve { netuid, .. } => Some(*netuid),
+        | Action::Serve { netuid, .. }
+        | Action::SetHyperparameter { netuid, .. } => Some(*netuid),
         Action::MoveStake { to_netuid, .. } => Some(*to_netuid),
         Action::SetTake { .. } | Action::RegisterSubnet { .. } => None,
     }

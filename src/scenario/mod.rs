@@ -91,6 +91,8 @@ pub struct SubnetSpec {
     pub owner_miners: u32,
     /// The owner's behaviour parameters (`subnet-owner`), when it runs miners.
     pub owner_params: serde_json::Value,
+    /// Hyperparameter changes the owner makes, by block.
+    pub owner_changes: Vec<(u64, yumalab_agents::Hyperparameter)>,
 }
 
 /// A group of agents with one behaviour.
@@ -637,10 +639,19 @@ fn read_subnet(r: &mut Reader<'_>, n: &Node, path: &str) -> Option<SubnetSpec> {
     params.min_burn = params.min_burn.min(params.burn);
     let mut owner_balance = 0.0;
     let mut owner_miners = 0;
+    let mut owner_changes = Vec::new();
     let mut owner_params = serde_json::Value::Object(Default::default());
     if let Some(on) = f.get("owner") {
         let op = join(path, "owner");
-        if let Some(of) = r.map(on, &op, &["balance", "miners", "params"]) {
+        if let Some(of) = r.map(on, &op, &["balance", "miners", "params", "changes"]) {
+            if let Some(ch) = of.get("changes") {
+                for (k, item) in r.seq(ch, &join(&op, "changes")).iter().enumerate() {
+                    let cp = format!("{op}.changes[{k}]");
+                    if let Some(c) = read_change(r, item, &cp) {
+                        owner_changes.push(c);
+                    }
+                }
+            }
             owner_balance = r.number_or(&of, "balance", 0.0, |x| x >= 0.0, "TAO >= 0");
             owner_miners = r.integer_or(&of, "miners", 0, 0, 4096) as u32;
             if owner_miners > 0 {
@@ -664,7 +675,96 @@ fn read_subnet(r: &mut Reader<'_>, n: &Node, path: &str) -> Option<SubnetSpec> {
         owner_balance: (owner_balance * TAO).round() as u64,
         owner_miners,
         owner_params,
+        owner_changes,
     })
+}
+
+/// Hyperparameters an owner may change during a run.
+pub(crate) const CHANGES: &[&str] = &[
+    "block",
+    "tempo",
+    "bonds_moving_average",
+    "bonds_penalty",
+    "liquid_alpha",
+    "commit_reveal",
+    "reveal_period_epochs",
+    "immunity_period",
+    "max_validators",
+    "yuma3",
+];
+
+/// One owner change: `{block: N, <hyperparameter>: value}`.
+fn read_change(
+    r: &mut Reader<'_>,
+    n: &Node,
+    path: &str,
+) -> Option<(u64, yumalab_agents::Hyperparameter)> {
+    use yumalab_agents::Hyperparameter as H;
+    let f = r.map(n, path, CHANGES)?;
+    let block = r
+        .required(&f, "block")
+        .and_then(|b| r.integer(b, &join(path, "block"), 1, u64::MAX))?;
+    let given: Vec<&str> = CHANGES[1..].iter().copied().filter(|k| f.has(k)).collect();
+    if given.len() != 1 {
+        r.problem(
+            n,
+            path,
+            format!(
+                "must change exactly one hyperparameter besides `block`, got {}",
+                given.len()
+            ),
+        );
+        return None;
+    }
+    let name = given[0];
+    let p = join(path, name);
+    let unit = |x: f64| (0.0..=1.0).contains(&x);
+    let frac = "a fraction in [0, 1]";
+    let node = f.get(name);
+    let h = match name {
+        "tempo" => H::Tempo(r.integer(node?, &p, 360, 50_400)?),
+        "bonds_moving_average" => H::BondsMovingAverage(
+            (r.number(
+                node?,
+                &p,
+                |x| (0.0..=0.975).contains(&x),
+                "a fraction in [0, 0.975]",
+            )? * 1e6)
+                .round() as u64,
+        ),
+        "bonds_penalty" => H::BondsPenalty(u16_proportion(r.number(node?, &p, unit, frac)?)),
+        "liquid_alpha" => match node {
+            None => H::LiquidAlpha(None),
+            Some(la) => {
+                let lf = r.map(la, &p, &["alpha_low", "alpha_high"])?;
+                let lo = r.required(&lf, "alpha_low").and_then(|x| {
+                    r.number(
+                        x,
+                        &join(&p, "alpha_low"),
+                        |x| (1.0 / 40.0..=1.0).contains(&x),
+                        "a fraction in [0.025, 1]",
+                    )
+                })?;
+                let hi = r
+                    .required(&lf, "alpha_high")
+                    .and_then(|x| r.number(x, &join(&p, "alpha_high"), unit, frac))?;
+                if lo > hi {
+                    r.problem(
+                        la,
+                        &p,
+                        format!("`alpha_low` ({lo}) must not exceed `alpha_high` ({hi})"),
+                    );
+                }
+                H::LiquidAlpha(Some((u16_proportion(lo), u16_proportion(hi))))
+            }
+        },
+        "commit_reveal" => H::CommitReveal(r.bool_or(&f, name, false)),
+        "reveal_period_epochs" => H::RevealPeriodEpochs(r.integer(node?, &p, 1, 100)?),
+        "immunity_period" => H::ImmunityPeriod(r.integer(node?, &p, 0, u64::MAX)?),
+        "max_validators" => H::MaxValidators(r.integer(node?, &p, 1, 4096)? as u16),
+        _ => H::Yuma3(r.bool_or(&f, name, true)),
+    };
+    Some((block, h))
 }
 
 pub(crate) const YUMA: &[&str] = &[

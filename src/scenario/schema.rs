@@ -100,7 +100,8 @@ pub fn json_schema() -> Value {
             "max_uids": integer("uids", 1, Some(4096)),
             "immunity_period": integer("blocks", 0, None),
             "burn": number("initial registration burn, TAO", 0.0, Some(100.0)),
-            "owner": object(json!({"balance": number("TAO", 0.0, None), "miners": integer("owner's own miners", 0, Some(4096)), "params": {"type": "object"}}), &[]),
+            "owner": object(json!({"balance": number("TAO", 0.0, None), "miners": integer("owner's own miners", 0, Some(4096)), "params": {"type": "object"},
+                "changes": {"type": "array", "description": "hyperparameter changes: {block, one of tempo, bonds_moving_average, bonds_penalty, liquid_alpha, commit_reveal, reveal_period_epochs, immunity_period, max_validators, yuma3}", "items": {"type": "object", "required": ["block"]}}}), &[]),
         }),
         &["name"],
     );

@@ -599,3 +599,80 @@ fn served_work_is_visible_to_agents_and_refused_for_strangers() {
     assert!(sim.chain().served(netuid, 0).is_none());
     assert_eq!(refusals.borrow().len(), 1, "{:?}", refusals.borrow());
 }
+
+#[test]
+fn only_the_owner_sets_hyperparameters_and_only_within_bounds() {
+    use yumalab_agents::Hyperparameter as H;
+    let mut b = SimulationBuilder::new(ChainParams::default());
+    let owner = b.coldkey("owner", 0);
+    let owner_hk = b.hotkey("owner-hk", owner);
+    let stranger = b.coldkey("stranger", 0);
+    let netuid = b.subnet(
+        SubnetParams::default(),
+        owner,
+        owner_hk,
+        1000 * TAO,
+        50_000 * TAO,
+        Some(1),
+    );
+    b.at(
+        2,
+        Action::SetHyperparameter {
+            coldkey: stranger,
+            netuid,
+            hyperparameter: H::CommitReveal(false),
+        },
+    );
+    b.at(
+        2,
+        Action::SetHyperparameter {
+            coldkey: owner,
+            netuid,
+            hyperparameter: H::BondsMovingAverage(990_000),
+        },
+    );
+    b.at(
+        2,
+        Action::SetHyperparameter {
+            coldkey: owner,
+            netuid,
+            hyperparameter: H::Tempo(100),
+        },
+    );
+    b.at(
+        3,
+        Action::SetHyperparameter {
+            coldkey: owner,
+            netuid,
+            hyperparameter: H::BondsMovingAverage(975_000),
+        },
+    );
+    b.at(
+        3,
+        Action::SetHyperparameter {
+            coldkey: owner,
+            netuid,
+            hyperparameter: H::LiquidAlpha(Some((6553, 19660))),
+        },
+    );
+    let refusals = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+    b.observer(Box::new(Refusals(refusals.clone())));
+    b.end_at(4);
+    let mut sim = b.build().unwrap();
+    sim.run();
+    let refused = refusals.borrow();
+    assert_eq!(refused.len(), 3, "{refused:?}");
+    assert!(refused[0].contains("only the subnet owner"), "{refused:?}");
+    assert!(refused[1].contains("at most 975000"), "{refused:?}");
+    assert!(
+        refused[2].contains("tempo must be in [360, 50400]"),
+        "{refused:?}"
+    );
+    let p = &sim.chain().subnets[&netuid].params;
+    assert_eq!(p.yuma.bonds_moving_average, 975_000);
+    assert!(p.yuma.commit_reveal);
+    assert_eq!(
+        p.yuma.liquid_alpha.map(|l| (l.alpha_low, l.alpha_high)),
+        Some((6553, 19660))
+    );
+}
