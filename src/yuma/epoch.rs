@@ -550,11 +550,12 @@ fn fill_row(row: &[(u16, u16)], dst: &mut [u16], present: Option<&mut [bool]>) {
     // Rows are mostly runs of consecutive uids: a full row (what validators usually submit),
     // or stored bonds with a few zeros left out. A full row in uid order is a plain copy of the
     // values; the check and the copy both vectorise.
+    // (In u16 lanes, eight to a register: n ≤ 65536, so `k as u16` is exact.)
     let full = row.len() == n
         && row
             .iter()
             .enumerate()
-            .fold(0, |acc, (k, &(j, _))| acc | (usize::from(j) ^ k))
+            .fold(0, |acc, (k, &(j, _))| acc | (j ^ k as u16))
             == 0;
     if full {
         for (d, &(_, v)) in dst.iter_mut().zip(row) {
@@ -579,10 +580,9 @@ fn fill_row(row: &[(u16, u16)], dst: &mut [u16], present: Option<&mut [bool]>) {
     };
     for chunk in chunks {
         let j0 = usize::from(chunk[0].0);
-        let gaps = chunk
-            .iter()
-            .enumerate()
-            .fold(0, |acc, (t, &(j, _))| acc | (usize::from(j) ^ (j0 + t)));
+        let gaps = chunk.iter().enumerate().fold(0, |acc, (t, &(j, _))| {
+            acc | (j ^ chunk[0].0.wrapping_add(t as u16))
+        });
         match dst.get_mut(j0..j0 + RUN) {
             Some(run) if gaps == 0 => {
                 for (d, &(_, v)) in run.iter_mut().zip(chunk) {

@@ -23,11 +23,22 @@ pub struct Yuma3;
 /// previous bond `b` and consensus `c`, with `alpha_low`/`alpha_high` as fractions.
 #[inline]
 pub fn liquid_alpha_rate(w: f64, b: f64, c: f64, lo: f64, hi: f64, steepness: f64) -> f64 {
-    let diff = if w >= b {
+    rate_of_diff(liquid_diff(w, b, c), lo, hi, steepness)
+}
+
+/// How far the weight sits above consensus (buying) or below the bond (selling), in [0, 1].
+#[inline]
+fn liquid_diff(w: f64, b: f64, c: f64) -> f64 {
+    if w >= b {
         (w - c).clamp(0.0, 1.0)
     } else {
         (b - w).clamp(0.0, 1.0)
-    };
+    }
+}
+
+/// The sigmoid rate for a given [`liquid_diff`].
+#[inline]
+fn rate_of_diff(diff: f64, lo: f64, hi: f64, steepness: f64) -> f64 {
     let z = (-(steepness / 100.0) * (diff - 0.5)).clamp(-20.0, 20.0);
     let sigmoid = 1.0 / (1.0 + z.exp());
     // max/min rather than clamp: clamp panics if a caller passes lo > hi.
@@ -69,8 +80,10 @@ impl BondsModel for Yuma3 {
         {
             match liquid {
                 Some(la) => {
+                    // A multiply by the reciprocal rather than a division per entry (a
+                    // division costs several multiplies; the last bit does not matter here).
                     for (x, &o) in b1.iter_mut().zip(b0) {
-                        *x = f64::from(o) / 65535.0;
+                        *x = f64::from(o) * (1.0 / 65535.0);
                     }
                     let present = &ctx.wb_present[r * n..][..n];
                     ema_liquid(la, &ctx.consensus[..n], wb, present, b1);
@@ -138,9 +151,17 @@ fn ema_liquid(la: LiquidAlpha, c: &[f64], wb: &[f64], present: &[bool], b: &mut 
     let lo = crate::yuma::fixed::to_i32f32(from_u16_proportion(la.alpha_low));
     let hi = crate::yuma::fixed::to_i32f32(from_u16_proportion(la.alpha_high));
     let steep = f64::from(la.steepness);
+    // With β = 1 the bond weights never exceed consensus, so a buying entry's diff is 0: that
+    // rate is computed once instead of one `exp` per entry (same inputs, same value).
+    let at_zero = rate_of_diff(0.0, lo, hi, steep);
     // Each entry is its own one-row column of `ema_alpha_sparse`.
     ema_alpha_sparse(1, wb, present, b, |j, w, old| {
-        liquid_alpha_rate(w, old, c[j], lo, hi, steep)
+        let diff = liquid_diff(w, old, c[j]);
+        if diff == 0.0 {
+            at_zero
+        } else {
+            rate_of_diff(diff, lo, hi, steep)
+        }
     });
 }
 
