@@ -48,6 +48,7 @@
 
 pub mod chain;
 pub mod engine;
+pub mod metrics;
 pub mod population;
 pub mod replay;
 pub mod report;

@@ -4,6 +4,7 @@ mod chain_rules;
 mod chain_sim;
 mod conformance;
 mod epoch;
+mod metrics;
 mod pool;
 mod regression;
 mod replay;
