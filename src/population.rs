@@ -240,19 +240,14 @@ impl Scenario {
                     .extend(ids.iter().flat_map(|i| i.hotkeys.iter().copied()));
             }
         }
-        // Block 1: registrations in file order, then stakes.
+        // The starting population is registered at genesis, in file order (no burns: they are
+        // already on the subnet when the run starts); stakes are bought at block 1.
         for (g, ids) in self.population.iter().zip(&identities) {
             if g.register {
                 for id in ids {
                     for &h in &id.hotkeys {
-                        b.at(
-                            1,
-                            Action::Register {
-                                coldkey: id.coldkey,
-                                hotkey: h,
-                                netuid: id.netuid,
-                            },
-                        );
+                        b.register_at_genesis(h, id.netuid)
+                            .map_err(|e| format!("group `{}`: {e}", g.name))?;
                     }
                 }
             }

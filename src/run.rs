@@ -18,6 +18,8 @@ pub struct Outcome {
     pub epochs: u64,
     /// The final state.
     pub simulation: Simulation,
+    /// Who each agent is.
+    pub members: Vec<crate::population::Member>,
 }
 
 struct Shared(Rc<RefCell<EmissionTally>>);
@@ -34,7 +36,23 @@ impl Observer for Shared {
 /// A message if the scenario does not build or conservation is broken (both are bugs once
 /// the scenario has validated).
 pub fn simulate(scenario: &Scenario, seed: u64) -> Result<Outcome, String> {
+    simulate_with(scenario, seed, |_| Ok(Vec::new()))
+}
+
+/// [`simulate`] with extra observers (table writers, progress), made once the agents are
+/// known by `observers(members)`.
+///
+/// # Errors
+/// As [`simulate`], or the error `observers` returns.
+pub fn simulate_with(
+    scenario: &Scenario,
+    seed: u64,
+    observers: impl FnOnce(&[crate::population::Member]) -> Result<Vec<Box<dyn Observer>>, String>,
+) -> Result<Outcome, String> {
     let (mut builder, members) = scenario.build(seed)?;
+    for o in observers(&members)? {
+        builder.observer(o);
+    }
     let tally = Rc::new(RefCell::new(EmissionTally::default()));
     builder.observer(Box::new(Shared(tally.clone())));
     let mut sim = builder.build().map_err(|e| e.to_string())?;
@@ -47,5 +65,6 @@ pub fn simulate(scenario: &Scenario, seed: u64) -> Result<Outcome, String> {
         groups: summarize(&sim, &members, &tally),
         epochs: tally.epochs,
         simulation: sim,
+        members,
     })
 }

@@ -466,6 +466,27 @@ impl Chain {
         netuid
     }
 
+    /// Registers `hotkey` on a subnet at genesis (block 0): the neuron is already there when
+    /// the run starts, so no burn is paid and the burn price does not move. Returns its uid,
+    /// or `None` if the subnet does not exist, is full, or already has the hotkey.
+    pub fn register_at_genesis(&mut self, hotkey: HotkeyId, netuid: NetUid) -> Option<u16> {
+        let block = self.block;
+        let s = self.subnets.get_mut(&netuid)?;
+        if s.uid_of(hotkey).is_some() || s.n() >= usize::from(s.params.max_uids) {
+            return None;
+        }
+        s.neurons.push(Neuron {
+            hotkey,
+            registered_at: block,
+            last_update: block,
+            ..Neuron::default()
+        });
+        s.weights.push(Vec::new());
+        s.bonds.push(Vec::new());
+        s.served.push(None);
+        Some((s.n() - 1) as u16)
+    }
+
     /// Checks every conservation invariant of the ledger against the state.
     ///
     /// # Errors

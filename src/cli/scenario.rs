@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use anyhow::anyhow;
 use clap::Args;
 use yumalab::report::summary::GroupSummary;
+use yumalab::report::tables::{RunTables, TablesObserver};
 use yumalab::scenario::Scenario;
 
 use super::Failure;
@@ -39,6 +40,9 @@ pub struct RunArgs {
     /// picks the list item with that `name` or `group`.
     #[arg(long = "set", value_name = "PATH=VALUE", value_parser = parse_set)]
     pub set: Vec<(String, String)>,
+    /// Write the run's Parquet tables (neurons, subnets, network, agents) into DIR.
+    #[arg(short = 'o', long = "out", value_name = "DIR")]
+    pub out: Option<PathBuf>,
 }
 
 pub(crate) fn parse_set(s: &str) -> Result<(String, String), String> {
@@ -94,8 +98,65 @@ pub fn validate(args: &ValidateArgs) -> Result<(), Failure> {
 /// [`Failure::User`] for a bad scenario, [`Failure::Internal`] if it does not build or run.
 pub fn run(args: &RunArgs) -> Result<(), Failure> {
     let scenario = load(&args.file, &args.set)?;
-    let outcome = yumalab::run::simulate(&scenario, scenario.seed)
-        .map_err(|e| Failure::Internal(anyhow!("{e}")))?;
+    let text = fs::read_to_string(&args.file).unwrap_or_default();
+    let metadata = vec![
+        (
+            "yumalab.version".to_owned(),
+            env!("CARGO_PKG_VERSION").to_owned(),
+        ),
+        ("scenario.name".to_owned(), scenario.name.clone()),
+        (
+            "scenario.hash".to_owned(),
+            format!("{:016x}", yumalab::units::stable_id(&text)),
+        ),
+        ("scenario.seed".to_owned(), scenario.seed.to_string()),
+        (
+            "scenario.regime".to_owned(),
+            scenario.regime.name().to_owned(),
+        ),
+        (
+            "scenario.overrides".to_owned(),
+            args.set
+                .iter()
+                .map(|(p, v)| format!("{p}={v}"))
+                .collect::<Vec<_>>()
+                .join(" "),
+        ),
+        (
+            "metrics.conventions".to_owned(),
+            yumalab::metrics::CONVENTIONS.to_owned(),
+        ),
+    ];
+    if let Some(dir) = &args.out {
+        fs::create_dir_all(dir).map_err(|e| {
+            Failure::User(anyhow!(
+                "{}: cannot create the output directory: {e}",
+                dir.display()
+            ))
+        })?;
+    }
+    let tables = std::rc::Rc::new(std::cell::RefCell::new(None));
+    let shared = tables.clone();
+    let out_dir = args.out.clone();
+    let outcome = yumalab::run::simulate_with(&scenario, scenario.seed, move |members| {
+        let Some(dir) = out_dir else {
+            return Ok(Vec::new());
+        };
+        let t = RunTables::create(&dir, members, &metadata).map_err(|e| e.to_string())?;
+        *shared.borrow_mut() = Some(t);
+        Ok(vec![
+            Box::new(TablesObserver(shared)) as Box<dyn yumalab::engine::Observer>
+        ])
+    })
+    .map_err(|e| Failure::Internal(anyhow!("{e}")))?;
+    let finished = tables.borrow_mut().take();
+    if let Some(t) = finished {
+        let paths = t
+            .finish(&outcome.simulation, &outcome.members)
+            .map_err(|e| Failure::User(e.into()))?;
+        let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+        eprintln!("wrote {}", names.join(", "));
+    }
     let out = io::stdout();
     let mut out = out.lock();
     print_summary(&mut out, &scenario, &outcome.groups, outcome.epochs)

@@ -72,6 +72,11 @@ pub enum BuildError {
     },
     /// A scheduled action at block 0 (block 1 is the first that runs).
     ScheduledAtGenesis,
+    /// A genesis registration on a subnet that does not exist, is full, or has the hotkey.
+    GenesisRegistration {
+        /// The subnet.
+        netuid: u16,
+    },
 }
 
 impl fmt::Display for BuildError {
@@ -84,6 +89,10 @@ impl fmt::Display for BuildError {
                     "action scheduled at block {block} names subnet {netuid}, which does not exist"
                 )
             }
+            BuildError::GenesisRegistration { netuid } => write!(
+                f,
+                "cannot register at genesis on subnet {netuid}: it does not exist, is full, or already has the hotkey"
+            ),
             BuildError::ScheduledAtGenesis => write!(
                 f,
                 "actions cannot be scheduled at block 0; the first block is 1"
@@ -125,6 +134,20 @@ impl SimulationBuilder {
     pub fn external_issuance(&mut self, amount: u64) -> &mut Self {
         self.chain.add_external_issuance(amount);
         self
+    }
+
+    /// Registers a hotkey at genesis (no burn; see [`Chain::register_at_genesis`]).
+    ///
+    /// # Errors
+    /// The subnet does not exist, is full, or already has the hotkey.
+    pub fn register_at_genesis(
+        &mut self,
+        hotkey: HotkeyId,
+        netuid: NetUid,
+    ) -> Result<u16, BuildError> {
+        self.chain
+            .register_at_genesis(hotkey, netuid)
+            .ok_or(BuildError::GenesisRegistration { netuid: netuid.0 })
     }
 
     /// A hotkey owned by `owner`.

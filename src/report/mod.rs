@@ -6,8 +6,10 @@
 //!
 //! - [`replay`]: the output of `yumalab replay`;
 //! - [`summary`]: who earned what in a run;
-//! - [`sweep`]: a sweep's one-row-per-run summary table.
+//! - [`sweep`]: a sweep's one-row-per-run summary table;
+//! - [`tables`]: a run's Parquet tables, written while it goes.
 
 pub mod replay;
 pub mod summary;
 pub mod sweep;
+pub mod tables;

@@ -378,6 +378,24 @@ fn read_scenario(r: &mut Reader<'_>, tree: &Node) -> Option<Scenario> {
             }
         }
     }
+    // The starting population is registered at genesis: it must fit the subnets.
+    for (k, sn) in subnets.iter().enumerate() {
+        let n = 1 + population
+            .iter()
+            .filter(|g| g.subnet == k && g.register)
+            .map(|g| u64::from(g.count) * u64::from(g.hotkeys))
+            .sum::<u64>();
+        if n > u64::from(sn.params.max_uids) {
+            r.problem(
+                f.get("population").unwrap_or(tree),
+                "population",
+                format!(
+                    "subnet `{}` starts with {n} uids (owner included) but has max_uids {}",
+                    sn.name, sn.params.max_uids
+                ),
+            );
+        }
+    }
     let sweep = f.get("sweep").and_then(|n| read_sweep(r, n, "sweep"));
     Some(Scenario {
         name,

@@ -11,3 +11,4 @@ mod replay;
 mod scenario;
 mod scenarios;
 mod sweep;
+mod tables;

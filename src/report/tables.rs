@@ -1,0 +1,462 @@
+//! A run's tables, written as Parquet while the run goes: an [`Observer`] that appends rows
+//! and flushes a row group every [`ROW_GROUP`] rows, so memory stays bounded however long the
+//! run. Each table is written under a temporary name (`.NAME.partial`) and renamed only by
+//! [`RunTables::finish`]: an interrupted run leaves no table that looks complete.
+//!
+//! Tables (schemas documented column by column in `reports/README.md`):
+//! - `neurons.parquet`: one row per uid per epoch;
+//! - `subnets.parquet`: one row per subnet per epoch;
+//! - `network.parquet`: one row every 360 blocks;
+//! - `agents.parquet`: one row per agent at the end.
+//!
+//! File metadata: `yumalab.version`, `scenario.name`, `scenario.hash`, `scenario.seed`,
+//! `scenario.regime`, `metrics.conventions`.
+
+use std::collections::BTreeMap;
+use std::fs::{self, File};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use arrow_array::{
+    ArrayRef, BooleanArray, Float64Array, RecordBatch, StringArray, UInt16Array, UInt64Array,
+};
+use arrow_schema::{DataType, Field, Schema};
+use parquet::arrow::ArrowWriter;
+use parquet::basic::Compression;
+use parquet::file::metadata::KeyValue;
+use parquet::file::properties::WriterProperties;
+use yumalab_agents::units::HotkeyId;
+
+use super::replay::ReportError;
+use crate::chain::block::EpochRecord;
+use crate::chain::state::Chain;
+use crate::engine::{Observer, Simulation};
+use crate::population::Member;
+use crate::report::summary::holdings;
+
+/// Rows per row group.
+pub const ROW_GROUP: usize = 65_536;
+
+/// One column being filled.
+enum Col {
+    U64(Vec<u64>),
+    U16(Vec<u16>),
+    F64(Vec<f64>),
+    Bool(Vec<bool>),
+    Str(Vec<String>),
+}
+
+impl Col {
+    fn of(t: &DataType) -> Col {
+        match t {
+            DataType::UInt64 => Col::U64(Vec::new()),
+            DataType::UInt16 => Col::U16(Vec::new()),
+            DataType::Boolean => Col::Bool(Vec::new()),
+            DataType::Utf8 => Col::Str(Vec::new()),
+            _ => Col::F64(Vec::new()),
+        }
+    }
+
+    fn take(&mut self) -> ArrayRef {
+        match self {
+            Col::U64(v) => Arc::new(UInt64Array::from(std::mem::take(v))),
+            Col::U16(v) => Arc::new(UInt16Array::from(std::mem::take(v))),
+            Col::F64(v) => Arc::new(Float64Array::from(std::mem::take(v))),
+            Col::Bool(v) => Arc::new(BooleanArray::from(std::mem::take(v))),
+            Col::Str(v) => Arc::new(StringArray::from(std::mem::take(v))),
+        }
+    }
+}
+
+/// A value for one cell.
+enum Cell<'a> {
+    U(u64),
+    S(u16),
+    F(f64),
+    B(bool),
+    T(&'a str),
+}
+
+struct Table {
+    path: PathBuf,
+    tmp: PathBuf,
+    schema: Arc<Schema>,
+    cols: Vec<Col>,
+    rows: usize,
+    writer: Option<ArrowWriter<File>>,
+}
+
+impl Table {
+    fn create(
+        dir: &Path,
+        name: &str,
+        fields: Vec<Field>,
+        metadata: &[(String, String)],
+    ) -> Result<Table, ReportError> {
+        let path = dir.join(format!("{name}.parquet"));
+        let tmp = dir.join(format!(".{name}.parquet.partial"));
+        let schema = Arc::new(Schema::new(fields));
+        let file = File::create(&tmp).map_err(|source| ReportError::Io {
+            path: tmp.clone(),
+            source,
+        })?;
+        let props = WriterProperties::builder()
+            .set_compression(Compression::SNAPPY)
+            .set_key_value_metadata(Some(
+                metadata
+                    .iter()
+                    .map(|(k, v)| KeyValue::new(k.clone(), v.clone()))
+                    .collect(),
+            ))
+            .build();
+        let writer = ArrowWriter::try_new(file, schema.clone(), Some(props)).map_err(|source| {
+            ReportError::Parquet {
+                path: path.clone(),
+                source,
+            }
+        })?;
+        let cols = schema
+            .fields()
+            .iter()
+            .map(|f| Col::of(f.data_type()))
+            .collect();
+        Ok(Table {
+            path,
+            tmp,
+            schema,
+            cols,
+            rows: 0,
+            writer: Some(writer),
+        })
+    }
+
+    fn push(&mut self, row: &[Cell<'_>]) -> Result<(), ReportError> {
+        for (c, v) in self.cols.iter_mut().zip(row) {
+            match (c, v) {
+                (Col::U64(c), Cell::U(x)) => c.push(*x),
+                (Col::U16(c), Cell::S(x)) => c.push(*x),
+                (Col::F64(c), Cell::F(x)) => c.push(*x),
+                (Col::Bool(c), Cell::B(x)) => c.push(*x),
+                (Col::Str(c), Cell::T(x)) => c.push((*x).to_owned()),
+                _ => unreachable!("rows are built to match their table's schema"),
+            }
+        }
+        self.rows += 1;
+        if self.rows >= ROW_GROUP {
+            self.flush()
+        } else {
+            Ok(())
+        }
+    }
+
+    fn flush(&mut self) -> Result<(), ReportError> {
+        if self.rows == 0 {
+            return Ok(());
+        }
+        let columns: Vec<ArrayRef> = self.cols.iter_mut().map(Col::take).collect();
+        self.rows = 0;
+        let batch =
+            RecordBatch::try_new(self.schema.clone(), columns).map_err(ReportError::Arrow)?;
+        let path = self.path.clone();
+        let w = self.writer.as_mut().expect("open until finished");
+        w.write(&batch).map_err(|source| ReportError::Parquet {
+            path: path.clone(),
+            source,
+        })?;
+        w.flush()
+            .map_err(|source| ReportError::Parquet { path, source })
+    }
+
+    fn finish(mut self) -> Result<PathBuf, ReportError> {
+        self.flush()?;
+        let w = self.writer.take().expect("open until finished");
+        let file = w.into_inner().map_err(|source| ReportError::Parquet {
+            path: self.path.clone(),
+            source,
+        })?;
+        file.sync_all().map_err(|source| ReportError::Io {
+            path: self.tmp.clone(),
+            source,
+        })?;
+        fs::rename(&self.tmp, &self.path).map_err(|source| ReportError::Io {
+            path: self.path.clone(),
+            source,
+        })?;
+        Ok(self.path)
+    }
+}
+
+fn field(name: &str, t: DataType) -> Field {
+    Field::new(name, t, false)
+}
+
+/// The tables of one run. Create before the run, hand [`RunTables::observer`] to the
+/// simulation, call [`RunTables::finish`] after it.
+pub struct RunTables {
+    neurons: Table,
+    subnets: Table,
+    network: Table,
+    agents: Table,
+    names: BTreeMap<HotkeyId, (String, String)>,
+    error: Option<ReportError>,
+}
+
+impl RunTables {
+    /// Creates the (partial) table files in `dir`. `members` names each agent's hotkeys;
+    /// `metadata` goes into every file.
+    ///
+    /// # Errors
+    /// [`ReportError`] if the directory or a file cannot be created.
+    pub fn create(
+        dir: &Path,
+        members: &[Member],
+        metadata: &[(String, String)],
+    ) -> Result<RunTables, ReportError> {
+        use DataType::{Boolean as B, Float64 as F, UInt16 as S, UInt64 as U, Utf8 as T};
+        fs::create_dir_all(dir).map_err(|source| ReportError::Io {
+            path: dir.to_owned(),
+            source,
+        })?;
+        let f = |specs: &[(&str, DataType)]| {
+            specs
+                .iter()
+                .map(|(n, t)| field(n, t.clone()))
+                .collect::<Vec<_>>()
+        };
+        let neurons = Table::create(
+            dir,
+            "neurons",
+            f(&[
+                ("block", U),
+                ("epoch", U),
+                ("netuid", S),
+                ("uid", S),
+                ("hotkey", T),
+                ("operator", T),
+                ("group", T),
+                ("kind", T),
+                ("stake", F),
+                ("permit", B),
+                ("consensus", F),
+                ("incentive", F),
+                ("dividends", F),
+                ("validator_trust", F),
+                ("incentive_alpha", U),
+                ("dividend_alpha", U),
+                ("root_dividend_alpha", U),
+                ("price", F),
+                ("quality", F),
+            ]),
+            metadata,
+        )?;
+        let subnets = Table::create(
+            dir,
+            "subnets",
+            f(&[
+                ("block", U),
+                ("epoch", U),
+                ("netuid", S),
+                ("price", F),
+                ("moving_price", F),
+                ("tao_reserve", U),
+                ("alpha_reserve", U),
+                ("alpha_out", U),
+                ("tao_in", U),
+                ("alpha_in", U),
+                ("alpha_emitted", U),
+                ("excess_tao", U),
+                ("share", F),
+                ("emission", U),
+                ("owner_cut", U),
+                ("burned", U),
+                ("recycled", U),
+            ]),
+            metadata,
+        )?;
+        let network = Table::create(
+            dir,
+            "network",
+            f(&[
+                ("block", U),
+                ("total_issuance", U),
+                ("block_emission", U),
+                ("tao_minted", U),
+                ("tao_recycled", U),
+                ("root_stake", U),
+                ("pool_tao", U),
+            ]),
+            metadata,
+        )?;
+        let agents = Table::create(
+            dir,
+            "agents",
+            f(&[
+                ("agent", U),
+                ("group", T),
+                ("kind", T),
+                ("netuid", S),
+                ("operator", T),
+                ("hotkeys", U),
+                ("genesis_tao", F),
+                ("holdings_tao", F),
+                ("costs_tao", F),
+                ("profit_tao", F),
+            ]),
+            metadata,
+        )?;
+        let mut names = BTreeMap::new();
+        for m in members {
+            for h in &m.identity.hotkeys {
+                names.insert(*h, (m.group.clone(), m.kind.clone()));
+            }
+        }
+        Ok(RunTables {
+            neurons,
+            subnets,
+            network,
+            agents,
+            names,
+            error: None,
+        })
+    }
+
+    fn record_epoch(&mut self, chain: &Chain, r: &EpochRecord) -> Result<(), ReportError> {
+        let s = &chain.subnets[&r.netuid];
+        for n in &r.neurons {
+            let hk = &chain.hotkeys[n.hotkey.0 as usize];
+            let operator = &chain.coldkeys[hk.owner.0 as usize].name;
+            let (group, kind) = match self.names.get(&n.hotkey) {
+                Some((g, k)) => (g.as_str(), k.as_str()),
+                None if n.hotkey == s.owner_hotkey => ("owner", "subnet-owner"),
+                None => ("", ""),
+            };
+            let quality = s
+                .served
+                .get(usize::from(n.uid))
+                .and_then(Option::as_ref)
+                .filter(|w| !w.quality.is_empty())
+                .map_or(f64::NAN, |w| {
+                    w.quality.iter().sum::<f64>() / w.quality.len() as f64
+                });
+            self.neurons.push(&[
+                Cell::U(r.block),
+                Cell::U(r.epoch_index),
+                Cell::S(r.netuid.0),
+                Cell::S(n.uid),
+                Cell::T(&hk.name),
+                Cell::T(operator),
+                Cell::T(group),
+                Cell::T(kind),
+                Cell::F(n.stake),
+                Cell::B(n.permit),
+                Cell::F(n.consensus),
+                Cell::F(n.incentive),
+                Cell::F(n.dividends),
+                Cell::F(n.validator_trust),
+                Cell::U(n.incentive_alpha),
+                Cell::U(n.dividend_alpha),
+                Cell::U(n.root_dividend_alpha),
+                Cell::F(r.price),
+                Cell::F(quality),
+            ])?;
+        }
+        self.subnets.push(&[
+            Cell::U(r.block),
+            Cell::U(r.epoch_index),
+            Cell::S(r.netuid.0),
+            Cell::F(r.price),
+            Cell::F(r.moving_price),
+            Cell::U(r.tao_reserve),
+            Cell::U(r.alpha_reserve),
+            Cell::U(r.alpha_out),
+            Cell::U(r.tao_in),
+            Cell::U(r.alpha_in),
+            Cell::U(r.alpha_emitted),
+            Cell::U(r.excess_tao),
+            Cell::F(r.share),
+            Cell::U(r.emission),
+            Cell::U(r.owner_cut),
+            Cell::U(r.burned),
+            Cell::U(r.recycled),
+        ])
+    }
+
+    fn record_block(&mut self, chain: &Chain) -> Result<(), ReportError> {
+        if !chain.block.is_multiple_of(360) {
+            return Ok(());
+        }
+        let pool_tao: u64 = chain.subnets.values().map(|s| s.pool.tao).sum();
+        self.network.push(&[
+            Cell::U(chain.block),
+            Cell::U(chain.total_issuance),
+            Cell::U(crate::chain::emission::block_emission(chain.total_issuance)),
+            Cell::U(chain.ledger.tao.minted),
+            Cell::U(chain.ledger.tao.recycled),
+            Cell::U(chain.root.total()),
+            Cell::U(pool_tao),
+        ])
+    }
+
+    /// Writes the per-agent rows, closes every table and renames it into place.
+    ///
+    /// # Errors
+    /// The first error met while writing (during the run or now).
+    pub fn finish(
+        mut self,
+        sim: &Simulation,
+        members: &[Member],
+    ) -> Result<Vec<PathBuf>, ReportError> {
+        if let Some(e) = self.error.take() {
+            return Err(e);
+        }
+        let chain = sim.chain();
+        for m in members {
+            let cost = sim.agents()[m.agent].cost() as f64 / 1e9;
+            let held = holdings(chain, m) / 1e9;
+            let genesis = m.genesis as f64 / 1e9;
+            let operator = &chain.coldkeys[m.identity.coldkey.0 as usize].name;
+            self.agents.push(&[
+                Cell::U(m.agent as u64),
+                Cell::T(&m.group),
+                Cell::T(&m.kind),
+                Cell::S(m.netuid.0),
+                Cell::T(operator),
+                Cell::U(m.identity.hotkeys.len() as u64),
+                Cell::F(genesis),
+                Cell::F(held),
+                Cell::F(cost),
+                Cell::F(held - genesis - cost),
+            ])?;
+        }
+        Ok(vec![
+            self.neurons.finish()?,
+            self.subnets.finish()?,
+            self.network.finish()?,
+            self.agents.finish()?,
+        ])
+    }
+}
+
+/// The observer half of [`RunTables`], sharing it with the caller, who takes it back out of
+/// the `Option` after the run to [`RunTables::finish`] it.
+pub struct TablesObserver(pub std::rc::Rc<std::cell::RefCell<Option<RunTables>>>);
+
+impl Observer for TablesObserver {
+    fn on_epoch(&mut self, chain: &Chain, record: &EpochRecord) {
+        if let Some(t) = self.0.borrow_mut().as_mut()
+            && t.error.is_none()
+            && let Err(e) = t.record_epoch(chain, record)
+        {
+            t.error = Some(e);
+        }
+    }
+
+    fn on_block(&mut self, chain: &Chain) {
+        if let Some(t) = self.0.borrow_mut().as_mut()
+            && t.error.is_none()
+            && let Err(e) = t.record_block(chain)
+        {
+            t.error = Some(e);
+        }
+    }
+}
