@@ -1001,36 +1001,18 @@ fn read_group(r: &mut Reader<'_>, n: &Node, path: &str, subnets: &[SubnetSpec]) 
         r.problem(at, &join(path, "params"), e);
     }
     let entry = f.get("entry").and_then(|e| {
-        let p = join(path, "entry");
-        match serde_json::from_value::<yumalab_agents::behaviours::dynamic::Entry>(e.to_json()) {
-            Ok(v) => match v.validate() {
-                Ok(()) => Some(v),
-                Err(m) => {
-                    r.problem(e, &p, m);
-                    None
-                }
-            },
-            Err(m) => {
-                r.problem(e, &p, m.to_string());
-                None
-            }
-        }
+        r.typed(
+            e,
+            &join(path, "entry"),
+            yumalab_agents::behaviours::dynamic::Entry::validate,
+        )
     });
     let exit = f.get("exit").and_then(|e| {
-        let p = join(path, "exit");
-        match serde_json::from_value::<yumalab_agents::behaviours::dynamic::Exit>(e.to_json()) {
-            Ok(v) => match v.validate() {
-                Ok(()) => Some(v),
-                Err(m) => {
-                    r.problem(e, &p, m);
-                    None
-                }
-            },
-            Err(m) => {
-                r.problem(e, &p, m.to_string());
-                None
-            }
-        }
+        r.typed(
+            e,
+            &join(path, "exit"),
+            yumalab_agents::behaviours::dynamic::Exit::validate,
+        )
     });
     // A group that enters later does not register at block 1.
     let register = register && entry.is_none();

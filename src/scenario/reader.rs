@@ -324,6 +324,30 @@ impl<'f> Reader<'f> {
         found
     }
 
+    /// A subtree read into a `serde` type (unknown fields rejected by the type) and checked by
+    /// `validate`; a problem at `node` otherwise.
+    pub fn typed<T: serde::de::DeserializeOwned>(
+        &mut self,
+        node: &Node,
+        path: &str,
+        validate: impl Fn(&T) -> Result<(), String>,
+    ) -> Option<T> {
+        let value = match serde_json::from_value::<T>(node.to_json()) {
+            Ok(v) => v,
+            Err(e) => {
+                self.problem(node, path, e.to_string());
+                return None;
+            }
+        };
+        match validate(&value) {
+            Ok(()) => Some(value),
+            Err(e) => {
+                self.problem(node, path, e);
+                None
+            }
+        }
+    }
+
     /// A list.
     pub fn seq<'n>(&mut self, node: &'n Node, path: &str) -> &'n [Node] {
         match &node.value {

@@ -14,6 +14,8 @@
 
 use proptest::prelude::*;
 use serde_json::Value;
+
+use crate::vectors::vector;
 use yumalab::chain::emission::{
     LAST_HALVING, TOTAL_SUPPLY, block_emission, halving_table, halving_threshold,
 };
@@ -23,20 +25,6 @@ use yumalab::chain::shares::{
     pow_normalize, price_ema_shares, root_proportion, root_sell_flag, split_alpha_out,
     tao_to_rao_shares, update_moving_price,
 };
-
-fn vectors() -> Vec<Value> {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/chain-vectors.yaml");
-    let text = std::fs::read_to_string(path).expect("read chain-vectors.yaml");
-    let doc: Value = serde_saphyr::from_str(&text).expect("parse chain-vectors.yaml");
-    doc["vectors"].as_array().expect("vectors list").clone()
-}
-
-fn vector(id: &str) -> Value {
-    vectors()
-        .into_iter()
-        .find(|v| v["id"] == id)
-        .unwrap_or_else(|| panic!("no vector {id}"))
-}
 
 fn f(v: &Value) -> f64 {
     v.as_f64().unwrap_or_else(|| panic!("not a number: {v}"))

@@ -11,6 +11,8 @@
 //! the documented tolerance and say why at the assertion.
 
 use serde_json::Value;
+
+use crate::vectors::vector;
 use yumalab::yuma::bonds::{self, yuma3};
 use yumalab::yuma::median::kappa_median;
 use yumalab::yuma::{
@@ -18,20 +20,6 @@ use yumalab::yuma::{
 };
 
 const E: u64 = 1_000_000_000;
-
-fn vectors() -> Vec<Value> {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/chain-vectors.yaml");
-    let text = std::fs::read_to_string(path).expect("read chain-vectors.yaml");
-    let doc: Value = serde_saphyr::from_str(&text).expect("parse chain-vectors.yaml");
-    doc["vectors"].as_array().expect("vectors list").clone()
-}
-
-fn vector(id: &str) -> Value {
-    vectors()
-        .into_iter()
-        .find(|v| v["id"] == id)
-        .unwrap_or_else(|| panic!("no vector {id}"))
-}
 
 fn f(v: &Value) -> f64 {
     v.as_f64().unwrap_or_else(|| panic!("not a number: {v}"))

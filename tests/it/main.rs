@@ -12,3 +12,4 @@ mod scenario;
 mod scenarios;
 mod sweep;
 mod tables;
+mod vectors;

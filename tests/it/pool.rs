@@ -4,22 +4,11 @@
 
 use proptest::prelude::*;
 use serde_json::Value;
+
+use crate::vectors::vector;
 use yumalab::chain::pool::{
     HALF_WEIGHT, MAX_WEIGHT, MIN_WEIGHT, PERQUINTILL, Pool, PoolKind, Swap,
 };
-
-fn vector(id: &str) -> Value {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/chain-vectors.yaml");
-    let text = std::fs::read_to_string(path).expect("read chain-vectors.yaml");
-    let doc: Value = serde_saphyr::from_str(&text).expect("parse chain-vectors.yaml");
-    doc["vectors"]
-        .as_array()
-        .expect("vectors list")
-        .iter()
-        .find(|v| v["id"] == id)
-        .unwrap_or_else(|| panic!("no vector {id}"))
-        .clone()
-}
 
 fn u(v: &Value) -> u64 {
     v.as_u64().unwrap_or_else(|| panic!("not an integer: {v}"))

@@ -11,6 +11,8 @@ use std::process::{Command, Output};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use serde_json::Value;
 
+use crate::vectors::vectors;
+
 /// What one run of the binary did.
 struct Run {
     code: Option<i32>,
@@ -112,14 +114,6 @@ fn every_shipped_example_runs_as_text_and_json() {
             );
         }
     }
-}
-
-/// The chain's vectors, read through yumalab's one YAML module.
-fn vectors() -> Vec<Value> {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/chain-vectors.yaml");
-    let text = fs::read_to_string(path).expect("read chain-vectors.yaml");
-    let doc: Value = yumalab::yaml::from_str(&text).expect("parse chain-vectors.yaml");
-    doc["vectors"].as_array().expect("vectors").clone()
 }
 
 #[test]
