@@ -393,15 +393,18 @@ pub fn run_epoch_into(
         let (raw, wb) = (&ws.raw_w[r * n..][..n], &mut ws.wb[r * n..][..n]);
         let (k, a) = (ws.row_scale[r], ws.row_active_stake[r]);
         // W^b first holds the clipped weights Ŵ.
-        for ((b, &v), &c) in wb.iter_mut().zip(raw).zip(consensus) {
+        for (((b, &v), &c), rank) in wb
+            .iter_mut()
+            .zip(raw)
+            .zip(consensus)
+            .zip(out.incentive.iter_mut())
+        {
             let x = f64::from(v) * k;
             // A comparison, not `f64::min` (no NaNs here; its NaN rule costs instructions).
             *b = if x < c { x } else { c };
+            *rank += a * *b;
         }
         out.validator_trust[usize::from(ws.rows[r])] = kernels::sum(wb);
-        for (rank, &b) in out.incentive.iter_mut().zip(wb.iter()) {
-            *rank += a * b;
-        }
         if beta < 1.0 {
             for (b, &v) in wb.iter_mut().zip(raw) {
                 let x = f64::from(v) * k;
@@ -549,22 +552,21 @@ fn fill_row(row: &[(u16, u16)], dst: &mut [u16], present: Option<&mut [bool]>) {
     let n = dst.len();
     // Rows are mostly runs of consecutive uids: a full row (what validators usually submit),
     // or stored bonds with a few zeros left out. A full row in uid order is a plain copy of the
-    // values; the check and the copy both vectorise.
-    // (In u16 lanes, eight to a register: n ≤ 65536, so `k as u16` is exact.)
-    let full = row.len() == n
-        && row
-            .iter()
-            .enumerate()
-            .fold(0, |acc, (k, &(j, _))| acc | (j ^ k as u16))
-            == 0;
-    if full {
-        for (d, &(_, v)) in dst.iter_mut().zip(row) {
+    // values: copy while checking the uids (one pass that vectorises, in u16 lanes, eight to a
+    // register: n ≤ 65536, so `k as u16` is exact), and undo the copy if the check fails.
+    if row.len() == n {
+        let mut gaps = 0;
+        for (k, (d, &(j, v))) in dst.iter_mut().zip(row).enumerate() {
+            gaps |= j ^ k as u16;
             *d = v;
         }
-        if let Some(present) = present {
-            present.fill(true);
+        if gaps == 0 {
+            if let Some(present) = present {
+                present.fill(true);
+            }
+            return;
         }
-        return;
+        dst.fill(0);
     }
     // Otherwise, eight entries that are a run are copied at once; anything else is written
     // entry by entry, in order.

@@ -78,25 +78,26 @@ impl BondsModel for Yuma3 {
             .zip(b1.chunks_exact_mut(n).zip(stored.chunks_exact_mut(n)))
             .enumerate()
         {
-            match liquid {
-                Some(la) => {
-                    // A multiply by the reciprocal rather than a division per entry (a
-                    // division costs several multiplies; the last bit does not matter here).
-                    for (x, &o) in b1.iter_mut().zip(b0) {
-                        *x = f64::from(o) * (1.0 / 65535.0);
-                    }
-                    let present = &ctx.wb_present[r * n..][..n];
-                    ema_liquid(la, &ctx.consensus[..n], wb, present, b1);
+            if let Some(la) = liquid {
+                // A multiply by the reciprocal rather than a division per entry (a division
+                // costs several multiplies; the last bit does not matter here).
+                for (x, &o) in b1.iter_mut().zip(b0) {
+                    *x = f64::from(o) * (1.0 / 65535.0);
                 }
-                None => {
-                    for ((x, &w), &o) in b1.iter_mut().zip(wb).zip(b0) {
-                        *x = a * w + keep * f64::from(o);
-                    }
+                let present = &ctx.wb_present[r * n..][..n];
+                ema_liquid(la, &ctx.consensus[..n], wb, present, b1);
+                for ((s, &x), v) in sum.iter_mut().zip(b1.iter()).zip(st.iter_mut()) {
+                    *s += x;
+                    *v = u16_proportion(x);
                 }
-            }
-            for ((s, &x), v) in sum.iter_mut().zip(b1.iter()).zip(st.iter_mut()) {
-                *s += x;
-                *v = u16_proportion(x);
+            } else {
+                // One fused loop: B¹ = a·W^b + (1 − a)·B⁰, its sum, its stored value.
+                let cols = b1.iter_mut().zip(wb).zip(b0).zip(sum.iter_mut());
+                for ((((x, &w), &o), s), v) in cols.zip(st.iter_mut()) {
+                    *x = a * w + keep * f64::from(o);
+                    *s += *x;
+                    *v = u16_proportion(*x);
+                }
             }
         }
         // Pass 2: dividends use column-normalised bonds: t_r = Σ_j B¹_rj/ΣB¹_j · I_j, then
