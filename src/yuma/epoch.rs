@@ -414,17 +414,20 @@ pub fn run_epoch_into(
         if needs_presence {
             let present = &ws.w_present[r * n..][..n];
             let wbp = &mut ws.wb_present[r * n..][..n];
-            let cols = raw.iter().zip(present).zip(wb.iter()).zip(consensus);
-            for ((((&v, &p), &b), &c), bp) in cols.zip(wbp) {
-                let x = f64::from(v) * k;
-                *bp = if beta >= 1.0 {
-                    // Entries above a zero consensus are dropped, not zeroed.
-                    p && !(x > c && c <= 0.0)
-                } else if beta <= 0.0 {
-                    p
-                } else {
-                    b > 0.0
-                };
+            // One plain loop per case (non-short-circuit `&`, so each vectorises).
+            if beta >= 1.0 {
+                // Entries above a zero consensus are dropped, not zeroed.
+                let cols = raw.iter().zip(present).zip(consensus);
+                for (((&v, &p), &c), bp) in cols.zip(wbp) {
+                    let x = f64::from(v) * k;
+                    *bp = p & !((x > c) & (c <= 0.0));
+                }
+            } else if beta <= 0.0 {
+                wbp.copy_from_slice(present);
+            } else {
+                for (bp, &b) in wbp.iter_mut().zip(wb.iter()) {
+                    *bp = b > 0.0;
+                }
             }
         }
     }

@@ -53,6 +53,8 @@ pub struct BondsScratch {
     pub b1: Vec<f64>,
     /// Length `n`: four per-column vectors.
     pub cols: [Vec<f64>; 4],
+    /// Per-column integer sums (sized by the model; m·65535 < 2³² for m ≤ 65536).
+    pub counts: Vec<u32>,
 }
 
 impl BondsScratch {

@@ -39,18 +39,25 @@ impl BondsModel for Yuma2 {
         };
         let [f_old, f_new, sum, max] = &mut scratch.cols;
         let b1 = &mut scratch.b1;
-        // Pass 1: Σ B⁰ and Σ W^b·A per column (one accumulator per column, across rows),
-        // turned into the two normalisation factors.
-        f_old.fill(0.0);
+        // Pass 1: Σ B⁰ (in u32: exact as m·65535 < 2³², and four to a register) and Σ W^b·A per column
+        // (one accumulator per column, across rows), turned into the two normalisation
+        // factors.
+        let sum_b0 = &mut scratch.counts;
+        sum_b0.clear();
+        sum_b0.resize(n, 0);
         f_new.fill(0.0);
         for ((b0, wb), &s) in rows() {
-            for (((o, d), &b), &w) in f_old.iter_mut().zip(f_new.iter_mut()).zip(b0).zip(wb) {
-                *o += f64::from(b);
+            for ((o, &b), (d, &w)) in sum_b0.iter_mut().zip(b0).zip(f_new.iter_mut().zip(wb)) {
+                *o += u32::from(b);
                 *d += w * s;
             }
         }
-        for (o, d) in f_old.iter_mut().zip(f_new.iter_mut()) {
-            *o = if *o != 0.0 { (1.0 - a) / *o } else { 0.0 };
+        for ((fo, &o), d) in f_old.iter_mut().zip(sum_b0.iter()).zip(f_new.iter_mut()) {
+            *fo = if o != 0 {
+                (1.0 - a) / f64::from(o)
+            } else {
+                0.0
+            };
             *d = if *d != 0.0 { a / *d } else { 0.0 };
         }
         // Pass 2: B¹ (before its own normalisation), with its column sums and maxima.

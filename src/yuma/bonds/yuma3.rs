@@ -68,7 +68,7 @@ impl BondsModel for Yuma3 {
             .filter(|_| ctx.consensus[..n].iter().any(|c| *c != 0.0));
         let a = ctx.params.ema_alpha();
         let keep = (1.0 - a) / 65535.0; // B⁰ arrives as raw u16 numbers
-        let [sum, g, ..] = &mut scratch.cols;
+        let [sum, g, rate, _] = &mut scratch.cols;
         let b1 = &mut scratch.b1;
         // Pass 1, row by row: B¹, its column sums, and the stored values (the absolute bonds,
         // not max-upscaled).
@@ -85,7 +85,7 @@ impl BondsModel for Yuma3 {
                     *x = f64::from(o) * (1.0 / 65535.0);
                 }
                 let present = &ctx.wb_present[r * n..][..n];
-                ema_liquid(la, &ctx.consensus[..n], wb, present, b1);
+                ema_liquid(la, &ctx.consensus[..n], wb, present, b1, rate);
                 for ((s, &x), v) in sum.iter_mut().zip(b1.iter()).zip(st.iter_mut()) {
                     *s += x;
                     *v = u16_proportion(x);
@@ -148,22 +148,39 @@ pub fn ema_alpha_sparse(
 
 /// Liquid-alpha EMA on one row, with the consensus `c` of each column: per-entry rates from
 /// [`liquid_alpha_rate`], sparse semantics. `b` holds `B⁰` as fractions on entry.
-fn ema_liquid(la: LiquidAlpha, c: &[f64], wb: &[f64], present: &[bool], b: &mut [f64]) {
+/// Liquid-alpha EMA on one row, with the consensus `c` of each column: per-entry rates from
+/// [`liquid_alpha_rate`], then [`ema_alpha_sparse`]'s update (same values), written as three
+/// plain loops so that the first and last vectorise. `b` holds `B⁰` as fractions on entry and
+/// `B¹` on exit; `rate` is scratch of the row's length.
+fn ema_liquid(
+    la: LiquidAlpha,
+    c: &[f64],
+    wb: &[f64],
+    present: &[bool],
+    b: &mut [f64],
+    rate: &mut [f64],
+) {
     let lo = crate::yuma::fixed::to_i32f32(from_u16_proportion(la.alpha_low));
     let hi = crate::yuma::fixed::to_i32f32(from_u16_proportion(la.alpha_high));
     let steep = f64::from(la.steepness);
+    for (((d, &w), &old), &cj) in rate.iter_mut().zip(wb).zip(b.iter()).zip(c) {
+        *d = liquid_diff(w, old, cj);
+    }
     // With β = 1 the bond weights never exceed consensus, so a buying entry's diff is 0: that
     // rate is computed once instead of one `exp` per entry (same inputs, same value).
     let at_zero = rate_of_diff(0.0, lo, hi, steep);
-    // Each entry is its own one-row column of `ema_alpha_sparse`.
-    ema_alpha_sparse(1, wb, present, b, |j, w, old| {
-        let diff = liquid_diff(w, old, c[j]);
-        if diff == 0.0 {
+    for r in rate.iter_mut() {
+        *r = if *r == 0.0 {
             at_zero
         } else {
-            rate_of_diff(diff, lo, hi, steep)
-        }
-    });
+            rate_of_diff(*r, lo, hi, steep)
+        };
+    }
+    // `ema_alpha_sparse` skips entries with old = w = 0, whose update is 0 anyway.
+    for (((x, &w), &p), &a) in b.iter_mut().zip(wb).zip(present).zip(rate.iter()) {
+        let v = ((1.0 - a) * *x + (a * w).max(0.0)).min(1.0);
+        *x = if p { v } else { 0.0 };
+    }
 }
 
 #[cfg(test)]
