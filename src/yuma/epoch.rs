@@ -12,9 +12,19 @@
 //! [`Workspace`], so calling [`run_epoch_into`] repeatedly allocates nothing after the first
 //! call.
 //!
+//! Layout and passes (chosen for speed; see the benches): matrices are **row-major**, as the
+//! input and output rows are, and every per-column quantity (ranks, bond column sums) is
+//! accumulated across rows with one accumulator per column, in loops that vectorise. The raw
+//! u16 weights are filled row by row (runs of consecutive uids are plain copies), masked, and
+//! summed in integers. The κ median is the one step that needs columns: the u16 matrix is
+//! transposed once in 4 × 4 blocks and each column scaled to W on the fly. Clipping, trust and
+//! ranks then take one pass over the rows, the bonds model a few more, and the output rows are
+//! read straight from the row-major stored bonds.
+//!
 //! Numerics: f64 throughout, truncated to the chain's `I32F32` grid on the normalised vectors
 //! and the emission factors (see [`super::fixed`]), with emission amounts computed exactly in
-//! integers.
+//! integers. The κ median compares stake masses as exact `I32F32` integers. Sums use a fixed
+//! order set by the code (see [`super::kernels`]), so results do not depend on the machine.
 
 use std::fmt;
 

@@ -21,7 +21,8 @@ pub fn to_i32f32(x: f64) -> f64 {
     let scaled = x * I32F32_SCALE;
     if scaled.abs() < 9.0e18 {
         // A cast truncates in one instruction; `f64::trunc` is a libm call without SSE4.1.
-        (scaled as i64) as f64 / I32F32_SCALE
+        // Multiplying by 2⁻³² is exact, so it equals the division, at a fraction of its cost.
+        (scaled as i64) as f64 * (1.0 / I32F32_SCALE)
     } else {
         scaled.trunc() / I32F32_SCALE
     }
