@@ -536,13 +536,26 @@ fn split_emission(e: u64, out: &mut EpochOutput) {
     let sum_d: f64 = out.dividends.iter().sum();
     let total = to_i32f32(sum_i + sum_d);
     if total > 0.0 {
+        let share = |x: f64| {
+            // 0/total is 0, so most uids (miners without dividends, validators without rank)
+            // need one of the three divisions, not three: the results are the same.
+            if x == 0.0 {
+                0
+            } else {
+                share_of(to_i32f32(x / total), e)
+            }
+        };
         for k in 0..n {
-            let srv = to_i32f32(out.incentive[k] / total);
-            let val = to_i32f32(out.dividends[k] / total);
-            let comb = to_i32f32((out.incentive[k] + out.dividends[k]) / total);
-            out.server_emission[k] = share_of(srv, e);
-            out.validator_emission[k] = share_of(val, e);
-            out.emission[k] = share_of(comb, e);
+            let (i, d) = (out.incentive[k], out.dividends[k]);
+            out.server_emission[k] = share(i);
+            out.validator_emission[k] = share(d);
+            out.emission[k] = if d == 0.0 {
+                out.server_emission[k]
+            } else if i == 0.0 {
+                out.validator_emission[k]
+            } else {
+                share(i + d)
+            };
         }
     } else {
         let fallback = if out.active_stake.iter().sum::<f64>() > 0.0 {
