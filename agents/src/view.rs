@@ -15,7 +15,7 @@ pub struct NeuronView {
     pub coldkey: ColdkeyId,
     /// Block of (re)registration.
     pub registered_at: Block,
-    /// Stake weight used by Yuma (alpha + TaoWeight × root), in rao.
+    /// Stake weight used by Yuma at the last epoch (alpha + TaoWeight × root), in rao.
     pub stake: f64,
     /// Validator permit.
     pub permit: bool,

@@ -369,6 +369,7 @@ impl Chain {
             nr.dividends = out.dividends[i];
             nr.validator_trust = out.validator_trust[i];
             nr.stake_weight = out.stake[i];
+            nr.stake = stake[i];
             nr.emission = out.emission[i];
             nr.active = out.active[i];
         }

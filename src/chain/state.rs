@@ -102,6 +102,8 @@ pub struct Neuron {
     pub validator_trust: f64,
     /// Last epoch's stake weight (fraction).
     pub stake_weight: f64,
+    /// Last epoch's stake input (alpha + TaoWeight × root), rao.
+    pub stake: f64,
     /// Last epoch's `Emission` (alpha rao), used for pruning.
     pub emission: u64,
     /// Whether it counted as active in the last epoch.

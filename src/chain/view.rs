@@ -37,8 +37,9 @@ impl ChainView for Chain {
             hotkey: nr.hotkey,
             coldkey: self.owner_of(nr.hotkey),
             registered_at: Block(nr.registered_at),
-            stake: s.hotkey_alpha(nr.hotkey) as f64
-                + self.params.tao_weight * self.root.hotkey_stake(nr.hotkey) as f64,
+            // As of the last epoch, like the rest of the metagraph (an O(1) read: agents scan
+            // every uid each tempo).
+            stake: nr.stake,
             permit: nr.permit,
             consensus: nr.consensus,
             incentive: nr.incentive,
