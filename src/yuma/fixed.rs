@@ -43,10 +43,10 @@ pub fn floor_u16(t: f64) -> u16 {
     const ROUND: f64 = 4_503_599_627_370_496.0; // 2⁵²: t + 2⁵² has no fractional bits
     let t = if t > 0.0 { t } else { 0.0 }; // also NaN → 0
     let t = if t < 65535.0 { t } else { 65535.0 };
-    let nearest = (t + ROUND) - ROUND; // t rounded to the nearest integer, exactly
-    let floor = nearest - if nearest > t { 1.0 } else { 0.0 };
-    // The integer sits in the low mantissa bits of floor + 2⁵².
-    (floor + ROUND).to_bits() as u16
+    let shifted = t + ROUND; // 2⁵² + round(t): the integer sits in the low mantissa bits
+    let nearest = shifted - ROUND; // exact
+    // Rounded up? Then step back by one (exact at this magnitude).
+    (shifted - if nearest > t { 1.0 } else { 0.0 }).to_bits() as u16
 }
 
 /// A stored u16 proportion read back as a fraction `u/65535`.
@@ -104,6 +104,13 @@ mod tests {
             0.0, 0.49, 0.5, 0.51, 1.0, 1.5, 2.5, 65534.5, 65534.99, 65535.0, 7e9, -0.5,
         ] {
             assert_eq!(floor_u16(t), t as u16, "{t}");
+        }
+        // Every quarter step, and just either side of every integer.
+        for k in 0..=(4 * 65536) {
+            let t = f64::from(k) / 4.0;
+            for t in [t, t.next_down(), t.next_up()] {
+                assert_eq!(floor_u16(t), t as u16, "{t}");
+            }
         }
         assert_eq!(floor_u16(f64::NAN), 0);
         assert_eq!(floor_u16(f64::INFINITY), 65535);
