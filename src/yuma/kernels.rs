@@ -57,6 +57,25 @@ pub fn dot(a: &[f64], b: &[f64]) -> f64 {
     fold(acc)
 }
 
+/// max(xs) for non-negative values (0 for an empty slice). The maximum does not depend on
+/// the order, so this one needs no care about it.
+#[inline]
+pub fn max_nonneg(xs: &[f64]) -> f64 {
+    let mut acc = [0.0_f64; LANES];
+    let chunks = xs.chunks_exact(LANES);
+    let rest = chunks.remainder();
+    for c in chunks {
+        for t in 0..LANES {
+            // A comparison, not `f64::max` (no NaNs here; its NaN rule costs instructions).
+            acc[t] = if c[t] > acc[t] { c[t] } else { acc[t] };
+        }
+    }
+    for (t, x) in rest.iter().enumerate() {
+        acc[t] = if *x > acc[t] { *x } else { acc[t] };
+    }
+    acc.iter().fold(0.0, |m, x| if *x > m { *x } else { m })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -72,6 +91,7 @@ mod tests {
                 dot(&a, &b),
                 a.iter().zip(&b).map(|(x, y)| x * y).sum::<f64>()
             );
+            assert_eq!(max_nonneg(&a), a.iter().copied().fold(0.0, f64::max));
         }
     }
 }
