@@ -253,15 +253,15 @@ impl Chain {
     /// Runs the epochs that are due this block (§2), in netuid order.
     fn drain_epochs(&mut self, records: &mut Vec<EpochRecord>) {
         let b = self.block;
-        let mut run_this_block = 0u32;
-        let netuids: Vec<NetUid> = self.subnets.keys().copied().collect();
-        for netuid in netuids {
-            let schedule = self.params.schedule;
-            let max_per_block = self.params.max_epochs_per_block;
-            let s = self.subnets.get_mut(&netuid).expect("subnet");
+        let schedule = self.params.schedule;
+        let max_per_block = self.params.max_epochs_per_block as usize;
+        // One pass advances every clock and picks the subnets whose epoch runs now (usually
+        // none, so nothing is allocated); the epochs then run in netuid order.
+        let mut due = Vec::new();
+        for (netuid, s) in self.subnets.iter_mut() {
             s.clock.blocks_since_last_step += 1;
             let tempo = s.params.tempo;
-            let due = tempo != 0
+            let is_due = tempo != 0
                 && match schedule {
                     EpochSchedule::Stateful => {
                         (s.clock.pending_epoch_at > 0 && b >= s.clock.pending_epoch_at)
@@ -272,18 +272,20 @@ impl Chain {
                         (b + u64::from(netuid.0) + 1).is_multiple_of(tempo + 1)
                     }
                 };
-            if !due {
+            if !is_due {
                 continue;
             }
-            if schedule == EpochSchedule::Stateful && run_this_block >= max_per_block {
+            if schedule == EpochSchedule::Stateful && due.len() >= max_per_block {
                 s.clock.pending_epoch_at = b + 1;
                 continue;
             }
-            run_this_block += 1;
             s.clock.blocks_since_last_step = 0;
             s.clock.last_epoch_block = b;
             s.clock.pending_epoch_at = 0;
             s.clock.epoch_index += 1;
+            due.push(*netuid);
+        }
+        for netuid in due {
             let record = self.run_subnet_epoch(netuid);
             records.push(record);
             self.subnets
@@ -332,9 +334,7 @@ impl Chain {
             .iter()
             .filter(|c| epoch_now <= c.commit_epoch + reveal)
         {
-            let slot: &mut Option<u64> =
-                &mut first_commit[usize::from(c.uid).min(n.saturating_sub(1))];
-            if usize::from(c.uid) < n {
+            if let Some(slot) = first_commit.get_mut(usize::from(c.uid)) {
                 *slot = Some(slot.map_or(c.commit_block, |x: u64| x.min(c.commit_block)));
             }
         }

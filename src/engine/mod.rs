@@ -263,6 +263,7 @@ impl SimulationBuilder {
             epochs: Vec::new(),
             pushed: Vec::new(),
             due: Vec::new(),
+            actions: Vec::new(),
         })
     }
 }
@@ -317,6 +318,7 @@ pub struct Simulation {
     epochs: Vec<EpochRecord>,
     pushed: Vec<(usize, Action)>,
     due: Vec<usize>,
+    actions: Vec<Action>,
 }
 
 impl Simulation {
@@ -364,11 +366,10 @@ impl Simulation {
         }
         self.due.sort_unstable();
         self.pushed.clear();
-        let mut actions = Vec::new();
         for &id in &self.due {
-            actions.clear();
-            self.agents[id].act(&self.chain, &mut actions);
-            self.pushed.extend(actions.drain(..).map(|a| (id, a)));
+            self.actions.clear();
+            self.agents[id].act(&self.chain, &mut self.actions);
+            self.pushed.extend(self.actions.drain(..).map(|a| (id, a)));
             let next = self.agents[id].next_block(b).max(b + 1);
             self.wake.push(Reverse((next, id)));
         }
