@@ -55,6 +55,7 @@ pub mod report;
 pub mod run;
 pub mod scenario;
 pub mod sweep;
+pub mod validation;
 pub mod yaml;
 pub mod yuma;
 
