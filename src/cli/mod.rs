@@ -5,7 +5,9 @@
 // The binary's front end is where output to the terminal belongs.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+pub mod check;
 pub mod replay;
+pub mod report;
 pub mod scenario;
 pub mod sweep;
 
@@ -35,6 +37,10 @@ pub enum Command {
     Validate(scenario::ValidateArgs),
     /// Replay a sequence of (stakes, weights) epochs through the Yuma epoch.
     Replay(replay::ReplayArgs),
+    /// Rebuild a run's or sweep's summary, charts and report from its tables.
+    Report(report::ReportArgs),
+    /// Compare a run's or sweep's summary with a baseline; exit 1 if a metric moved.
+    Check(check::CheckArgs),
 }
 
 /// Why a command failed, which decides the exit code.
@@ -66,6 +72,8 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Run(args) => scenario::run(&args),
         Command::Validate(args) => scenario::validate(&args),
         Command::Sweep(args) => sweep::run(&args),
+        Command::Report(args) => report::run(&args),
+        Command::Check(args) => check::run(&args),
         Command::Schema => {
             let text = serde_json::to_string_pretty(&yumalab::scenario::schema::json_schema())
                 .map_err(|e| Failure::Internal(e.into()))?;

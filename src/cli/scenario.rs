@@ -8,8 +8,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::anyhow;
 use clap::Args;
+use yumalab::report::document::{Provenance, answers, run_metadata, write_run};
 use yumalab::report::summary::GroupSummary;
-use yumalab::report::tables::{RunTables, TablesObserver};
+use yumalab::report::tables::{Rows, RunTables, TablesObserver};
 use yumalab::scenario::Scenario;
 
 use super::Failure;
@@ -40,7 +41,7 @@ pub struct RunArgs {
     /// picks the list item with that `name` or `group`.
     #[arg(long = "set", value_name = "PATH=VALUE", value_parser = parse_set)]
     pub set: Vec<(String, String)>,
-    /// Write the run's Parquet tables (neurons, subnets, network, agents) into DIR.
+    /// Where to write the tables, summary, charts and report [default: reports/runs/NAME].
     #[arg(short = 'o', long = "out", value_name = "DIR")]
     pub out: Option<PathBuf>,
 }
@@ -92,74 +93,74 @@ pub fn validate(args: &ValidateArgs) -> Result<(), Failure> {
     Ok(())
 }
 
-/// Runs `yumalab run`: builds the scenario, steps it to the end, prints who earned what.
+/// Runs `yumalab run`: builds the scenario, steps it to the end while writing its tables,
+/// then writes the summary, charts and report, and prints who earned what.
 ///
 /// # Errors
-/// [`Failure::User`] for a bad scenario, [`Failure::Internal`] if it does not build or run.
+/// [`Failure::User`] for a bad scenario or an unwritable output directory,
+/// [`Failure::Internal`] if it does not build or run.
 pub fn run(args: &RunArgs) -> Result<(), Failure> {
     let scenario = load(&args.file, &args.set)?;
     let text = fs::read_to_string(&args.file).unwrap_or_default();
-    let metadata = vec![
-        (
-            "yumalab.version".to_owned(),
-            env!("CARGO_PKG_VERSION").to_owned(),
-        ),
-        ("scenario.name".to_owned(), scenario.name.clone()),
-        (
-            "scenario.hash".to_owned(),
-            format!("{:016x}", yumalab::units::stable_id(&text)),
-        ),
-        ("scenario.seed".to_owned(), scenario.seed.to_string()),
-        (
-            "scenario.regime".to_owned(),
-            scenario.regime.name().to_owned(),
-        ),
-        (
-            "scenario.overrides".to_owned(),
-            args.set
-                .iter()
-                .map(|(p, v)| format!("{p}={v}"))
-                .collect::<Vec<_>>()
-                .join(" "),
-        ),
-        (
-            "metrics.conventions".to_owned(),
-            yumalab::metrics::CONVENTIONS.to_owned(),
-        ),
-    ];
-    if let Some(dir) = &args.out {
-        fs::create_dir_all(dir).map_err(|e| {
-            Failure::User(anyhow!(
-                "{}: cannot create the output directory: {e}",
-                dir.display()
-            ))
-        })?;
-    }
+    let file = args.file.display().to_string();
+    let metadata = run_metadata(&scenario, &file, &text, &args.set, scenario.seed);
+    let dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("reports/runs").join(&scenario.name));
+    fs::create_dir_all(&dir).map_err(|e| {
+        Failure::User(anyhow!(
+            "{}: cannot create the output directory: {e}",
+            dir.display()
+        ))
+    })?;
     let tables = std::rc::Rc::new(std::cell::RefCell::new(None));
     let shared = tables.clone();
-    let out_dir = args.out.clone();
+    let out_dir = dir.clone();
+    let vpq: Vec<f64> = scenario
+        .subnets
+        .iter()
+        .map(|s| s.value_per_quality)
+        .collect();
+    let table_metadata = metadata.clone();
     let outcome = yumalab::run::simulate_with(&scenario, scenario.seed, move |members| {
-        let Some(dir) = out_dir else {
-            return Ok(Vec::new());
-        };
-        let t = RunTables::create(&dir, members, &metadata).map_err(|e| e.to_string())?;
+        let t = RunTables::create(&out_dir, Rows::new(members, vpq), &table_metadata)
+            .map_err(|e| e.to_string())?;
         *shared.borrow_mut() = Some(t);
         Ok(vec![
             Box::new(TablesObserver(shared)) as Box<dyn yumalab::engine::Observer>
         ])
     })
     .map_err(|e| Failure::Internal(anyhow!("{e}")))?;
-    let finished = tables.borrow_mut().take();
-    if let Some(t) = finished {
-        let paths = t
-            .finish(&outcome.simulation, &outcome.members)
-            .map_err(|e| Failure::User(e.into()))?;
-        let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
-        eprintln!("wrote {}", names.join(", "));
+    let finished = tables
+        .borrow_mut()
+        .take()
+        .ok_or_else(|| Failure::Internal(anyhow!("the tables were never created")))?;
+    let (_, results) = finished
+        .finish(&outcome.simulation, &outcome.members)
+        .map_err(|e| Failure::User(e.into()))?;
+    let provenance = Provenance::from_pairs(&metadata);
+    let warnings = write_run(&dir, &results, &provenance).map_err(|e| Failure::User(e.into()))?;
+    for w in warnings {
+        eprintln!("warning: {w}");
     }
     let out = io::stdout();
     let mut out = out.lock();
     print_summary(&mut out, &scenario, &outcome.groups, outcome.epochs)
+        .and_then(|()| {
+            writeln!(out)?;
+            let unit = provenance.get("scenario.value_unit");
+            for a in answers(&results, unit) {
+                writeln!(out, "{}", a.replace("**", "").replace('`', ""))?;
+                writeln!(out)?;
+            }
+            writeln!(
+                out,
+                "tables, charts and report in {}/ (open {})",
+                dir.display(),
+                dir.join("index.html").display()
+            )
+        })
         .map_err(|e| Failure::Internal(e.into()))?;
     Ok(())
 }

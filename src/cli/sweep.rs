@@ -10,7 +10,9 @@ use anyhow::anyhow;
 use clap::Args;
 use indicatif::{ParallelProgressIterator, ProgressBar, ProgressStyle};
 use rayon::prelude::*;
+use yumalab::report::document::{run_metadata, write_sweep};
 use yumalab::report::sweep::{RunResult, write};
+use yumalab::report::tables::{AnalysisObserver, Rows, finish_analysis};
 use yumalab::scenario::{Problems, Scenario, set_path};
 use yumalab::sweep::{expand, scenario_for, shard};
 use yumalab::yaml::{Node, parse_scalar, parse_tree};
@@ -110,10 +112,26 @@ pub fn run(args: &SweepArgs) -> Result<(), Failure> {
             .progress_with(bar)
             .map(|spec| {
                 let scenario = scenario_for(&tree, &name, spec).map_err(|e| e.to_string())?;
-                let outcome = yumalab::run::simulate(&scenario, spec.seed)?;
+                let analysis = std::rc::Rc::new(std::cell::RefCell::new(
+                    yumalab::report::analysis::Analysis::new(),
+                ));
+                let shared = analysis.clone();
+                let vpq: Vec<f64> = scenario
+                    .subnets
+                    .iter()
+                    .map(|s| s.value_per_quality)
+                    .collect();
+                let outcome = yumalab::run::simulate_with(&scenario, spec.seed, move |members| {
+                    Ok(vec![
+                        Box::new(AnalysisObserver::new(Rows::new(members, vpq), shared))
+                            as Box<dyn yumalab::engine::Observer>,
+                    ])
+                })?;
+                let analysis = analysis.take();
+                let results = finish_analysis(analysis, &outcome.simulation, &outcome.members);
                 Ok(RunResult {
                     spec: spec.clone(),
-                    groups: outcome.groups,
+                    metrics: results.summary,
                 })
             })
             .collect()
@@ -123,7 +141,26 @@ pub fn run(args: &SweepArgs) -> Result<(), Failure> {
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("reports/runs").join(format!("{}-sweep", base.name)));
-    let path = write(&results, &base, args.shard, &dir).map_err(|e| Failure::User(e.into()))?;
+    let mut metadata = run_metadata(&base, &name, &text, &args.set, base.seed);
+    metadata.push((
+        "sweep.paths".into(),
+        runs.first()
+            .map(|r| {
+                r.values
+                    .iter()
+                    .map(|v| v.0.clone())
+                    .collect::<Vec<_>>()
+                    .join("\u{1f}")
+            })
+            .unwrap_or_default(),
+    ));
+    let path = write(&results, &metadata, args.shard, &dir).map_err(|e| Failure::User(e.into()))?;
+    if args.shard.is_none() {
+        let table = yumalab::report::read::summary(&dir).map_err(|e| Failure::User(e.into()))?;
+        for w in write_sweep(&dir, &table).map_err(|e| Failure::User(e.into()))? {
+            eprintln!("warning: {w}");
+        }
+    }
     println!(
         "{} of {total} runs ({} jobs) -> {}",
         results.len(),

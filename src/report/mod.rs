@@ -4,13 +4,21 @@
 //! This is one of the two places (with the binary's `cli`) that prints or touches the file
 //! system; the library below it only returns values.
 //!
+//! - [`analysis`]: the three questions (concentration, inflation vs value, gaming) as metrics;
 //! - [`charts`]: figures as data, drawn as PNG and SVG;
+//! - [`check`]: a summary against a committed baseline, under tolerances;
+//! - [`document`]: `report.md` and `index.html` of a run or sweep, with their charts;
+//! - [`read`]: the tables read back (for `yumalab report` and `yumalab check`);
 //! - [`replay`]: the output of `yumalab replay`;
 //! - [`summary`]: who earned what in a run;
 //! - [`sweep`]: a sweep's one-row-per-run summary table;
 //! - [`tables`]: a run's Parquet tables, written while it goes.
 
+pub mod analysis;
 pub mod charts;
+pub mod check;
+pub mod document;
+pub mod read;
 pub mod replay;
 pub mod summary;
 pub mod sweep;

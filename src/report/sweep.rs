@@ -3,9 +3,10 @@
 //! with `polars.read_parquet("DIR/*.parquet")`).
 //!
 //! Columns: `run`, `point`, `replicate`, `seed`; one column per swept path (Float64 when every
-//! value is a number, Utf8 otherwise); then for each group `G`: `G.earned_tao`,
-//! `G.earned_share`, `G.profit_tao`, `G.profit_per_agent_tao`, `G.roi`. File metadata:
-//! `yumalab.version`, `scenario.name`, `scenario.seed`, `scenario.regime`, `sweep.shard`.
+//! value is a number, Utf8 otherwise); then every metric of [`super::analysis`], by name
+//! (Float64, null when a run lacks it). A single run's `summary.parquet` is the same table
+//! with one row and no swept paths. File metadata: the run's (see `reports/README.md`) plus
+//! `sweep.shard`.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -14,21 +15,16 @@ use arrow_array::{ArrayRef, Float64Array, RecordBatch, StringArray, UInt32Array,
 use arrow_schema::{DataType, Field, Schema};
 
 use super::replay::{ReportError, write_atomically};
-use super::summary::GroupSummary;
-use crate::scenario::Scenario;
 use crate::sweep::RunSpec;
 use crate::yaml::Value;
-
-/// How a summary column is read off a group's results.
-type Metric = fn(&GroupSummary) -> f64;
 
 /// One finished run.
 #[derive(Clone, Debug)]
 pub struct RunResult {
     /// What was run.
     pub spec: RunSpec,
-    /// Per-group results, in population order.
-    pub groups: Vec<GroupSummary>,
+    /// Every metric of the run, by name ([`super::analysis::Results::summary`]).
+    pub metrics: Vec<(String, f64)>,
 }
 
 /// Builds the summary table.
@@ -80,39 +76,36 @@ pub fn table(results: &[RunResult]) -> Result<RecordBatch, ReportError> {
             columns.push(Arc::new(StringArray::from(text)));
         }
     }
-    let groups: Vec<String> = results
-        .first()
-        .map(|r| r.groups.iter().map(|g| g.group.clone()).collect())
-        .unwrap_or_default();
-    let metrics: [(&str, Metric); 5] = [
-        ("earned_tao", |g| g.earned),
-        ("earned_share", |g| g.earned_share),
-        ("profit_tao", |g| g.profit),
-        ("profit_per_agent_tao", |g| g.profit_per_agent),
-        ("roi", |g| g.roi),
-    ];
-    for (k, group) in groups.iter().enumerate() {
-        for (name, metric) in metrics {
-            fields.push(Field::new(
-                format!("{group}.{name}"),
-                DataType::Float64,
-                true,
-            ));
-            columns.push(Arc::new(Float64Array::from_iter(
-                results.iter().map(|r| r.groups.get(k).map(metric)),
-            )));
+    // Metric names in first-seen order over the runs (runs of one sweep share them, except
+    // where a point changes the population).
+    let mut names: Vec<&str> = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
+    for r in results {
+        for (n, _) in &r.metrics {
+            if seen.insert(n.as_str()) {
+                names.push(n);
+            }
         }
+    }
+    for name in names {
+        fields.push(Field::new(name, DataType::Float64, true));
+        columns.push(Arc::new(Float64Array::from_iter(
+            results
+                .iter()
+                .map(|r| r.metrics.iter().find(|(n, _)| n == name).map(|p| p.1)),
+        )));
     }
     RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).map_err(ReportError::Arrow)
 }
 
-/// Writes `summary.parquet` (or `summary-shard-I-of-N.parquet`) into `dir`, atomically.
+/// Writes `summary.parquet` (or `summary-shard-I-of-N.parquet`) into `dir`, atomically, with
+/// `metadata` (and `sweep.shard`).
 ///
 /// # Errors
 /// [`ReportError`] if the directory or file cannot be written.
 pub fn write(
     results: &[RunResult],
-    scenario: &Scenario,
+    metadata: &[(String, String)],
     shard: Option<(usize, usize)>,
     dir: &Path,
 ) -> Result<PathBuf, ReportError> {
@@ -126,16 +119,14 @@ pub fn write(
     };
     let path = dir.join(&name);
     let batch = table(results)?;
-    let metadata = [
-        ("yumalab.version", env!("CARGO_PKG_VERSION").to_owned()),
-        ("scenario.name", scenario.name.clone()),
-        ("scenario.seed", scenario.seed.to_string()),
-        ("scenario.regime", scenario.regime.name().to_owned()),
-        (
-            "sweep.shard",
-            shard.map_or("whole".into(), |(i, n)| format!("{i}/{n}")),
-        ),
-    ];
+    let mut metadata: Vec<(&str, String)> = metadata
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.clone()))
+        .collect();
+    metadata.push((
+        "sweep.shard",
+        shard.map_or("whole".into(), |(i, n)| format!("{i}/{n}")),
+    ));
     write_atomically(
         &batch,
         &path,

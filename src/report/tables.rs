@@ -32,6 +32,7 @@ use crate::chain::block::EpochRecord;
 use crate::chain::state::Chain;
 use crate::engine::{Observer, Simulation};
 use crate::population::Member;
+use crate::report::analysis::{AgentRow, Analysis, NetworkRow, NeuronRow, Results, SubnetRow};
 use crate::report::summary::holdings;
 
 /// Rows per row group.
@@ -197,7 +198,8 @@ pub struct RunTables {
     subnets: Table,
     network: Table,
     agents: Table,
-    names: BTreeMap<HotkeyId, (String, String)>,
+    rows: Rows,
+    analysis: Analysis,
     error: Option<ReportError>,
 }
 
@@ -209,7 +211,7 @@ impl RunTables {
     /// [`ReportError`] if the directory or a file cannot be created.
     pub fn create(
         dir: &Path,
-        members: &[Member],
+        rows: Rows,
         metadata: &[(String, String)],
     ) -> Result<RunTables, ReportError> {
         use DataType::{Boolean as B, Float64 as F, UInt16 as S, UInt64 as U, Utf8 as T};
@@ -246,6 +248,7 @@ impl RunTables {
                 ("root_dividend_alpha", U),
                 ("price", F),
                 ("quality", F),
+                ("value", F),
             ]),
             metadata,
         )?;
@@ -304,62 +307,55 @@ impl RunTables {
             ]),
             metadata,
         )?;
-        let mut names = BTreeMap::new();
-        for m in members {
-            for h in &m.identity.hotkeys {
-                names.insert(*h, (m.group.clone(), m.kind.clone()));
-            }
-        }
         Ok(RunTables {
             neurons,
             subnets,
             network,
             agents,
-            names,
+            rows,
+            analysis: Analysis::new(),
             error: None,
         })
     }
 
     fn record_epoch(&mut self, chain: &Chain, r: &EpochRecord) -> Result<(), ReportError> {
-        let s = &chain.subnets[&r.netuid];
-        for n in &r.neurons {
-            let hk = &chain.hotkeys[n.hotkey.0 as usize];
-            let operator = &chain.coldkeys[hk.owner.0 as usize].name;
-            let (group, kind) = match self.names.get(&n.hotkey) {
-                Some((g, k)) => (g.as_str(), k.as_str()),
-                None if n.hotkey == s.owner_hotkey => ("owner", "subnet-owner"),
-                None => ("", ""),
-            };
-            let quality = s
-                .served
-                .get(usize::from(n.uid))
-                .and_then(Option::as_ref)
-                .filter(|w| !w.quality.is_empty())
-                .map_or(f64::NAN, |w| {
-                    w.quality.iter().sum::<f64>() / w.quality.len() as f64
-                });
-            self.neurons.push(&[
-                Cell::U(r.block),
-                Cell::U(r.epoch_index),
-                Cell::S(r.netuid.0),
-                Cell::S(n.uid),
-                Cell::T(&hk.name),
-                Cell::T(operator),
-                Cell::T(group),
-                Cell::T(kind),
-                Cell::F(n.stake),
-                Cell::B(n.permit),
-                Cell::F(n.consensus),
-                Cell::F(n.incentive),
-                Cell::F(n.dividends),
-                Cell::F(n.validator_trust),
-                Cell::U(n.incentive_alpha),
-                Cell::U(n.dividend_alpha),
-                Cell::U(n.root_dividend_alpha),
-                Cell::F(r.price),
-                Cell::F(quality),
-            ])?;
-        }
+        let RunTables {
+            neurons,
+            analysis,
+            rows,
+            ..
+        } = self;
+        let mut result = Ok(());
+        rows.neurons(chain, r, |n, extra| {
+            analysis.neuron(&n);
+            if result.is_ok() {
+                result = neurons.push(&[
+                    Cell::U(n.block),
+                    Cell::U(r.epoch_index),
+                    Cell::S(n.netuid),
+                    Cell::S(n.uid),
+                    Cell::T(n.hotkey),
+                    Cell::T(n.operator),
+                    Cell::T(n.group),
+                    Cell::T(n.kind),
+                    Cell::F(n.stake),
+                    Cell::B(n.permit),
+                    Cell::F(extra.consensus),
+                    Cell::F(extra.incentive),
+                    Cell::F(extra.dividends),
+                    Cell::F(extra.validator_trust),
+                    Cell::U(n.incentive_alpha),
+                    Cell::U(n.dividend_alpha),
+                    Cell::U(n.root_dividend_alpha),
+                    Cell::F(n.price),
+                    Cell::F(extra.quality),
+                    Cell::F(n.value),
+                ]);
+            }
+        });
+        result?;
+        let row = Rows::subnet(r);
+        self.analysis.subnet(&row);
         self.subnets.push(&[
             Cell::U(r.block),
             Cell::U(r.epoch_index),
@@ -381,10 +377,11 @@ impl RunTables {
         ])
     }
 
-    fn record_block(&mut self, chain: &Chain) -> Result<(), ReportError> {
-        if !chain.block.is_multiple_of(360) {
+    fn record_block(&mut self, chain: &Chain, end: bool) -> Result<(), ReportError> {
+        let Some(row) = Rows::network(chain, end) else {
             return Ok(());
-        }
+        };
+        self.analysis.network(&row);
         let pool_tao: u64 = chain.subnets.values().map(|s| s.pool.tao).sum();
         self.network.push(&[
             Cell::U(chain.block),
@@ -405,35 +402,34 @@ impl RunTables {
         mut self,
         sim: &Simulation,
         members: &[Member],
-    ) -> Result<Vec<PathBuf>, ReportError> {
+    ) -> Result<(Vec<PathBuf>, Results), ReportError> {
         if let Some(e) = self.error.take() {
             return Err(e);
         }
         let chain = sim.chain();
-        for m in members {
-            let cost = sim.agents()[m.agent].cost() as f64 / 1e9;
-            let held = holdings(chain, m) / 1e9;
-            let genesis = m.genesis as f64 / 1e9;
+        for (m, a) in members.iter().zip(agent_rows(sim, members)) {
+            self.analysis.agent(&a);
             let operator = &chain.coldkeys[m.identity.coldkey.0 as usize].name;
             self.agents.push(&[
                 Cell::U(m.agent as u64),
-                Cell::T(&m.group),
-                Cell::T(&m.kind),
+                Cell::T(a.group),
+                Cell::T(a.kind),
                 Cell::S(m.netuid.0),
                 Cell::T(operator),
                 Cell::U(m.identity.hotkeys.len() as u64),
-                Cell::F(genesis),
-                Cell::F(held),
-                Cell::F(cost),
-                Cell::F(held - genesis - cost),
+                Cell::F(a.genesis_tao),
+                Cell::F(a.holdings_tao),
+                Cell::F(a.costs_tao),
+                Cell::F(a.profit_tao),
             ])?;
         }
-        Ok(vec![
+        let paths = vec![
             self.neurons.finish()?,
             self.subnets.finish()?,
             self.network.finish()?,
             self.agents.finish()?,
-        ])
+        ];
+        Ok((paths, self.analysis.finish()))
     }
 }
 
@@ -454,9 +450,211 @@ impl Observer for TablesObserver {
     fn on_block(&mut self, chain: &Chain) {
         if let Some(t) = self.0.borrow_mut().as_mut()
             && t.error.is_none()
-            && let Err(e) = t.record_block(chain)
+            && let Err(e) = t.record_block(chain, false)
         {
             t.error = Some(e);
         }
     }
+
+    fn on_end(&mut self, chain: &Chain) {
+        if let Some(t) = self.0.borrow_mut().as_mut()
+            && t.error.is_none()
+            && let Err(e) = t.record_block(chain, true)
+        {
+            t.error = Some(e);
+        }
+    }
+}
+
+/// The epoch outputs a neuron row carries besides what [`Analysis`] reads.
+#[derive(Clone, Copy, Debug)]
+pub struct NeuronExtra {
+    /// Consensus weight.
+    pub consensus: f64,
+    /// Incentive (fraction).
+    pub incentive: f64,
+    /// Dividends (fraction).
+    pub dividends: f64,
+    /// Validator trust.
+    pub validator_trust: f64,
+    /// Mean true quality of the uid's last served work (NaN: none).
+    pub quality: f64,
+}
+
+/// Turns engine records into table rows: one place, so the tables, the live analysis of a
+/// sweep run and `yumalab report` (which reads the tables back) see the same values.
+#[derive(Clone, Debug, Default)]
+pub struct Rows {
+    names: BTreeMap<HotkeyId, (String, String)>,
+    value_per_quality: Vec<f64>,
+}
+
+impl Rows {
+    /// Rows for a run of `members`; `value_per_quality[i]` is subnet `i + 1`'s value per
+    /// unit of quality per tempo (subnets beyond the list: 1).
+    pub fn new(members: &[Member], value_per_quality: Vec<f64>) -> Rows {
+        let mut names = BTreeMap::new();
+        for m in members {
+            for h in &m.identity.hotkeys {
+                names.insert(*h, (m.group.clone(), m.kind.clone()));
+            }
+        }
+        Rows {
+            names,
+            value_per_quality,
+        }
+    }
+
+    /// Calls `f` with each neuron row of `r`, in uid order.
+    pub fn neurons(
+        &self,
+        chain: &Chain,
+        r: &EpochRecord,
+        mut f: impl FnMut(NeuronRow<'_>, NeuronExtra),
+    ) {
+        let s = &chain.subnets[&r.netuid];
+        let vpq = self
+            .value_per_quality
+            .get(usize::from(r.netuid.0).wrapping_sub(1))
+            .copied()
+            .unwrap_or(1.0);
+        for n in &r.neurons {
+            let hk = &chain.hotkeys[n.hotkey.0 as usize];
+            let operator = &chain.coldkeys[hk.owner.0 as usize].name;
+            let (group, kind) = match self.names.get(&n.hotkey) {
+                Some((g, k)) => (g.as_str(), k.as_str()),
+                None if n.hotkey == s.owner_hotkey => ("owner", "subnet-owner"),
+                None => ("", ""),
+            };
+            let served = s
+                .served
+                .get(usize::from(n.uid))
+                .and_then(Option::as_ref)
+                .filter(|w| !w.quality.is_empty());
+            let quality = served.map_or(f64::NAN, |w| {
+                w.quality.iter().sum::<f64>() / w.quality.len() as f64
+            });
+            let value = match served {
+                Some(w) if w.copy_of.is_none() => quality.max(0.0) * vpq,
+                _ => 0.0,
+            };
+            f(
+                NeuronRow {
+                    block: r.block,
+                    netuid: r.netuid.0,
+                    uid: n.uid,
+                    hotkey: &hk.name,
+                    operator,
+                    group,
+                    kind,
+                    stake: n.stake,
+                    permit: n.permit,
+                    incentive_alpha: n.incentive_alpha,
+                    dividend_alpha: n.dividend_alpha,
+                    root_dividend_alpha: n.root_dividend_alpha,
+                    price: r.price,
+                    value,
+                },
+                NeuronExtra {
+                    consensus: n.consensus,
+                    incentive: n.incentive,
+                    dividends: n.dividends,
+                    validator_trust: n.validator_trust,
+                    quality,
+                },
+            );
+        }
+    }
+
+    /// The subnet row of `r`.
+    pub fn subnet(r: &EpochRecord) -> SubnetRow {
+        SubnetRow {
+            block: r.block,
+            netuid: r.netuid.0,
+            price: r.price,
+            moving_price: r.moving_price,
+            tao_reserve: r.tao_reserve,
+            alpha_reserve: r.alpha_reserve,
+            tao_in: r.tao_in,
+            alpha_in: r.alpha_in,
+            alpha_emitted: r.alpha_emitted,
+            emission: r.emission,
+            owner_cut: r.owner_cut,
+            share: r.share,
+        }
+    }
+
+    /// The network row at this block: every 360 blocks, and at the end of the run.
+    pub fn network(chain: &Chain, end: bool) -> Option<NetworkRow> {
+        // on_block gives the multiples of 360; on_end adds the last block unless it was one.
+        (chain.block.is_multiple_of(360) != end).then_some(NetworkRow {
+            block: chain.block,
+            total_issuance: chain.total_issuance,
+            tao_minted: chain.ledger.tao.minted,
+            tao_recycled: chain.ledger.tao.recycled,
+        })
+    }
+}
+
+/// Every agent's end-of-run row, in population order.
+pub fn agent_rows<'a>(sim: &Simulation, members: &'a [Member]) -> Vec<AgentRow<'a>> {
+    let chain = sim.chain();
+    members
+        .iter()
+        .map(|m| {
+            let cost = sim.agents()[m.agent].cost() as f64 / 1e9;
+            let held = holdings(chain, m) / 1e9;
+            let genesis = m.genesis as f64 / 1e9;
+            AgentRow {
+                group: &m.group,
+                kind: &m.kind,
+                genesis_tao: genesis,
+                holdings_tao: held,
+                costs_tao: cost,
+                profit_tao: held - genesis - cost,
+            }
+        })
+        .collect()
+}
+
+/// The analysis alone, without tables: what each run of a sweep keeps.
+pub struct AnalysisObserver {
+    rows: Rows,
+    analysis: std::rc::Rc<std::cell::RefCell<Analysis>>,
+}
+
+impl AnalysisObserver {
+    /// An observer feeding `analysis` (shared with the caller, who finishes it after the run
+    /// with [`finish_analysis`]).
+    pub fn new(rows: Rows, analysis: std::rc::Rc<std::cell::RefCell<Analysis>>) -> Self {
+        AnalysisObserver { rows, analysis }
+    }
+}
+
+impl Observer for AnalysisObserver {
+    fn on_epoch(&mut self, chain: &Chain, record: &EpochRecord) {
+        let mut a = self.analysis.borrow_mut();
+        self.rows.neurons(chain, record, |n, _| a.neuron(&n));
+        a.subnet(&Rows::subnet(record));
+    }
+
+    fn on_block(&mut self, chain: &Chain) {
+        if let Some(r) = Rows::network(chain, false) {
+            self.analysis.borrow_mut().network(&r);
+        }
+    }
+
+    fn on_end(&mut self, chain: &Chain) {
+        if let Some(r) = Rows::network(chain, true) {
+            self.analysis.borrow_mut().network(&r);
+        }
+    }
+}
+
+/// Feeds the agents' rows and finishes the analysis.
+pub fn finish_analysis(mut analysis: Analysis, sim: &Simulation, members: &[Member]) -> Results {
+    for a in agent_rows(sim, members) {
+        analysis.agent(&a);
+    }
+    analysis.finish()
 }

@@ -8,6 +8,7 @@ mod metrics;
 mod pool;
 mod regression;
 mod replay;
+mod report;
 mod scenario;
 mod scenarios;
 mod sweep;

@@ -36,14 +36,22 @@ fn a_run_writes_its_tables_with_metadata_and_no_partial_files() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     names.sort();
-    assert_eq!(
-        names,
-        [
-            "agents.parquet",
-            "network.parquet",
-            "neurons.parquet",
-            "subnets.parquet"
-        ]
+    for f in [
+        "agents.parquet",
+        "network.parquet",
+        "neurons.parquet",
+        "subnets.parquet",
+        "summary.parquet",
+        "summary.json",
+        "windows.parquet",
+        "report.md",
+        "index.html",
+    ] {
+        assert!(names.iter().any(|n| n == f), "{f} missing from {names:?}");
+    }
+    assert!(
+        !names.iter().any(|n| n.ends_with(".partial")),
+        "partial files left: {names:?}"
     );
     // 10 epochs (tempo 360 over 3600 blocks) of one subnet with owner + 5 + 5 + 4 + 12 uids.
     let (subnet_rows, keys) = rows_and_metadata(&dir.join("subnets.parquet"));
@@ -64,5 +72,6 @@ fn a_run_writes_its_tables_with_metadata_and_no_partial_files() {
     assert_eq!(rows_and_metadata(&dir.join("neurons.parquet")).0, 10 * 27);
     assert_eq!(rows_and_metadata(&dir.join("agents.parquet")).0, 26);
     assert_eq!(rows_and_metadata(&dir.join("network.parquet")).0, 10);
+    assert_eq!(rows_and_metadata(&dir.join("summary.parquet")).0, 1);
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -1,0 +1,976 @@
+//! The three questions of a run, answered from its rows: **reward concentration** (who gets
+//! the emission), **inflation versus value** (what the issuance buys) and **gaming
+//! resistance** (whether a strategy is paid more than it contributes).
+//!
+//! [`Analysis`] consumes the rows of a run's tables (neurons, subnets, network, agents) in
+//! table order, either live from an observer or read back from the Parquet files
+//! (`yumalab report DIR`); both paths feed it the same values in the same order, so they give
+//! the same numbers bit for bit. [`Analysis::finish`] returns [`Results`]: one summary row
+//! (every metric, by name), a time series per 360-block window, and what the charts need.
+//!
+//! Definitions (also in `reports/README.md`):
+//! - **Emission** of a hotkey: the alpha paid to it (miner incentive, validator dividends
+//!   including takes, root dividends), valued in TAO at the paying epoch's spot price. The
+//!   owner cut is reported on its own (`inflation.owner_cut_tao`), not per hotkey.
+//! - **Value produced** (`value` column): per epoch, each miner's mean true quality × the
+//!   subnet's `value_per_quality`, counted only for original work (a copy adds nothing).
+//!   It is in the scenario's `value_unit`s, not TAO.
+//! - **Contribution** of a group, within its side: miners' share of the value produced;
+//!   validators' share of the validator stake (Yuma stake weight summed over epochs, i.e.
+//!   what a stake-proportional payout would give). `advantage` = the group's share of its
+//!   side's emission (incentive for miners, dividends for validators) ÷ its contribution
+//!   share: 1 is paid for what it brings, above 1 is paid more.
+//! - **Relative dividend rate** `G` of a validator (metrics.md, weight-copying paper): its
+//!   dividends per unit of mean stake over the median rate of the honest validators of its
+//!   subnet, over the whole run. A group's `G` is the mean of its members'.
+//! - **Cartel advantage**: the colluding groups of a subnet together, their share of the
+//!   subnet's emission ÷ their fair share (stake share × the dividend part of the emission +
+//!   value share × the incentive part).
+//! - **Break-even**: days until the emission earned, net of running costs, pays back what the
+//!   agent sank (registration burns, swap fees, price moves): `genesis + emission − costs −
+//!   holdings` over the net income per day; `+∞` if it never does, 0 if nothing was sunk.
+//! - **Yields**: stakers' nominal yield = dividends (TAO value) ÷ the mean TAO value of the
+//!   stake, annualised; inflation = TAO issued ÷ issuance at the start, annualised; real yield
+//!   = (1 + nominal) / (1 + inflation) − 1.
+//!
+//! Concentration metrics follow [`crate::metrics`] (see [`crate::metrics::CONVENTIONS`]):
+//! `uid` level is per (subnet, hotkey); `operator` level collapses to the coldkey's name.
+//! Zero holders are dropped, except in `gini_with_zeros`/`theil_with_zeros`.
+
+use std::collections::BTreeMap;
+
+use crate::metrics::{Concentration, gini};
+
+/// Blocks per window of the time series (one tempo at the default 360).
+pub const WINDOW_BLOCKS: u64 = 360;
+/// Windows in the rolling window (7 days of 12-second blocks).
+pub const ROLLING_WINDOWS: usize = 140;
+/// Blocks per day.
+pub const BLOCKS_PER_DAY: f64 = 7200.0;
+
+/// One uid at one epoch (a row of `neurons.parquet`).
+#[derive(Clone, Copy, Debug)]
+pub struct NeuronRow<'a> {
+    /// Block of the epoch.
+    pub block: u64,
+    /// Subnet.
+    pub netuid: u16,
+    /// Uid.
+    pub uid: u16,
+    /// Hotkey name.
+    pub hotkey: &'a str,
+    /// Its coldkey's name.
+    pub operator: &'a str,
+    /// Scenario group (`owner` for the subnet owner, empty if none).
+    pub group: &'a str,
+    /// Behaviour.
+    pub kind: &'a str,
+    /// Yuma stake weight (rao).
+    pub stake: f64,
+    /// Validator permit.
+    pub permit: bool,
+    /// Alpha paid as miner incentive (rao).
+    pub incentive_alpha: u64,
+    /// Alpha paid as validator dividends (rao).
+    pub dividend_alpha: u64,
+    /// Alpha paid as root dividends (rao).
+    pub root_dividend_alpha: u64,
+    /// Spot price at the epoch (TAO per alpha).
+    pub price: f64,
+    /// Value produced this epoch (value units; 0 for copies and non-miners).
+    pub value: f64,
+}
+
+/// One subnet at one epoch (a row of `subnets.parquet`).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct SubnetRow {
+    /// Block of the epoch.
+    pub block: u64,
+    /// Subnet.
+    pub netuid: u16,
+    /// Spot price (TAO per alpha).
+    pub price: f64,
+    /// EMA price.
+    pub moving_price: f64,
+    /// TAO in the pool (rao).
+    pub tao_reserve: u64,
+    /// Alpha in the pool (rao).
+    pub alpha_reserve: u64,
+    /// TAO injected into the pool since the previous epoch (rao).
+    pub tao_in: u64,
+    /// Alpha injected into the pool since the previous epoch (rao).
+    pub alpha_in: u64,
+    /// Alpha emitted to participants since the previous epoch (rao).
+    pub alpha_emitted: u64,
+    /// Alpha distributed by this epoch (rao).
+    pub emission: u64,
+    /// Owner cut (alpha rao).
+    pub owner_cut: u64,
+    /// The subnet's share of the block emission.
+    pub share: f64,
+}
+
+/// The network every 360 blocks (a row of `network.parquet`).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct NetworkRow {
+    /// Block.
+    pub block: u64,
+    /// Total TAO issuance (rao).
+    pub total_issuance: u64,
+    /// TAO minted since genesis (rao, cumulative).
+    pub tao_minted: u64,
+    /// TAO recycled since genesis (rao, cumulative).
+    pub tao_recycled: u64,
+}
+
+/// One agent at the end (a row of `agents.parquet`).
+#[derive(Clone, Copy, Debug)]
+pub struct AgentRow<'a> {
+    /// Scenario group.
+    pub group: &'a str,
+    /// Behaviour.
+    pub kind: &'a str,
+    /// Genesis balance (TAO).
+    pub genesis_tao: f64,
+    /// Holdings at the end (TAO).
+    pub holdings_tao: f64,
+    /// Off-chain costs (TAO).
+    pub costs_tao: f64,
+    /// Profit (TAO).
+    pub profit_tao: f64,
+}
+
+/// Which side of the market a behaviour is on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Side {
+    /// Produces work, paid incentive.
+    Miner,
+    /// Sets weights, paid dividends.
+    Validator,
+    /// Neither (delegators, speculators).
+    Other,
+}
+
+/// The side of `kind`.
+pub fn side_of(kind: &str) -> Side {
+    if kind.ends_with("-miner") || kind == "subnet-owner" {
+        Side::Miner
+    } else if kind.ends_with("-validator") || kind == "weight-copier" {
+        Side::Validator
+    } else {
+        Side::Other
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+struct Holder {
+    netuid: u16,
+    operator: usize,
+    group: usize,
+    emission: f64,
+    incentive: f64,
+    dividends: f64,
+    stake_sum: f64,
+    epochs: u64,
+    value: f64,
+    last_stake: f64,
+    last_block: u64,
+}
+
+#[derive(Clone, Debug, Default)]
+struct GroupAcc {
+    kind: String,
+    agents: usize,
+    genesis: f64,
+    holdings: f64,
+    costs: f64,
+    profit: f64,
+    seen_in_agents: bool,
+}
+
+/// Per-window concentration and flows.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct WindowRow {
+    /// Last block of the window.
+    pub block: u64,
+    /// Emission paid in the window (TAO).
+    pub emission_tao: f64,
+    /// Value produced in the window (value units).
+    pub value: f64,
+    /// Cumulative TAO issued since the start (TAO).
+    pub tao_issued: f64,
+    /// Cumulative emission paid (TAO value).
+    pub emission_tao_cum: f64,
+    /// Cumulative value produced.
+    pub value_cum: f64,
+    /// Gini of the window's emission, uid level.
+    pub gini_uid: f64,
+    /// Gini of the window's emission, operator level.
+    pub gini_operator: f64,
+    /// Nakamoto (50 %) of the window's emission, operator level.
+    pub nakamoto_operator: f64,
+    /// Top operator's share of the window's emission.
+    pub top1_operator: f64,
+    /// HHI of the window's emission, operator level.
+    pub hhi_operator: f64,
+    /// Gini of the emission over the last 7 days, operator level.
+    pub gini_operator_7d: f64,
+    /// Gini of the stake at the end of the window, operator level.
+    pub stake_gini_operator: f64,
+}
+
+/// What the charts and the report need besides the summary row.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Results {
+    /// Every metric, by name, in a fixed order.
+    pub summary: Vec<(String, f64)>,
+    /// One row per 360-block window.
+    pub windows: Vec<WindowRow>,
+    /// Cumulative emission per uid (TAO), for the Lorenz curve.
+    pub emission_by_uid: Vec<f64>,
+    /// Cumulative emission per operator (TAO).
+    pub emission_by_operator: Vec<f64>,
+    /// Final stake per operator (rao).
+    pub stake_by_operator: Vec<f64>,
+    /// Groups in population order: (group, kind, side).
+    pub groups: Vec<(String, String, Side)>,
+    /// Subnet rows, in table order.
+    pub subnets: Vec<SubnetRow>,
+}
+
+impl Results {
+    /// The value of metric `name`, if present.
+    pub fn get(&self, name: &str) -> Option<f64> {
+        self.summary.iter().find(|(n, _)| n == name).map(|p| p.1)
+    }
+}
+
+/// Accumulates a run's rows; see the module docs.
+#[derive(Clone, Debug, Default)]
+pub struct Analysis {
+    keys: BTreeMap<(u16, String), usize>,
+    holders: Vec<Holder>,
+    operators: BTreeMap<String, usize>,
+    operator_names: Vec<String>,
+    group_index: BTreeMap<String, usize>,
+    groups: Vec<(String, GroupAcc)>,
+    window: u64,
+    window_emission: Vec<f64>,
+    window_value: f64,
+    rolling: std::collections::VecDeque<Vec<f64>>,
+    windows: BTreeMap<u64, WindowRow>,
+    subnets: Vec<SubnetRow>,
+    network: Vec<NetworkRow>,
+    stake_value: BTreeMap<u16, (f64, u64)>,
+    last_epoch_block: BTreeMap<u16, u64>,
+}
+
+fn intern(map: &mut BTreeMap<String, usize>, names: &mut Vec<String>, name: &str) -> usize {
+    if let Some(&i) = map.get(name) {
+        return i;
+    }
+    let i = names.len();
+    map.insert(name.to_owned(), i);
+    names.push(name.to_owned());
+    i
+}
+
+fn window_of(block: u64) -> u64 {
+    block.div_ceil(WINDOW_BLOCKS)
+}
+
+fn nonneg(x: f64) -> f64 {
+    if x.is_finite() && x > 0.0 { x } else { 0.0 }
+}
+
+impl Analysis {
+    /// A new, empty analysis.
+    pub fn new() -> Analysis {
+        Analysis::default()
+    }
+
+    fn group(&mut self, name: &str, kind: &str) -> usize {
+        if let Some(&i) = self.group_index.get(name) {
+            return i;
+        }
+        let i = self.groups.len();
+        self.group_index.insert(name.to_owned(), i);
+        self.groups.push((
+            name.to_owned(),
+            GroupAcc {
+                kind: kind.to_owned(),
+                ..GroupAcc::default()
+            },
+        ));
+        i
+    }
+
+    /// One row of `neurons.parquet`. Rows come in block order.
+    pub fn neuron(&mut self, r: &NeuronRow<'_>) {
+        let w = window_of(r.block);
+        if w != self.window {
+            self.close_window();
+            self.window = w;
+        }
+        let key = (r.netuid, r.hotkey.to_owned());
+        let h = match self.keys.get(&key) {
+            Some(&h) => h,
+            None => {
+                let operator = intern(&mut self.operators, &mut self.operator_names, r.operator);
+                let group = self.group(r.group, r.kind);
+                let h = self.holders.len();
+                self.keys.insert(key, h);
+                self.holders.push(Holder {
+                    netuid: r.netuid,
+                    operator,
+                    group,
+                    ..Holder::default()
+                });
+                h
+            }
+        };
+        let price = nonneg(r.price);
+        let incentive = r.incentive_alpha as f64 * price / 1e9;
+        let dividends = (r.dividend_alpha + r.root_dividend_alpha) as f64 * price / 1e9;
+        let stake = nonneg(r.stake);
+        let value = nonneg(r.value);
+        let holder = &mut self.holders[h];
+        holder.emission += incentive + dividends;
+        holder.incentive += incentive;
+        holder.dividends += dividends;
+        holder.stake_sum += stake;
+        holder.epochs += 1;
+        holder.value += value;
+        holder.last_stake = stake;
+        holder.last_block = r.block;
+        if self.window_emission.len() < self.holders.len() {
+            self.window_emission.resize(self.holders.len(), 0.0);
+        }
+        self.window_emission[h] += incentive + dividends;
+        self.window_value += value;
+        let sv = self.stake_value.entry(r.netuid).or_default();
+        sv.0 += stake * price / 1e9;
+        self.last_epoch_block.insert(r.netuid, r.block);
+    }
+
+    /// One row of `subnets.parquet`.
+    pub fn subnet(&mut self, r: &SubnetRow) {
+        self.stake_value.entry(r.netuid).or_default().1 += 1;
+        self.subnets.push(*r);
+    }
+
+    /// One row of `network.parquet`.
+    pub fn network(&mut self, r: &NetworkRow) {
+        self.network.push(*r);
+    }
+
+    /// One row of `agents.parquet` (rows in population order).
+    pub fn agent(&mut self, r: &AgentRow<'_>) {
+        let g = self.group(r.group, r.kind);
+        let acc = &mut self.groups[g].1;
+        acc.agents += 1;
+        acc.genesis += r.genesis_tao;
+        acc.holdings += r.holdings_tao;
+        acc.costs += r.costs_tao;
+        acc.profit += r.profit_tao;
+        acc.seen_in_agents = true;
+    }
+
+    fn operator_sums(&self, per_holder: &[f64]) -> Vec<f64> {
+        let mut out = vec![0.0; self.operator_names.len()];
+        for (h, x) in self.holders.iter().zip(per_holder) {
+            out[h.operator] += x;
+        }
+        out
+    }
+
+    fn stake_snapshot(&self) -> Vec<f64> {
+        self.holders
+            .iter()
+            .map(|h| {
+                if self.last_epoch_block.get(&h.netuid) == Some(&h.last_block) {
+                    h.last_stake
+                } else {
+                    0.0
+                }
+            })
+            .collect()
+    }
+
+    fn close_window(&mut self) {
+        if self.window == 0 && self.window_emission.iter().all(|&x| x == 0.0) {
+            self.window_value = 0.0;
+            return;
+        }
+        let mut emission = std::mem::take(&mut self.window_emission);
+        emission.resize(self.holders.len(), 0.0);
+        let by_operator = self.operator_sums(&emission);
+        let uid = Concentration::of_nonzero(&emission);
+        let op = Concentration::of_nonzero(&by_operator);
+        self.rolling.push_back(by_operator);
+        if self.rolling.len() > ROLLING_WINDOWS {
+            self.rolling.pop_front();
+        }
+        let mut rolled = vec![0.0; self.operator_names.len()];
+        for w in &self.rolling {
+            for (r, x) in rolled.iter_mut().zip(w) {
+                *r += x;
+            }
+        }
+        let stake = self.operator_sums(&self.stake_snapshot());
+        let row = WindowRow {
+            block: self.window * WINDOW_BLOCKS,
+            emission_tao: uid.total,
+            value: self.window_value,
+            gini_uid: nan_if_empty(&uid, uid.gini),
+            gini_operator: nan_if_empty(&op, op.gini),
+            nakamoto_operator: nan_if_empty(&op, op.nakamoto_50 as f64),
+            top1_operator: nan_if_empty(&op, op.top1_share),
+            hhi_operator: nan_if_empty(&op, op.hhi),
+            gini_operator_7d: gini_nonzero(&rolled),
+            stake_gini_operator: gini_nonzero(&stake),
+            ..WindowRow::default()
+        };
+        self.windows.insert(self.window, row);
+        self.window_emission = vec![0.0; self.holders.len()];
+        self.window_value = 0.0;
+    }
+
+    /// Every metric, the windows and the chart inputs.
+    pub fn finish(mut self) -> Results {
+        self.close_window();
+        let mut m = Metrics::default();
+        let blocks = self
+            .network
+            .last()
+            .map(|n| n.block)
+            .into_iter()
+            .chain(self.subnets.last().map(|s| s.block))
+            .max()
+            .unwrap_or(0);
+        let days = blocks as f64 / BLOCKS_PER_DAY;
+        m.put("run.blocks", blocks as f64);
+        m.put("run.days", days);
+        m.put("run.epochs", self.subnets.len() as f64);
+
+        // Concentration.
+        let emission: Vec<f64> = self.holders.iter().map(|h| h.emission).collect();
+        let incentive: Vec<f64> = self.holders.iter().map(|h| h.incentive).collect();
+        let stake = self.stake_snapshot();
+        let emission_op = self.operator_sums(&emission);
+        let incentive_op = self.operator_sums(&incentive);
+        let stake_op = self.operator_sums(&stake);
+        for (subject, uid, op) in [
+            ("emission", &emission, &emission_op),
+            ("incentive", &incentive, &incentive_op),
+            ("stake", &stake, &stake_op),
+        ] {
+            for (level, xs) in [("uid", uid), ("operator", op)] {
+                m.concentration(&format!("{subject}.{level}"), xs);
+            }
+        }
+        let windows: Vec<WindowRow> = self.time_series();
+        let finite_mean = |f: fn(&WindowRow) -> f64| {
+            let v: Vec<f64> = windows.iter().map(f).filter(|x| x.is_finite()).collect();
+            if v.is_empty() {
+                f64::NAN
+            } else {
+                v.iter().sum::<f64>() / v.len() as f64
+            }
+        };
+        m.put(
+            "emission.operator.gini_window_mean",
+            finite_mean(|w| w.gini_operator),
+        );
+        m.put(
+            "emission.operator.gini_7d_last",
+            windows.last().map_or(f64::NAN, |w| w.gini_operator_7d),
+        );
+
+        // Inflation versus value.
+        let first = self.network.first().copied().unwrap_or_default();
+        let last = self.network.last().copied().unwrap_or_default();
+        let start_issuance =
+            (first.total_issuance + first.tao_recycled).saturating_sub(first.tao_minted) as f64;
+        let tao_issued = last.tao_minted as f64 / 1e9;
+        let alpha_issued: f64 = self
+            .subnets
+            .iter()
+            .map(|s| (s.alpha_in + s.alpha_emitted) as f64)
+            .sum::<f64>()
+            / 1e9;
+        let owner_cut: f64 = self
+            .subnets
+            .iter()
+            .map(|s| s.owner_cut as f64 * nonneg(s.price))
+            .sum::<f64>()
+            / 1e9;
+        let emission_tao: f64 = emission.iter().sum();
+        let dividends_tao: f64 = self.holders.iter().map(|h| h.dividends).sum();
+        let value: f64 = self.holders.iter().map(|h| h.value).sum();
+        m.put("inflation.start_issuance_tao", start_issuance / 1e9);
+        m.put("inflation.tao_issued", tao_issued);
+        m.put("inflation.tao_recycled", last.tao_recycled as f64 / 1e9);
+        m.put("inflation.alpha_issued", alpha_issued);
+        m.put("inflation.emission_tao", emission_tao);
+        m.put("inflation.owner_cut_tao", owner_cut);
+        m.put("inflation.value_produced", value);
+        m.put("inflation.tao_per_value", ratio(emission_tao, value));
+        let years = days / 365.0;
+        let inflation = if start_issuance > 0.0 && years > 0.0 {
+            (tao_issued * 1e9 / start_issuance) / years
+        } else {
+            f64::NAN
+        };
+        m.put("inflation.annual_rate", inflation);
+        let stake_value: f64 = self
+            .stake_value
+            .values()
+            .map(|&(sum, epochs)| if epochs > 0 { sum / epochs as f64 } else { 0.0 })
+            .sum();
+        let nominal = if stake_value > 0.0 && years > 0.0 {
+            dividends_tao / stake_value / years
+        } else {
+            f64::NAN
+        };
+        m.put("staking.nominal_yield", nominal);
+        m.put(
+            "staking.real_yield",
+            (1.0 + nominal) / (1.0 + inflation) - 1.0,
+        );
+
+        // Gaming: per group.
+        let n_groups = self.groups.len();
+        let mut g_emission = vec![0.0; n_groups];
+        let mut g_incentive = vec![0.0; n_groups];
+        let mut g_dividends = vec![0.0; n_groups];
+        let mut g_value = vec![0.0; n_groups];
+        let mut g_stake = vec![0.0; n_groups];
+        for h in &self.holders {
+            g_emission[h.group] += h.emission;
+            g_incentive[h.group] += h.incentive;
+            g_dividends[h.group] += h.dividends;
+            g_value[h.group] += h.value;
+            g_stake[h.group] += h.stake_sum;
+        }
+        let sides: Vec<Side> = self.groups.iter().map(|(_, g)| side_of(&g.kind)).collect();
+        let total_incentive: f64 = incentive.iter().sum();
+        let total_val_stake: f64 = (0..n_groups)
+            .filter(|&g| sides[g] == Side::Validator)
+            .map(|g| g_stake[g])
+            .sum();
+        let rates = self.dividend_rates();
+        for (g, (name, acc)) in self.groups.iter().enumerate() {
+            if !acc.seen_in_agents && name.is_empty() {
+                continue;
+            }
+            let p = format!("group.{name}");
+            m.put(&format!("{p}.agents"), acc.agents as f64);
+            m.put(&format!("{p}.emission_tao"), g_emission[g]);
+            m.put(
+                &format!("{p}.emission_share"),
+                ratio(g_emission[g], emission_tao),
+            );
+            let (side_share, contribution) = match sides[g] {
+                Side::Miner => (
+                    ratio(g_incentive[g], total_incentive),
+                    ratio(g_value[g], value),
+                ),
+                Side::Validator => (
+                    ratio(g_dividends[g], dividends_tao),
+                    ratio(g_stake[g], total_val_stake),
+                ),
+                Side::Other => (f64::NAN, f64::NAN),
+            };
+            m.put(&format!("{p}.side_emission_share"), side_share);
+            m.put(&format!("{p}.contribution_share"), contribution);
+            m.put(
+                &format!("{p}.advantage"),
+                advantage(side_share, contribution),
+            );
+            if sides[g] == Side::Validator {
+                let gs: Vec<f64> = self
+                    .holders
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, h)| h.group == g)
+                    .filter_map(|(i, _)| rates.get(&i).copied())
+                    .filter(|x| x.is_finite())
+                    .collect();
+                let mean = if gs.is_empty() {
+                    f64::NAN
+                } else {
+                    gs.iter().sum::<f64>() / gs.len() as f64
+                };
+                m.put(&format!("{p}.relative_dividend_rate"), mean);
+            }
+            if acc.seen_in_agents {
+                m.put(&format!("{p}.profit_tao"), acc.profit);
+                m.put(
+                    &format!("{p}.profit_per_agent_tao"),
+                    acc.profit / acc.agents.max(1) as f64,
+                );
+                m.put(&format!("{p}.roi"), ratio(acc.profit, acc.genesis));
+                let sunk = acc.genesis + g_emission[g] - acc.costs - acc.holdings;
+                let net_per_day = if days > 0.0 {
+                    (g_emission[g] - acc.costs) / days
+                } else {
+                    f64::NAN
+                };
+                let break_even = if sunk <= 1e-9 {
+                    0.0
+                } else if net_per_day > 0.0 {
+                    sunk / net_per_day
+                } else {
+                    f64::INFINITY
+                };
+                m.put(&format!("{p}.break_even_days"), break_even);
+            }
+        }
+        self.cartels(&mut m, &sides);
+        Results {
+            summary: m.0,
+            windows,
+            emission_by_uid: emission,
+            emission_by_operator: emission_op,
+            stake_by_operator: stake_op,
+            groups: self
+                .groups
+                .iter()
+                .filter(|(n, a)| a.seen_in_agents || !n.is_empty())
+                .map(|(n, a)| (n.clone(), a.kind.clone(), side_of(&a.kind)))
+                .collect(),
+            subnets: self.subnets,
+        }
+    }
+
+    /// Relative dividend rate of every validator hotkey (by holder index) against the
+    /// median honest validator of its subnet.
+    fn dividend_rates(&self) -> BTreeMap<usize, f64> {
+        let rate = |h: &Holder| {
+            let mean_stake = h.stake_sum / h.epochs.max(1) as f64;
+            if mean_stake > 0.0 {
+                Some(h.dividends / mean_stake)
+            } else {
+                None
+            }
+        };
+        let mut honest: BTreeMap<u16, Vec<f64>> = BTreeMap::new();
+        for h in &self.holders {
+            if self.groups[h.group].1.kind == "honest-validator"
+                && let Some(r) = rate(h)
+            {
+                honest.entry(h.netuid).or_default().push(r);
+            }
+        }
+        let mut out = BTreeMap::new();
+        for (i, h) in self.holders.iter().enumerate() {
+            if side_of(&self.groups[h.group].1.kind) != Side::Validator {
+                continue;
+            }
+            let Some(r) = rate(h) else { continue };
+            let Some(rates) = honest.get(&h.netuid) else {
+                continue;
+            };
+            // The median over the honest validators other than this one.
+            let mut others: Vec<f64> = rates.clone();
+            if self.groups[h.group].1.kind == "honest-validator"
+                && let Some(p) = others.iter().position(|&x| x == r)
+            {
+                others.remove(p);
+            }
+            if others.is_empty() {
+                continue;
+            }
+            others.sort_by(f64::total_cmp);
+            let n = others.len();
+            let median = if n % 2 == 1 {
+                others[n / 2]
+            } else {
+                (others[n / 2 - 1] + others[n / 2]) / 2.0
+            };
+            out.insert(i, ratio(r, median));
+        }
+        out
+    }
+
+    fn cartels(&self, m: &mut Metrics, sides: &[Side]) {
+        let colluding = |g: usize| self.groups[g].1.kind.starts_with("colluding-");
+        let netuids: std::collections::BTreeSet<u16> = self
+            .holders
+            .iter()
+            .filter(|h| colluding(h.group))
+            .map(|h| h.netuid)
+            .collect();
+        for netuid in netuids {
+            let on: Vec<&Holder> = self.holders.iter().filter(|h| h.netuid == netuid).collect();
+            let sum = |f: &dyn Fn(&Holder) -> f64, only_cartel: bool, side: Side| -> f64 {
+                on.iter()
+                    .filter(|h| !only_cartel || colluding(h.group))
+                    .filter(|h| side == Side::Other || sides[h.group] == side)
+                    .map(|h| f(h))
+                    .sum()
+            };
+            let emission = sum(&|h| h.emission, false, Side::Other);
+            let cartel_emission = sum(&|h| h.emission, true, Side::Other);
+            let incentive = sum(&|h| h.incentive, false, Side::Other);
+            let dividends = sum(&|h| h.dividends, false, Side::Other);
+            let stake_share = ratio(
+                sum(&|h| h.stake_sum, true, Side::Validator),
+                sum(&|h| h.stake_sum, false, Side::Validator),
+            );
+            let value_share = ratio(
+                sum(&|h| h.value, true, Side::Miner),
+                sum(&|h| h.value, false, Side::Miner),
+            );
+            let fair = (nonneg(stake_share) * dividends + nonneg(value_share) * incentive)
+                / (dividends + incentive).max(f64::MIN_POSITIVE);
+            let share = ratio(cartel_emission, emission);
+            let p = format!("cartel.sn{netuid}");
+            m.put(&format!("{p}.emission_share"), share);
+            m.put(&format!("{p}.fair_share"), fair);
+            m.put(&format!("{p}.advantage"), advantage(share, fair));
+        }
+    }
+
+    fn time_series(&self) -> Vec<WindowRow> {
+        let issued_at = |block: u64| -> f64 {
+            self.network
+                .iter()
+                .take_while(|n| n.block <= block)
+                .last()
+                .map_or(0.0, |n| n.tao_minted as f64 / 1e9)
+        };
+        let mut out: Vec<WindowRow> = Vec::new();
+        let mut emission_cum = 0.0;
+        let mut value_cum = 0.0;
+        let mut keys: std::collections::BTreeSet<u64> = self.windows.keys().copied().collect();
+        keys.extend(
+            self.network
+                .iter()
+                .map(|n| window_of(n.block))
+                .filter(|&w| w > 0),
+        );
+        for w in keys {
+            let mut row = self.windows.get(&w).cloned().unwrap_or_else(|| WindowRow {
+                block: w * WINDOW_BLOCKS,
+                gini_uid: f64::NAN,
+                gini_operator: f64::NAN,
+                nakamoto_operator: f64::NAN,
+                top1_operator: f64::NAN,
+                hhi_operator: f64::NAN,
+                gini_operator_7d: f64::NAN,
+                stake_gini_operator: f64::NAN,
+                ..WindowRow::default()
+            });
+            emission_cum += row.emission_tao;
+            value_cum += row.value;
+            row.emission_tao_cum = emission_cum;
+            row.value_cum = value_cum;
+            row.tao_issued = issued_at(row.block);
+            out.push(row);
+        }
+        out
+    }
+}
+
+fn nan_if_empty(c: &Concentration, x: f64) -> f64 {
+    if c.holders == 0 { f64::NAN } else { x }
+}
+
+fn gini_nonzero(xs: &[f64]) -> f64 {
+    let nz: Vec<f64> = xs.iter().copied().filter(|&x| x > 0.0).collect();
+    if nz.is_empty() { f64::NAN } else { gini(&nz) }
+}
+
+/// `a / b`, NaN when `b` is 0 (nothing to compare with).
+fn ratio(a: f64, b: f64) -> f64 {
+    if b > 0.0 { a / b } else { f64::NAN }
+}
+
+/// Paid share over contributed share: `+∞` when paid for contributing nothing, NaN when
+/// neither ([`crate::metrics::emission_vs_contribution`]'s reading).
+fn advantage(share: f64, contribution: f64) -> f64 {
+    if contribution > 0.0 {
+        share / contribution
+    } else if share > 0.0 {
+        f64::INFINITY
+    } else {
+        f64::NAN
+    }
+}
+
+#[derive(Default)]
+struct Metrics(Vec<(String, f64)>);
+
+impl Metrics {
+    fn put(&mut self, name: &str, value: f64) {
+        self.0.push((name.to_owned(), value));
+    }
+
+    fn concentration(&mut self, prefix: &str, xs: &[f64]) {
+        let xs: Vec<f64> = xs.iter().map(|&x| nonneg(x)).collect();
+        let c = Concentration::of_nonzero(&xs);
+        let all = Concentration::of(&xs);
+        let e = |x: f64| if c.holders == 0 { f64::NAN } else { x };
+        self.put(&format!("{prefix}.holders"), c.holders as f64);
+        self.put(&format!("{prefix}.gini"), e(c.gini));
+        self.put(&format!("{prefix}.gini_with_zeros"), e(all.gini));
+        self.put(&format!("{prefix}.nakamoto_50"), e(c.nakamoto_50 as f64));
+        self.put(&format!("{prefix}.nakamoto_33"), e(c.nakamoto_33 as f64));
+        self.put(&format!("{prefix}.hhi"), e(c.hhi));
+        self.put(&format!("{prefix}.theil"), e(c.theil));
+        self.put(&format!("{prefix}.theil_with_zeros"), e(all.theil));
+        self.put(&format!("{prefix}.entropy_bits"), e(c.entropy_bits));
+        self.put(&format!("{prefix}.top1_share"), e(c.top1_share));
+        self.put(&format!("{prefix}.top10_share"), e(c.top10_share));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row<'a>(
+        block: u64,
+        hotkey: &'a str,
+        operator: &'a str,
+        group: &'a str,
+        kind: &'a str,
+    ) -> NeuronRow<'a> {
+        NeuronRow {
+            block,
+            netuid: 1,
+            uid: 0,
+            hotkey,
+            operator,
+            group,
+            kind,
+            stake: 0.0,
+            permit: false,
+            incentive_alpha: 0,
+            dividend_alpha: 0,
+            root_dividend_alpha: 0,
+            price: 1.0,
+            value: 0.0,
+        }
+    }
+
+    /// Two miners of one operator and one of another; two honest validators and a copier.
+    fn sample() -> Results {
+        let mut a = Analysis::new();
+        a.network(&NetworkRow {
+            block: 0,
+            total_issuance: 1_000_000_000_000,
+            tao_minted: 0,
+            tao_recycled: 0,
+        });
+        for epoch in 1..=3u64 {
+            let b = epoch * 360;
+            let mut m1 = row(b, "m1", "alice", "miners", "honest-miner");
+            m1.incentive_alpha = 3_000_000_000;
+            m1.value = 3.0;
+            let mut m2 = row(b, "m2", "alice", "miners", "honest-miner");
+            m2.incentive_alpha = 1_000_000_000;
+            m2.value = 1.0;
+            let mut m3 = row(b, "m3", "bob", "copiers", "copying-miner");
+            m3.incentive_alpha = 1_000_000_000;
+            let mut v1 = row(b, "v1", "carol", "honest", "honest-validator");
+            v1.stake = 100.0;
+            v1.dividend_alpha = 1_000_000_000;
+            let mut v2 = row(b, "v2", "dave", "honest", "honest-validator");
+            v2.stake = 100.0;
+            v2.dividend_alpha = 1_000_000_000;
+            let mut v3 = row(b, "v3", "erin", "copier", "weight-copier");
+            v3.stake = 100.0;
+            v3.dividend_alpha = 1_500_000_000;
+            for r in [m1, m2, m3, v1, v2, v3] {
+                a.neuron(&r);
+            }
+            a.subnet(&SubnetRow {
+                block: b,
+                netuid: 1,
+                price: 1.0,
+                ..SubnetRow::default()
+            });
+            a.network(&NetworkRow {
+                block: b,
+                total_issuance: 1_000_000_000_000 + b * 1_000_000_000,
+                tao_minted: b * 1_000_000_000,
+                tao_recycled: 0,
+            });
+        }
+        for (g, k) in [
+            ("miners", "honest-miner"),
+            ("miners", "honest-miner"),
+            ("copiers", "copying-miner"),
+            ("honest", "honest-validator"),
+            ("honest", "honest-validator"),
+            ("copier", "weight-copier"),
+        ] {
+            a.agent(&AgentRow {
+                group: g,
+                kind: k,
+                genesis_tao: 10.0,
+                holdings_tao: 12.0,
+                costs_tao: 1.0,
+                profit_tao: 1.0,
+            });
+        }
+        a.finish()
+    }
+
+    #[test]
+    fn emission_shares_and_advantage() {
+        let r = sample();
+        // Per epoch: incentive 5, dividends 3.5; total 8.5 over 3 epochs.
+        assert!((r.get("inflation.emission_tao").unwrap() - 25.5).abs() < 1e-9);
+        assert!((r.get("group.miners.emission_share").unwrap() - 12.0 / 25.5).abs() < 1e-12);
+        // Miners: 4/5 of incentive for all the value; copiers: 1/5 of incentive for none.
+        assert!((r.get("group.miners.advantage").unwrap() - 0.8).abs() < 1e-12);
+        assert!(r.get("group.copiers.advantage").unwrap().is_infinite());
+        assert_eq!(r.get("group.copiers.contribution_share"), Some(0.0));
+        // Validators: equal stake; the copier took 1.5/3.5 of dividends for 1/3 of stake.
+        let adv = r.get("group.copier.advantage").unwrap();
+        assert!((adv - (1.5 / 3.5) / (1.0 / 3.0)).abs() < 1e-12);
+        assert!((r.get("group.copier.relative_dividend_rate").unwrap() - 1.5).abs() < 1e-12);
+        assert!((r.get("group.honest.relative_dividend_rate").unwrap() - 1.0).abs() < 1e-12);
+        assert!((r.get("inflation.tao_per_value").unwrap() - 25.5 / 12.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn concentration_at_two_levels() {
+        let r = sample();
+        // Uid level: six holders; operator level: alice holds both miners.
+        assert_eq!(r.get("emission.uid.holders"), Some(6.0));
+        assert_eq!(r.get("emission.operator.holders"), Some(5.0));
+        let top = r.get("emission.operator.top1_share").unwrap();
+        assert!((top - 12.0 / 25.5).abs() < 1e-12);
+        assert_eq!(r.emission_by_operator.len(), 5);
+        // A window per epoch; cumulative series end at the totals.
+        assert_eq!(r.windows.len(), 3);
+        let last = r.windows.last().unwrap();
+        assert!((last.emission_tao_cum - 25.5).abs() < 1e-9);
+        assert!((last.tao_issued - 1080.0).abs() < 1e-9);
+        assert!(last.gini_operator > 0.0 && last.gini_operator < 1.0);
+    }
+
+    #[test]
+    fn break_even_and_profit() {
+        let r = sample();
+        assert_eq!(r.get("group.miners.profit_tao"), Some(2.0));
+        assert_eq!(r.get("group.miners.roi"), Some(0.1));
+        // Miners: genesis 20 + emission 12 − costs 2 − holdings 24 = 6 sunk, earning
+        // (12 − 2) / 0.15 days.
+        let days = 1080.0 / BLOCKS_PER_DAY;
+        let be = r.get("group.miners.break_even_days").unwrap();
+        assert!((be - 6.0 / (10.0 / days)).abs() < 1e-9);
+    }
+
+    #[test]
+    fn empty_run_gives_nan_not_panic() {
+        let r = Analysis::new().finish();
+        assert!(r.get("emission.uid.gini").unwrap().is_nan());
+        assert!(r.windows.is_empty());
+    }
+}
