@@ -8,6 +8,7 @@
 pub mod replay;
 pub mod scenario;
 pub mod sweep;
+pub mod validate_suite;
 
 use std::process::ExitCode;
 
@@ -35,6 +36,8 @@ pub enum Command {
     Validate(scenario::ValidateArgs),
     /// Replay a sequence of (stakes, weights) epochs through the Yuma epoch.
     Replay(replay::ReplayArgs),
+    /// Reproduce published results (docs/validation.md) and check them.
+    ValidateSuite(validate_suite::ValidateSuiteArgs),
 }
 
 /// Why a command failed, which decides the exit code.
@@ -66,6 +69,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Run(args) => scenario::run(&args),
         Command::Validate(args) => scenario::validate(&args),
         Command::Sweep(args) => sweep::run(&args),
+        Command::ValidateSuite(args) => validate_suite::run(&args),
         Command::Schema => {
             let text = serde_json::to_string_pretty(&yumalab::scenario::schema::json_schema())
                 .map_err(|e| Failure::Internal(e.into()))?;
