@@ -89,14 +89,20 @@ pub fn run_all(size: Size) -> Vec<Study> {
     STUDIES.iter().map(|(_, run)| run(size)).collect()
 }
 
-/// Runs the studies whose ids are in `only` (case-insensitive), in order A..E.
+/// Runs the studies whose ids are in `only` (case-insensitive, surrounding blanks ignored), in
+/// order A..E.
 ///
 /// # Errors
 /// The ids of `only` that name no study.
 pub fn run_selected(size: Size, only: &[String]) -> Result<Vec<Study>, Vec<String>> {
+    let named = |s: &str| only.iter().any(|id| s.eq_ignore_ascii_case(id.trim()));
     let unknown: Vec<String> = only
         .iter()
-        .filter(|id| !STUDIES.iter().any(|(s, _)| s.eq_ignore_ascii_case(id)))
+        .filter(|id| {
+            !STUDIES
+                .iter()
+                .any(|(s, _)| s.eq_ignore_ascii_case(id.trim()))
+        })
         .cloned()
         .collect();
     if !unknown.is_empty() {
@@ -104,7 +110,7 @@ pub fn run_selected(size: Size, only: &[String]) -> Result<Vec<Study>, Vec<Strin
     }
     Ok(STUDIES
         .iter()
-        .filter(|(s, _)| only.iter().any(|id| s.eq_ignore_ascii_case(id)))
+        .filter(|(s, _)| named(s))
         .map(|(_, run)| run(size))
         .collect())
 }
@@ -410,7 +416,7 @@ mod tests {
         let mut sorted = ids.clone();
         sorted.sort_unstable();
         assert_eq!(ids, sorted, "STUDIES must stay in order A..E");
-        let only = run_selected(Size::Quick, &["d".to_owned()]).unwrap();
+        let only = run_selected(Size::Quick, &[" d".to_owned()]).unwrap();
         assert_eq!(only.len(), 1);
         assert_eq!(only[0].id, "D");
         assert_eq!(
