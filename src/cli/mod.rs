@@ -10,6 +10,7 @@ pub mod replay;
 pub mod report;
 pub mod scenario;
 pub mod sweep;
+pub mod validate_suite;
 
 use std::process::ExitCode;
 
@@ -41,6 +42,8 @@ pub enum Command {
     Report(report::ReportArgs),
     /// Compare a run's or sweep's summary with a baseline; exit 1 if a metric moved.
     Check(check::CheckArgs),
+    /// Reproduce published results (docs/validation.md) and check them.
+    ValidateSuite(validate_suite::ValidateSuiteArgs),
 }
 
 /// Why a command failed, which decides the exit code.
@@ -74,6 +77,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Sweep(args) => sweep::run(&args),
         Command::Report(args) => report::run(&args),
         Command::Check(args) => check::run(&args),
+        Command::ValidateSuite(args) => validate_suite::run(&args),
         Command::Schema => {
             let text = serde_json::to_string_pretty(&yumalab::scenario::schema::json_schema())
                 .map_err(|e| Failure::Internal(e.into()))?;

@@ -1,7 +1,17 @@
 //! The validation suite: published results on Yuma Consensus, reproduced (spec
 //! `published-results.md`). Each study returns a [`Study`]: its setup, one [`Check`] per
 //! published number (published value, ours, tolerance, pass or fail) and its figures.
-//! `yumalab validate-suite` runs them all and writes `docs/validation.md`.
+//! `yumalab validate-suite` runs them all and writes `docs/validation.md` ([`markdown`]).
+//!
+//! Studies, in order ([`STUDIES`]):
+//! - (C) [`liquid_alpha`]: the liquid-alpha toy of *Amplifying the Weight-copying Penalty*;
+//! - (D) [`whitepaper`]: the 2020 whitepaper's cabal-decay toy.
+
+pub mod liquid_alpha;
+pub mod whitepaper;
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
 
 use crate::report::charts::Figure;
 
@@ -57,8 +67,363 @@ pub struct Study {
     pub figures: Vec<(String, Figure)>,
 }
 
+/// Runs one study.
+pub type StudyFn = fn(Size) -> Study;
+
+/// Every study, in order A..E: its id and the function that runs it.
+pub static STUDIES: &[(&str, StudyFn)] = &[
+    // (A) Yuma retention map: its line goes here.
+    // (B) YC3 golden vectors: its line goes here.
+    ("C", liquid_alpha::study),
+    ("D", whitepaper::study),
+    // (E): its line goes here.
+];
+
+/// The ids in [`STUDIES`], in order.
+pub fn study_ids() -> Vec<&'static str> {
+    STUDIES.iter().map(|(id, _)| *id).collect()
+}
+
 /// Runs every study at `size`, in order A..E.
 pub fn run_all(size: Size) -> Vec<Study> {
-    let _ = size;
-    Vec::new()
+    STUDIES.iter().map(|(_, run)| run(size)).collect()
+}
+
+/// Runs the studies whose ids are in `only` (case-insensitive, surrounding blanks ignored), in
+/// order A..E.
+///
+/// # Errors
+/// The ids of `only` that name no study.
+pub fn run_selected(size: Size, only: &[String]) -> Result<Vec<Study>, Vec<String>> {
+    let named = |s: &str| only.iter().any(|id| s.eq_ignore_ascii_case(id.trim()));
+    let unknown: Vec<String> = only
+        .iter()
+        .filter(|id| {
+            !STUDIES
+                .iter()
+                .any(|(s, _)| s.eq_ignore_ascii_case(id.trim()))
+        })
+        .cloned()
+        .collect();
+    if !unknown.is_empty() {
+        return Err(unknown);
+    }
+    Ok(STUDIES
+        .iter()
+        .filter(|(s, _)| named(s))
+        .map(|(_, run)| run(size))
+        .collect())
+}
+
+impl Status {
+    /// The word for tables: `pass`, `FAIL` or `not reproduced`.
+    pub fn word(&self) -> &'static str {
+        match self {
+            Status::Pass => "pass",
+            Status::Fail => "FAIL",
+            Status::NotReproduced(_) => "not reproduced",
+        }
+    }
+}
+
+/// Counts of check outcomes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Tally {
+    /// Checks within tolerance.
+    pub pass: usize,
+    /// Checks outside tolerance.
+    pub fail: usize,
+    /// Checks not reproduced.
+    pub not_reproduced: usize,
+}
+
+impl Tally {
+    /// Counts the checks of `studies`.
+    pub fn of(studies: &[Study]) -> Tally {
+        let mut t = Tally::default();
+        for c in studies.iter().flat_map(|s| &s.checks) {
+            match c.status {
+                Status::Pass => t.pass += 1,
+                Status::Fail => t.fail += 1,
+                Status::NotReproduced(_) => t.not_reproduced += 1,
+            }
+        }
+        t
+    }
+}
+
+/// What became of a figure when it was drawn, for [`markdown`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Drawn {
+    /// Both files were written (`DIR/validation/STEM.png` and `.svg`).
+    Ok,
+    /// It could not be drawn: why.
+    Failed(String),
+}
+
+/// What the page says about how it was made.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PageInfo {
+    /// The command that regenerates the page.
+    pub command: String,
+    /// The yumalab version.
+    pub version: String,
+    /// The figures' directory relative to the page (`validation`).
+    pub figure_dir: String,
+}
+
+/// A figure's title.
+fn figure_title(figure: &Figure) -> &str {
+    match figure {
+        Figure::Line(c) => &c.title,
+        Figure::Panels { title, .. } => title,
+        Figure::Lorenz(l) => &l.title,
+        Figure::Bars(b) => &b.title,
+        Figure::Heatmap(h) => &h.title,
+    }
+}
+
+/// Text made safe for one Markdown table cell: no line breaks, `|` escaped.
+fn cell(text: &str) -> String {
+    text.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .replace('|', "\\|")
+}
+
+/// Text made safe for a link's alt text.
+fn alt(text: &str) -> String {
+    cell(text).replace(['[', ']'], "")
+}
+
+/// Writes the validation page: title, how to regenerate it, a summary table of every check,
+/// then one section per study with its source, setup, checks and figures. `drawn` says, by
+/// file stem, which figures were drawn; a stem missing from it is reported as not drawn.
+/// The output depends only on the arguments (no dates), so regenerating an unchanged suite
+/// gives the same bytes.
+pub fn markdown(studies: &[Study], drawn: &BTreeMap<String, Drawn>, page: &PageInfo) -> String {
+    let mut md = String::new();
+    let t = Tally::of(studies);
+    // `write!` into a String cannot fail.
+    let _ = writeln!(md, "# Validation: published results, reproduced\n");
+    let _ = writeln!(
+        md,
+        "Generated by yumalab {} with:\n\n```sh\n{}\n```\n",
+        page.version, page.command
+    );
+    let _ = writeln!(
+        md,
+        "{} checks in {} studies: {} pass, {} fail, {} not reproduced. A check *passes* when \
+         our value is within the stated tolerance of the published one; *not reproduced* means \
+         the published number could not be recovered here, for the reason given (it does not \
+         fail the suite).\n",
+        t.pass + t.fail + t.not_reproduced,
+        studies.len(),
+        t.pass,
+        t.fail,
+        t.not_reproduced
+    );
+    let _ = writeln!(md, "## Summary\n");
+    let _ = writeln!(
+        md,
+        "| Study | Result | Source | Published | Ours | Tolerance | Status |\n\
+         |---|---|---|---|---|---|---|"
+    );
+    for s in studies {
+        for c in &s.checks {
+            let _ = writeln!(
+                md,
+                "| {} | {} | {} | {} | {} | {} | {} |",
+                cell(s.id),
+                cell(&c.result),
+                cell(&s.source),
+                cell(&c.published),
+                cell(&c.ours),
+                cell(&c.tolerance),
+                c.status.word()
+            );
+        }
+    }
+    for s in studies {
+        let _ = writeln!(md, "\n## {}. {}\n", s.id, s.title.trim());
+        let _ = writeln!(md, "**Source.** {}\n", s.source.trim());
+        let _ = writeln!(md, "{}\n", s.setup.trim());
+        let _ = writeln!(
+            md,
+            "| Result | Published | Ours | Tolerance | Status |\n|---|---|---|---|---|"
+        );
+        for c in &s.checks {
+            let status = match &c.status {
+                Status::NotReproduced(why) => format!("not reproduced: {}", cell(why)),
+                other => other.word().to_owned(),
+            };
+            let _ = writeln!(
+                md,
+                "| {} | {} | {} | {} | {} |",
+                cell(&c.result),
+                cell(&c.published),
+                cell(&c.ours),
+                cell(&c.tolerance),
+                status
+            );
+        }
+        for (stem, figure) in &s.figures {
+            let title = alt(figure_title(figure));
+            let base = format!("{}/{stem}", page.figure_dir);
+            match drawn.get(stem) {
+                Some(Drawn::Ok) => {
+                    let _ = writeln!(md, "\n![{title}]({base}.png)\n\n[SVG]({base}.svg)");
+                }
+                Some(Drawn::Failed(why)) => {
+                    let _ = writeln!(
+                        md,
+                        "\n> Figure *{title}* (`{base}.png`) could not be drawn: {}",
+                        cell(why)
+                    );
+                }
+                None => {
+                    let _ = writeln!(md, "\n> Figure *{title}* (`{base}.png`) was not drawn.");
+                }
+            }
+        }
+    }
+    md
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::charts::{Bars, LineChart};
+
+    fn check(result: &str, status: Status) -> Check {
+        Check {
+            result: result.into(),
+            published: "0.5".into(),
+            ours: "0.49".into(),
+            tolerance: "±0.02".into(),
+            status,
+        }
+    }
+
+    fn studies() -> Vec<Study> {
+        vec![
+            Study {
+                id: "X",
+                title: "First".into(),
+                source: "Someone (2024) | a pipe".into(),
+                setup: "Line one.\n\nLine two.".into(),
+                checks: vec![
+                    check("a passes", Status::Pass),
+                    check("b fails", Status::Fail),
+                    check("c is out of reach", Status::NotReproduced("no data".into())),
+                ],
+                figures: vec![
+                    (
+                        "x-line".into(),
+                        Figure::Line(LineChart {
+                            title: "A [line]".into(),
+                            ..LineChart::default()
+                        }),
+                    ),
+                    (
+                        "x-bars".into(),
+                        Figure::Bars(Bars {
+                            title: "Some bars".into(),
+                            ..Bars::default()
+                        }),
+                    ),
+                    (
+                        "x-missing".into(),
+                        Figure::Bars(Bars {
+                            title: "Never drawn".into(),
+                            ..Bars::default()
+                        }),
+                    ),
+                ],
+            },
+            Study {
+                id: "Y",
+                title: "Second".into(),
+                source: "Another".into(),
+                setup: "Setup.".into(),
+                checks: vec![check("d multi\nline", Status::Pass)],
+                figures: Vec::new(),
+            },
+        ]
+    }
+
+    fn page() -> String {
+        let mut drawn = BTreeMap::new();
+        drawn.insert("x-line".to_owned(), Drawn::Ok);
+        drawn.insert("x-bars".to_owned(), Drawn::Failed("no font".into()));
+        let info = PageInfo {
+            command: "yumalab validate-suite -o docs".into(),
+            version: "9.9.9".into(),
+            figure_dir: "validation".into(),
+        };
+        markdown(&studies(), &drawn, &info)
+    }
+
+    #[test]
+    fn the_summary_has_one_row_per_check_with_its_status_word() {
+        let md = page();
+        let summary: Vec<&str> = md
+            .split("## Summary")
+            .nth(1)
+            .unwrap()
+            .split("\n## ")
+            .next()
+            .unwrap()
+            .lines()
+            .filter(|l| l.starts_with("| ") && !l.starts_with("| Study"))
+            .collect();
+        assert_eq!(summary.len(), 4, "{summary:#?}");
+        assert!(summary[0].starts_with(
+            "| X | a passes | Someone (2024) \\| a pipe | 0.5 | 0.49 | ±0.02 | pass |"
+        ));
+        assert!(summary[1].ends_with("| FAIL |"));
+        assert!(summary[2].ends_with("| not reproduced |"));
+        // A line break inside a cell is folded, so the row stays one table row.
+        assert!(summary[3].starts_with("| Y | d multi line |"));
+        assert!(md.contains("4 checks in 2 studies: 2 pass, 1 fail, 1 not reproduced"));
+    }
+
+    #[test]
+    fn each_study_has_a_section_with_its_checks_reasons_and_figures() {
+        let md = page();
+        assert!(md.starts_with("# Validation"));
+        assert!(md.contains("yumalab 9.9.9"));
+        assert!(md.contains("```sh\nyumalab validate-suite -o docs\n```"));
+        let x = md.split("\n## X. First\n").nth(1).unwrap();
+        let x = x.split("\n## Y.").next().unwrap();
+        assert!(x.contains("**Source.** Someone (2024) | a pipe"));
+        assert!(x.contains("Line one.\n\nLine two."));
+        assert!(x.contains("| c is out of reach | 0.5 | 0.49 | ±0.02 | not reproduced: no data |"));
+        assert!(x.contains("| b fails | 0.5 | 0.49 | ±0.02 | FAIL |"));
+        // Drawn: the PNG inline and a link to the SVG; brackets dropped from the alt text.
+        assert!(x.contains("![A line](validation/x-line.png)"));
+        assert!(x.contains("[SVG](validation/x-line.svg)"));
+        // Failed and missing figures are noted, not linked.
+        assert!(x.contains("*Some bars* (`validation/x-bars.png`) could not be drawn: no font"));
+        assert!(x.contains("*Never drawn* (`validation/x-missing.png`) was not drawn"));
+        assert!(!x.contains("](validation/x-bars.png)"));
+        assert!(md.contains("\n## Y. Second\n"));
+    }
+
+    #[test]
+    fn studies_run_in_order_and_can_be_selected_by_id() {
+        let ids = study_ids();
+        let mut sorted = ids.clone();
+        sorted.sort_unstable();
+        assert_eq!(ids, sorted, "STUDIES must stay in order A..E");
+        let only = run_selected(Size::Quick, &[" d".to_owned()]).unwrap();
+        assert_eq!(only.len(), 1);
+        assert_eq!(only[0].id, "D");
+        assert_eq!(
+            run_selected(Size::Quick, &["D".into(), "Z".into()]).unwrap_err(),
+            vec!["Z".to_owned()]
+        );
+        let t = Tally::of(&only);
+        assert_eq!((t.pass, t.fail, t.not_reproduced), (8, 0, 0));
+    }
 }

@@ -13,4 +13,5 @@ mod scenario;
 mod scenarios;
 mod sweep;
 mod tables;
+mod validate_suite;
 mod vectors;
