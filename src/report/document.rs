@@ -548,7 +548,7 @@ pub fn run_figures(r: &Results, p: &Provenance) -> Vec<(String, Figure, String, 
     let groups: Vec<&(String, String, Side)> = r
         .groups
         .iter()
-        .filter(|g| g.2 != Side::Other && r.get(&format!("group.{}.agents", g.0)).is_some())
+        .filter(|g| g.2 != Side::Other && shown(r, &g.0))
         .collect();
     out.push((
         "strategies".to_owned(),
@@ -675,7 +675,7 @@ pub fn answers(r: &Results, unit: &str) -> Vec<String> {
     let mut gaming = Vec::new();
     for (name, kind, side) in &r.groups {
         let p = |m: &str| g(&format!("group.{name}.{m}"));
-        if p("agents").is_nan() || *side == Side::Other {
+        if !shown(r, name) || *side == Side::Other {
             continue;
         }
         let adv = p("advantage");
@@ -733,6 +733,13 @@ pub fn answers(r: &Results, unit: &str) -> Vec<String> {
     out
 }
 
+/// Whether a group belongs in the report's tables: it has agents, or it earned something
+/// (the subnet owner's uid, which is not an agent, only when it did).
+fn shown(r: &Results, group: &str) -> bool {
+    let get = |m: &str| r.get(&format!("group.{group}.{m}")).unwrap_or(f64::NAN);
+    get("agents") > 0.0 || get("emission_share") > 0.0
+}
+
 fn group_table(r: &Results) -> Block {
     let head = [
         "group",
@@ -750,7 +757,7 @@ fn group_table(r: &Results) -> Block {
     let rows = r
         .groups
         .iter()
-        .filter(|g| r.get(&format!("group.{}.agents", g.0)).is_some())
+        .filter(|g| shown(r, &g.0))
         .map(|(name, kind, _)| {
             let p = |m: &str| r.get(&format!("group.{name}.{m}")).unwrap_or(f64::NAN);
             vec![
@@ -990,6 +997,25 @@ fn sweep_metrics(t: &SummaryTable) -> Vec<(String, String)> {
                 _ => continue,
             }
         };
+        // Groups without agents (the owner's uid) and metrics that never move are not
+        // charted: they answer nothing about the swept parameters.
+        if let Some(rest) = name.strip_prefix("group.")
+            && let Some((g, _)) = rest.rsplit_once('.')
+            && t.column(&format!("group.{g}.agents"))
+                .is_some_and(|a| a.iter().all(|x| !(*x > 0.0)))
+        {
+            continue;
+        }
+        let values: Vec<f64> = t
+            .column(name)
+            .unwrap_or(&[])
+            .iter()
+            .copied()
+            .filter(|x| x.is_finite())
+            .collect();
+        if values.windows(2).all(|w| w[0] == w[1]) {
+            continue;
+        }
         out.push((name.clone(), label));
     }
     out
@@ -1174,28 +1200,35 @@ pub fn write_sweep(dir: &Path, t: &SummaryTable) -> Result<Vec<String>, ReportEr
             order.push(pt.clone());
         }
     }
-    let mut head = vec!["point".to_owned()];
     let swept_paths: Vec<String> = p
         .get("sweep.paths")
         .split('\u{1f}')
         .filter(|x| !x.is_empty())
         .map(str::to_owned)
         .collect();
-    head.extend(swept_paths.iter().map(|s| format!("`{s}`")));
-    head.extend(metrics.iter().map(|(_, l)| l.clone()));
+    let groups: Vec<Vec<usize>> = order
+        .iter()
+        .map(|pt| (0..points.len()).filter(|&i| &points[i] == pt).collect())
+        .collect();
+    // One column per point (rows = metrics), the swept values first.
+    let mut head = vec!["".to_owned()];
+    head.extend(order.iter().map(|pt| format!("point {pt}")));
     let mut rows = Vec::new();
-    for pt in &order {
-        let idx: Vec<usize> = (0..points.len()).filter(|&i| &points[i] == pt).collect();
-        let mut row = vec![pt.clone()];
-        for s in &swept_paths {
+    for s in &swept_paths {
+        let mut row = vec![format!("`{s}`")];
+        for idx in &groups {
             row.push(match (t.column(s), t.key(s)) {
                 (Some(c), _) => num(c[idx[0]]),
                 (None, Some(k)) => k[idx[0]].clone(),
                 _ => "–".into(),
             });
         }
-        for (m, _) in &metrics {
-            let c = t.column(m).unwrap_or(&[]);
+        rows.push(row);
+    }
+    for (m, label) in &metrics {
+        let c = t.column(m).unwrap_or(&[]);
+        let mut row = vec![label.clone()];
+        for idx in &groups {
             let v: Vec<f64> = idx
                 .iter()
                 .filter_map(|&i| c.get(i).copied())
