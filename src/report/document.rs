@@ -1002,7 +1002,7 @@ fn sweep_metrics(t: &SummaryTable) -> Vec<(String, String)> {
         if let Some(rest) = name.strip_prefix("group.")
             && let Some((g, _)) = rest.rsplit_once('.')
             && t.column(&format!("group.{g}.agents"))
-                .is_some_and(|a| a.iter().all(|x| !(*x > 0.0)))
+                .is_some_and(|a| a.iter().all(|x| x.is_nan() || *x <= 0.0))
         {
             continue;
         }
