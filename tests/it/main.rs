@@ -2,6 +2,7 @@
 
 mod chain_rules;
 mod chain_sim;
+mod charts;
 mod conformance;
 mod epoch;
 mod metrics;
