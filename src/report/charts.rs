@@ -143,7 +143,7 @@ fn register_font() -> Result<(), String> {
 /// Draws `figure` as `dir/stem.png` and `dir/stem.svg`; returns both paths (PNG first).
 ///
 /// Figures are 1000 × 600 px ([`Figure::Panels`]: 1000 wide, 48 px for the title plus
-/// 320 px per panel, at most 64 panels), in the DejaVu Sans font embedded in the library,
+/// 320 px per panel, at least one panel's height and at most 64 panels), in the DejaVu Sans font embedded in the library,
 /// and byte-identical for the same figure on any machine. Series of more than 2000 points
 /// are decimated (each bucket of consecutive points keeps its lowest and highest point);
 /// NaN and infinite values are skipped (they break a line); data outside a fixed
