@@ -5,6 +5,8 @@
 
 use crate::report::charts::Figure;
 
+pub mod retention;
+
 /// Whether a check reproduced its published value.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Status {
@@ -59,6 +61,5 @@ pub struct Study {
 
 /// Runs every study at `size`, in order A..E.
 pub fn run_all(size: Size) -> Vec<Study> {
-    let _ = size;
-    Vec::new()
+    vec![retention::study(size)]
 }
