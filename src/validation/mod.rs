@@ -4,10 +4,12 @@
 //! `yumalab validate-suite` runs them all and writes `docs/validation.md` ([`markdown`]).
 //!
 //! Studies, in order ([`STUDIES`]):
+//! - (A) [`retention`]: the stake-retention map of subtensor's consensus document;
 //! - (C) [`liquid_alpha`]: the liquid-alpha toy of *Amplifying the Weight-copying Penalty*;
 //! - (D) [`whitepaper`]: the 2020 whitepaper's cabal-decay toy.
 
 pub mod liquid_alpha;
+pub mod retention;
 pub mod whitepaper;
 
 use std::collections::BTreeMap;
@@ -72,7 +74,7 @@ pub type StudyFn = fn(Size) -> Study;
 
 /// Every study, in order A..E: its id and the function that runs it.
 pub static STUDIES: &[(&str, StudyFn)] = &[
-    // (A) Yuma retention map: its line goes here.
+    ("A", retention::study),
     // (B) YC3 golden vectors: its line goes here.
     ("C", liquid_alpha::study),
     ("D", whitepaper::study),
