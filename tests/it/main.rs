@@ -12,4 +12,5 @@ mod scenario;
 mod scenarios;
 mod sweep;
 mod tables;
+mod validation;
 mod vectors;

@@ -1,0 +1,78 @@
+//! The validation suite's studies (`src/validation/`): the scripted Yuma3 scenarios reproduce
+//! the chain's tests through the whole engine (B), and weight copying loses to a long enough
+//! commit-reveal delay (E).
+
+use std::path::Path;
+
+use yumalab::scenario::Scenario;
+use yumalab::validation::{Size, Status, yc3};
+
+#[test]
+fn every_validation_scenario_validates() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/validation");
+    let mut n = 0;
+    for e in std::fs::read_dir(dir).unwrap() {
+        let f = e.unwrap().path();
+        if f.extension().is_some_and(|e| e == "yaml") {
+            let text = std::fs::read_to_string(&f).unwrap();
+            Scenario::parse(&text, &f.display().to_string(), &[]).unwrap_or_else(|e| panic!("{e}"));
+            n += 1;
+        }
+    }
+    assert!(n >= 9, "{n} scenarios");
+}
+
+#[test]
+fn the_scripted_yc3_scenarios_reproduce_the_chains_dividends_and_bonds() {
+    for case in &yc3::CASES {
+        let (run, d) = yc3::reproduce(case).unwrap_or_else(|e| panic!("{}: {e}", case.vector));
+        let listed = if case.vector == "yuma3_bonds_reset" {
+            7
+        } else {
+            6
+        };
+        assert_eq!(d.epochs, listed, "{}", case.vector);
+        assert!(
+            d.dividends <= yc3::DIVIDENDS_TOLERANCE,
+            "{}: dividends off by {} at {}",
+            case.vector,
+            d.dividends,
+            d.worst_dividends
+        );
+        assert!(
+            d.bonds <= yc3::BONDS_TOLERANCE,
+            "{}: bonds off by {} at {}",
+            case.vector,
+            d.bonds,
+            d.worst_bonds
+        );
+        // The permit-creating epoch pays no validator dividends; the test's epochs follow.
+        assert!(run.epochs[0].dividends.iter().all(|d| *d == 0.0));
+        assert_eq!(run.validators, ["v0", "v1", "v2"]);
+    }
+}
+
+#[test]
+fn the_bond_reset_is_what_moves_the_chains_epoch_20() {
+    let case = yc3::CASES
+        .iter()
+        .find(|c| c.vector == "yuma3_bonds_reset")
+        .unwrap();
+    let off = yc3::scenario(case, &[("subnets[0].yuma.bonds_reset", "false")]).unwrap();
+    let run = yc3::run(&off).unwrap();
+    let d = yc3::compare(&run, &yc3::vector(case.vector).unwrap()).unwrap();
+    // Without BondsResetOn the miner's commit changes nothing: m3's old bonds survive.
+    assert!(run.chain_epoch(20).unwrap().bonds[0][0] > 0.02);
+    assert!(d.bonds > 0.02, "{d:?}");
+}
+
+#[test]
+fn study_b_passes_every_check() {
+    let s = yc3::study(Size::Quick);
+    assert_eq!(s.id, "B");
+    assert_eq!(s.checks.len(), 10);
+    for c in &s.checks {
+        assert_eq!(c.status, Status::Pass, "{c:?}");
+    }
+    assert_eq!(s.figures.len(), 1);
+}
