@@ -27,7 +27,8 @@ pub struct Member {
     pub netuid: NetUid,
     /// Its identity.
     pub identity: Identity,
-    /// Its free TAO at genesis, rao.
+    /// What it held at genesis, in rao of TAO: its free TAO plus its genesis stake valued at
+    /// the subnet's genesis price.
     pub genesis: u64,
 }
 
@@ -361,7 +362,9 @@ impl Scenario {
                     kind: g.kind.clone(),
                     netuid: id.netuid,
                     identity: id,
-                    genesis: g.balance,
+                    genesis: g.balance
+                        + (g.genesis_stake as f64 * self.subnets[g.subnet].pool_price).round()
+                            as u64,
                 });
             }
         }
