@@ -27,7 +27,8 @@ pub struct Member {
     pub netuid: NetUid,
     /// Its identity.
     pub identity: Identity,
-    /// Its free TAO at genesis, rao.
+    /// What it held at genesis, in rao of TAO: its free TAO plus its genesis stake valued at
+    /// the subnet's genesis price.
     pub genesis: u64,
 }
 
@@ -48,6 +49,7 @@ pub fn check_params(kind: &str, params: &serde_json::Value) -> Result<(), String
         &Mechanism::Proportional,
         Some("cartel"),
         &[],
+        &|_| Vec::new(),
     )
     .map(|_| ())
 }
@@ -80,7 +82,9 @@ fn params_of<P: serde::de::DeserializeOwned>(
 }
 
 /// Builds one agent of `kind`. `cartel_name` is the group's cartel (colluding kinds);
-/// `cartel` the hotkeys of that cartel's miners on the subnet (colluding validators).
+/// `cartel` the hotkeys of that cartel's miners on the subnet (colluding validators);
+/// `group` the hotkeys of a group of the same subnet by name (scripted validators).
+#[allow(clippy::too_many_arguments)]
 fn make(
     kind: &str,
     identity: Identity,
@@ -89,6 +93,7 @@ fn make(
     mechanism: &Mechanism,
     cartel_name: Option<&str>,
     cartel: &[HotkeyId],
+    group: &dyn Fn(&str) -> Vec<HotkeyId>,
 ) -> Result<Box<dyn Agent>, String> {
     use yumalab_agents::behaviours::*;
     Ok(match kind {
@@ -155,6 +160,19 @@ fn make(
         "speculator" => {
             let p = params_of(params, speculator::SpeculatorParams::validate)?;
             Box::new(speculator::Speculator::new(identity, p, seed))
+        }
+        "scripted-validator" => {
+            let p = params_of(
+                params,
+                scripted_validator::ScriptedValidatorParams::validate,
+            )?;
+            Box::new(scripted_validator::ScriptedValidator::new(
+                identity, p, group,
+            ))
+        }
+        "scripted-miner" => {
+            let p = params_of(params, scripted_miner::ScriptedMinerParams::validate)?;
+            Box::new(scripted_miner::ScriptedMiner::new(identity, p))
         }
         other => return Err(format!("unknown behaviour `{other}`")),
     })
@@ -251,7 +269,23 @@ impl Scenario {
                     }
                 }
             }
+            if g.genesis_stake > 0 {
+                for id in ids {
+                    b.stake_at_genesis(id.coldkey, id.hotkeys[0], id.netuid, g.genesis_stake)
+                        .map_err(|e| format!("group `{}`: {e}", g.name))?;
+                }
+            }
         }
+        // Every hotkey of each group, by (subnet, group name): what scripted validators weight.
+        let group_hotkeys: BTreeMap<(usize, &str), Vec<HotkeyId>> = self
+            .population
+            .iter()
+            .zip(&identities)
+            .map(|(g, ids)| {
+                let hotkeys = ids.iter().flat_map(|i| i.hotkeys.iter().copied()).collect();
+                ((g.subnet, g.name.as_str()), hotkeys)
+            })
+            .collect();
         for (g, ids) in self.population.iter().zip(&identities) {
             for id in ids {
                 let h = id.hotkeys[0];
@@ -290,6 +324,12 @@ impl Scenario {
                 .and_then(|c| cartels.get(&(c, g.subnet)))
                 .cloned()
                 .unwrap_or_default();
+            let group = |name: &str| {
+                group_hotkeys
+                    .get(&(g.subnet, name))
+                    .cloned()
+                    .unwrap_or_default()
+            };
             for (m, id) in ids.into_iter().enumerate() {
                 let agent_seed = derive_seed(seed, stable_id(&format!("{}/{m}", g.name)));
                 let agent = make(
@@ -300,6 +340,7 @@ impl Scenario {
                     mechanism,
                     g.cartel.as_deref(),
                     &cartel,
+                    &group,
                 )?;
                 let agent = if g.entry.is_some() || g.exit.is_some() {
                     let validator = g.kind.contains("validator") || g.kind == "weight-copier";
@@ -321,7 +362,9 @@ impl Scenario {
                     kind: g.kind.clone(),
                     netuid: id.netuid,
                     identity: id,
-                    genesis: g.balance,
+                    genesis: g.balance
+                        + (g.genesis_stake as f64 * self.subnets[g.subnet].pool_price).round()
+                            as u64,
                 });
             }
         }
@@ -336,6 +379,7 @@ impl Scenario {
                 &s.mechanism,
                 None,
                 &[],
+                &|_| Vec::new(),
             )?;
             let agent_id = b.agent(agent);
             members.push(Member {

@@ -141,6 +141,16 @@ pub enum Action {
         /// What and to which value.
         hyperparameter: Hyperparameter,
     },
+    /// Commit metadata for a hotkey on a subnet (the commitments pallet's `set_commitment`).
+    /// The simulator keeps no metadata; the commit's one economic effect is modelled: on a
+    /// subnet with `BondsResetOn`, every validator's bond to the hotkey's uid is deleted
+    /// (`do_reset_bonds`).
+    CommitMetadata {
+        /// The committing hotkey (a neuron of the subnet).
+        hotkey: HotkeyId,
+        /// The subnet.
+        netuid: NetUid,
+    },
     /// Set the hotkey's delegate take (u16 proportion, at most 18 %).
     SetTake {
         /// The owner of the hotkey.

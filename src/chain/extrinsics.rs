@@ -275,6 +275,21 @@ impl Chain {
                 netuid,
                 hyperparameter,
             } => self.set_hyperparameter(*coldkey, *netuid, hyperparameter),
+            Action::CommitMetadata { hotkey, netuid } => {
+                self.hotkey_ok(*hotkey)?;
+                let s = self
+                    .subnets
+                    .get_mut(netuid)
+                    .ok_or(Refusal::UnknownSubnet(*netuid))?;
+                let uid = s.uid_of(*hotkey).ok_or(Refusal::NotRegistered)?;
+                // `do_reset_bonds`: the uid's column leaves every stored bond row.
+                if s.params.bonds_reset {
+                    for row in &mut s.bonds {
+                        row.retain(|e| e.0 != uid);
+                    }
+                }
+                Ok(())
+            }
             Action::SetTake {
                 coldkey,
                 hotkey,

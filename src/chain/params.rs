@@ -210,6 +210,9 @@ pub struct SubnetParams {
     pub burn_increase_mult: f64,
     /// `OwnerCutEnabled`.
     pub owner_cut_enabled: bool,
+    /// `BondsResetOn`: a neuron committing metadata ([`yumalab_agents::Action::CommitMetadata`])
+    /// deletes every validator's bond to it (default off).
+    pub bonds_reset: bool,
 }
 
 impl Default for SubnetParams {
@@ -233,6 +236,7 @@ impl Default for SubnetParams {
             burn_half_life: 360,
             burn_increase_mult: 1.26,
             owner_cut_enabled: true,
+            bonds_reset: false,
         }
     }
 }

@@ -489,6 +489,24 @@ impl Chain {
         Some((s.n() - 1) as u16)
     }
 
+    /// Stakes `alpha` rao of alpha from `coldkey` to `hotkey` on a subnet at genesis: the
+    /// alpha is minted as outstanding stake (`SubnetAlphaOut`), like the pool's genesis
+    /// reserve, with no swap and no TAO. It counts towards the subnet's alpha issuance (and so
+    /// its alpha halvings). `None` if the subnet does not exist.
+    pub fn stake_at_genesis(
+        &mut self,
+        coldkey: ColdkeyId,
+        hotkey: HotkeyId,
+        netuid: NetUid,
+        alpha: u64,
+    ) -> Option<()> {
+        let s = self.subnets.get_mut(&netuid)?;
+        s.alpha_out += alpha;
+        s.stakes.entry(hotkey).or_default().deposit(coldkey, alpha);
+        self.ledger.alpha.entry(netuid).or_default().minted += alpha;
+        Some(())
+    }
+
     /// Checks every conservation invariant of the ledger against the state.
     ///
     /// # Errors

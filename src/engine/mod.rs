@@ -150,6 +150,27 @@ impl SimulationBuilder {
             .ok_or(BuildError::GenesisRegistration { netuid: netuid.0 })
     }
 
+    /// Stakes `alpha` rao of alpha from `coldkey` to `hotkey` on a subnet at genesis, as if
+    /// staked before the run: minted outside the pool (like the pool's own reserve), so no
+    /// swap, no price impact and no TAO spent (see [`Chain::stake_at_genesis`]).
+    ///
+    /// # Errors
+    /// [`BuildError::UnknownSubnet`] (at block 0) if the subnet does not exist.
+    pub fn stake_at_genesis(
+        &mut self,
+        coldkey: ColdkeyId,
+        hotkey: HotkeyId,
+        netuid: NetUid,
+        alpha: u64,
+    ) -> Result<(), BuildError> {
+        self.chain
+            .stake_at_genesis(coldkey, hotkey, netuid, alpha)
+            .ok_or(BuildError::UnknownSubnet {
+                block: 0,
+                netuid: netuid.0,
+            })
+    }
+
     /// A hotkey owned by `owner`.
     pub fn hotkey(&mut self, name: impl Into<String>, owner: ColdkeyId) -> HotkeyId {
         self.chain.add_hotkey(name, owner)
@@ -277,6 +298,7 @@ fn action_netuid(a: &Action) -> Option<NetUid> {
         | Action::RemoveStake { netuid, .. }
         | Action::StartCall { netuid, .. }
         | Action::Serve { netuid, .. }
+        | Action::CommitMetadata { netuid, .. }
         | Action::SetHyperparameter { netuid, .. } => Some(*netuid),
         Action::MoveStake { to_netuid, .. } => Some(*to_netuid),
         Action::SetTake { .. } | Action::RegisterSubnet { .. } => None,

@@ -37,6 +37,8 @@ pub const KINDS: &[&str] = &[
     "weight-copier",
     "colluding-validator",
     "speculator",
+    "scripted-validator",
+    "scripted-miner",
 ];
 
 /// A validated scenario.
@@ -114,6 +116,9 @@ pub struct Group {
     pub stake: u64,
     /// TAO each agent stakes to its own hotkey on root at block 1, rao.
     pub root_stake: u64,
+    /// Alpha each agent holds staked to its own (first) hotkey at genesis, rao: minted with the
+    /// subnet, no swap (for exact stake ratios, e.g. the chain's test cases).
+    pub genesis_stake: u64,
     /// Whether the agents' hotkeys register at block 1.
     pub register: bool,
     /// The cartel a colluding agent belongs to.
@@ -378,8 +383,29 @@ fn read_scenario(r: &mut Reader<'_>, tree: &Node) -> Option<Scenario> {
             }
         }
     }
+    if let Some(n) = f.get("population") {
+        check_scripted_columns(r, n, &population);
+    }
     // The starting population is registered at genesis: it must fit the subnets.
     for (k, sn) in subnets.iter().enumerate() {
+        let genesis: u64 = population
+            .iter()
+            .filter(|g| g.subnet == k)
+            .map(|g| u64::from(g.count) * g.genesis_stake)
+            .sum();
+        let pool_alpha = sn.pool_tao as f64 / sn.pool_price;
+        if genesis > 0 && genesis as f64 + pool_alpha >= 21e15 {
+            r.problem(
+                f.get("population").unwrap_or(tree),
+                "population",
+                format!(
+                    "subnet `{}` starts with {} alpha of genesis stake and {} in its pool: at 21 000 000 alpha it could never emit",
+                    sn.name,
+                    genesis as f64 / TAO,
+                    pool_alpha / TAO
+                ),
+            );
+        }
         let n = 1 + population
             .iter()
             .filter(|g| g.subnet == k && g.register)
@@ -409,6 +435,72 @@ fn read_scenario(r: &mut Reader<'_>, tree: &Node) -> Option<Scenario> {
         population,
         sweep,
     })
+}
+
+/// A scripted validator's group columns must name groups on its own subnet.
+fn check_scripted_columns(r: &mut Reader<'_>, population: &Node, groups: &[Group]) {
+    // Items and groups line up unless a group did not read (its problems are reported).
+    let Value::Seq(items) = &population.value else {
+        return;
+    };
+    if items.len() != groups.len() {
+        return;
+    }
+    for (k, (item, g)) in items.iter().zip(groups).enumerate() {
+        if g.kind != "scripted-validator" {
+            continue;
+        }
+        let Ok(p) = serde_json::from_value::<
+            yumalab_agents::behaviours::scripted_validator::ScriptedValidatorParams,
+        >(g.params.clone()) else {
+            continue; // reported by the parameter check
+        };
+        let columns = field(item, "params").and_then(|p| field(p, "columns"));
+        for (c, col) in p.columns.iter().enumerate() {
+            let yumalab_agents::behaviours::scripted_validator::Column::Group(name) = col else {
+                continue;
+            };
+            let found = groups
+                .iter()
+                .find(|o| o.name == *name)
+                .map(|o| o.subnet == g.subnet);
+            let message = match found {
+                Some(true) => continue,
+                Some(false) => format!("group `{name}` is on another subnet"),
+                None => {
+                    let names: Vec<&str> = groups
+                        .iter()
+                        .filter(|o| o.subnet == g.subnet)
+                        .map(|o| o.name.as_str())
+                        .collect();
+                    format!(
+                        "no group `{name}` in the population; expected a group on this subnet ({}) or a uid",
+                        names
+                            .iter()
+                            .map(|n| format!("`{n}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                }
+            };
+            let at = match columns.map(|n| &n.value) {
+                Some(Value::Seq(cols)) => cols.get(c).unwrap_or(item),
+                _ => item,
+            };
+            r.problem(at, &format!("population[{k}].params.columns[{c}]"), message);
+        }
+    }
+}
+
+/// The node of a mapping's field, if the node is a mapping and has it.
+fn field<'n>(node: &'n Node, name: &str) -> Option<&'n Node> {
+    match &node.value {
+        Value::Map(entries) => entries
+            .iter()
+            .find(|(k, _)| k.key_text() == name)
+            .map(|(_, v)| v),
+        _ => None,
+    }
 }
 
 fn read_duration(r: &mut Reader<'_>, n: &Node, path: &str) -> u64 {
@@ -795,6 +887,7 @@ pub(crate) const YUMA: &[&str] = &[
     "commit_reveal",
     "reveal_period_epochs",
     "activity_cutoff",
+    "bonds_reset",
 ];
 
 fn read_yuma(r: &mut Reader<'_>, n: &Node, path: &str, params: &mut SubnetParams) {
@@ -834,6 +927,7 @@ fn read_yuma(r: &mut Reader<'_>, n: &Node, path: &str, params: &mut SubnetParams
         4096,
     ) as u16;
     y.commit_reveal = r.bool_or(&f, "commit_reveal", y.commit_reveal);
+    params.bonds_reset = r.bool_or(&f, "bonds_reset", params.bonds_reset);
     params.reveal_period_epochs = r.integer_or(
         &f,
         "reveal_period_epochs",
@@ -901,6 +995,7 @@ pub(crate) const GROUP: &[&str] = &[
     "balance",
     "stake",
     "root_stake",
+    "genesis_stake",
     "register",
     "cartel",
     "params",
@@ -963,6 +1058,8 @@ fn read_group(r: &mut Reader<'_>, n: &Node, path: &str, subnets: &[SubnetSpec]) 
     let balance = tao(r, "balance");
     let stake = tao(r, "stake");
     let root_stake = tao(r, "root_stake");
+    let genesis_stake =
+        (r.number_or(&f, "genesis_stake", 0.0, |x| x >= 0.0, "alpha >= 0") * TAO).round() as u64;
     if stake + root_stake > balance {
         r.problem(
             n,
@@ -1025,6 +1122,7 @@ fn read_group(r: &mut Reader<'_>, n: &Node, path: &str, subnets: &[SubnetSpec]) 
         balance,
         stake,
         root_stake,
+        genesis_stake,
         register,
         cartel,
         params,

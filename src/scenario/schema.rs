@@ -72,6 +72,7 @@ pub fn json_schema() -> Value {
             "commit_reveal": {"type": "boolean"},
             "reveal_period_epochs": integer("epochs before committed weights are revealed", 1, Some(100)),
             "activity_cutoff": integer("blocks without weights before a validator is inactive", 1, None),
+            "bonds_reset": {"type": "boolean", "description": "BondsResetOn: a miner committing metadata resets every bond to it"},
         }),
         &[],
     );
@@ -118,6 +119,7 @@ pub fn json_schema() -> Value {
             "balance": number("free TAO per agent", 0.0, None),
             "stake": number("TAO staked to its own hotkey at block 1", 0.0, None),
             "root_stake": number("TAO staked on root at block 1", 0.0, None),
+            "genesis_stake": number("alpha staked to its own hotkey at genesis (minted, no swap)", 0.0, None),
             "register": {"type": "boolean"},
             "cartel": {"type": "string"},
             "params": {"type": "object", "description": "the behaviour's parameters (agents/src/behaviours/)"},

@@ -5,12 +5,16 @@
 //!
 //! Studies, in order ([`STUDIES`]):
 //! - (A) [`retention`]: the stake-retention map of subtensor's consensus document;
+//! - (B) [`yc3`]: the chain's seven Yuma3 tests as scripted scenarios through the engine;
 //! - (C) [`liquid_alpha`]: the liquid-alpha toy of *Amplifying the Weight-copying Penalty*;
-//! - (D) [`whitepaper`]: the 2020 whitepaper's cabal-decay toy.
+//! - (D) [`whitepaper`]: the 2020 whitepaper's cabal-decay toy;
+//! - (E) [`copying`]: weight copying against commit-reveal on a synthetic subnet.
 
+pub mod copying;
 pub mod liquid_alpha;
 pub mod retention;
 pub mod whitepaper;
+pub mod yc3;
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -75,9 +79,10 @@ pub type StudyFn = fn(Size) -> Study;
 /// Every study, in order A..E: its id and the function that runs it.
 pub static STUDIES: &[(&str, StudyFn)] = &[
     ("A", retention::study),
-    // (B) YC3 golden vectors: its line goes here.
+    ("B", yc3::study),
     ("C", liquid_alpha::study),
     ("D", whitepaper::study),
+    ("E", copying::study),
     // (E): its line goes here.
 ];
 

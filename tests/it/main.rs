@@ -15,4 +15,5 @@ mod scenarios;
 mod sweep;
 mod tables;
 mod validate_suite;
+mod validation;
 mod vectors;

@@ -161,3 +161,45 @@ population:
     assert_eq!(s.population[1].params["mode"], "every_n");
     assert_eq!(s.population[1].params["n"], 3);
 }
+
+#[test]
+fn bad_scripted_weights_are_reported_at_their_field() {
+    let bad = "\
+name: scripted
+description: scripted validators with mistakes
+duration: {tempos: 3}
+subnets:
+  - {name: sn, yuma: {bonds_reset: 3}}
+  - {name: other}
+population:
+  - {group: m, kind: scripted-miner, subnet: sn, genesis_stake: -1}
+  - {group: far, kind: scripted-miner, subnet: other, params: {commitments: [3, 2]}}
+  - group: v
+    kind: scripted-validator
+    subnet: sn
+    params:
+      columns: [m, far, nobody, 4]
+      rows: [{epoch: 2, weights: [1, 0, 0, 1]}]
+  - {group: short, kind: scripted-validator, subnet: sn, params: {columns: [m], rows: [{epoch: 2, weights: [1, 2]}]}}
+  - {group: order, kind: scripted-validator, subnet: sn, params: {columns: [m], rows: [{epoch: 3, weights: [1]}, {epoch: 2, weights: [1]}]}}
+  - {group: uid, kind: scripted-validator, subnet: sn, params: {columns: [70000], rows: [{epoch: 1, weights: [1]}]}}
+  - {group: none, kind: scripted-validator, subnet: sn}
+";
+    let err = Scenario::parse(bad, "s.yaml", &[]).unwrap_err();
+    let text = err.to_string();
+    let expect = [
+        "s.yaml:5:36: `subnets[0].yuma.bonds_reset`: must be true or false, got `3`",
+        "s.yaml:8:65: `population[0].genesis_stake`: must be alpha >= 0, got `-1`",
+        "s.yaml:9:63: `population[1].params`: `commitments[1]` must be an epoch >= 1 after the previous one (3), got `2`",
+        "s.yaml:14:20: `population[2].params.columns[1]`: group `far` is on another subnet",
+        "s.yaml:14:25: `population[2].params.columns[2]`: no group `nobody` in the population; expected a group on this subnet (`m`, `v`, `short`, `order`, `uid`, `none`) or a uid",
+        "s.yaml:16:66: `population[3].params`: `rows[0].weights` must have one weight per column (1), got 2",
+        "s.yaml:17:66: `population[4].params`: `rows[1].epoch` must be after the previous row's (3), got `2`",
+        "s.yaml:18:64: `population[5].params`: uid 70000 is above 65535",
+        "s.yaml:19:5: `population[6].params`: missing field `columns`",
+    ];
+    for e in expect {
+        assert!(text.contains(e), "missing:\n  {e}\nin:\n{text}");
+    }
+    assert_eq!(err.0.len(), expect.len(), "{text}");
+}

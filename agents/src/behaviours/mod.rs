@@ -3,7 +3,8 @@
 //!
 //! Miners: [`honest_miner`], [`copying_miner`], [`sybil_miner`], [`colluding_miner`].
 //! Validators: [`honest_validator`], [`lazy_validator`], [`weight_copier`],
-//! [`colluding_validator`], and the benchmark's [`fixed_weights`].
+//! [`colluding_validator`], and the benchmark's [`fixed_weights`]. Scripted (for reproducing
+//! published cases): [`scripted_validator`], [`scripted_miner`].
 //! Delegators: [`speculator`]. Subnet owners: [`owner`]. Any of them may enter and leave:
 //! [`dynamic`].
 
@@ -40,6 +41,8 @@ pub mod honest_miner;
 pub mod honest_validator;
 pub mod lazy_validator;
 pub mod owner;
+pub mod scripted_miner;
+pub mod scripted_validator;
 pub mod speculator;
 pub mod sybil_miner;
 pub mod weight_copier;

@@ -1,0 +1,133 @@
+//! The validation suite's studies (`src/validation/`): the scripted Yuma3 scenarios reproduce
+//! the chain's tests through the whole engine (B), and weight copying loses to a long enough
+//! commit-reveal delay (E).
+
+use std::path::Path;
+
+use yumalab::report::charts::Figure;
+use yumalab::scenario::Scenario;
+use yumalab::validation::{Size, Status, copying, yc3};
+
+#[test]
+fn every_validation_scenario_validates() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/validation");
+    let mut n = 0;
+    for e in std::fs::read_dir(dir).unwrap() {
+        let f = e.unwrap().path();
+        if f.extension().is_some_and(|e| e == "yaml") {
+            let text = std::fs::read_to_string(&f).unwrap();
+            Scenario::parse(&text, &f.display().to_string(), &[]).unwrap_or_else(|e| panic!("{e}"));
+            n += 1;
+        }
+    }
+    assert!(n >= 9, "{n} scenarios");
+}
+
+#[test]
+fn the_scripted_yc3_scenarios_reproduce_the_chains_dividends_and_bonds() {
+    for case in &yc3::CASES {
+        let (run, d) = yc3::reproduce(case).unwrap_or_else(|e| panic!("{}: {e}", case.vector));
+        let listed = if case.vector == "yuma3_bonds_reset" {
+            7
+        } else {
+            6
+        };
+        assert_eq!(d.epochs, listed, "{}", case.vector);
+        assert!(
+            d.dividends <= yc3::DIVIDENDS_TOLERANCE,
+            "{}: dividends off by {} at {}",
+            case.vector,
+            d.dividends,
+            d.worst_dividends
+        );
+        assert!(
+            d.bonds <= yc3::BONDS_TOLERANCE,
+            "{}: bonds off by {} at {}",
+            case.vector,
+            d.bonds,
+            d.worst_bonds
+        );
+        // The permit-creating epoch pays no validator dividends; the test's epochs follow.
+        assert!(run.epochs[0].dividends.iter().all(|d| *d == 0.0));
+        assert_eq!(run.validators, ["v0", "v1", "v2"]);
+    }
+}
+
+#[test]
+fn the_bond_reset_is_what_moves_the_chains_epoch_20() {
+    let case = yc3::CASES
+        .iter()
+        .find(|c| c.vector == "yuma3_bonds_reset")
+        .unwrap();
+    let off = yc3::scenario(case, &[("subnets[0].yuma.bonds_reset", "false")]).unwrap();
+    let run = yc3::run(&off).unwrap();
+    let d = yc3::compare(&run, &yc3::vector(case.vector).unwrap()).unwrap();
+    // Without BondsResetOn the miner's commit changes nothing: m3's old bonds survive.
+    assert!(run.chain_epoch(20).unwrap().bonds[0][0] > 0.02);
+    assert!(d.bonds > 0.02, "{d:?}");
+}
+
+#[test]
+fn study_b_passes_every_check() {
+    let s = yc3::study(Size::Quick);
+    assert_eq!(s.id, "B");
+    assert_eq!(s.checks.len(), 10);
+    for c in &s.checks {
+        assert_eq!(c.status, Status::Pass, "{c:?}");
+    }
+    assert_eq!(s.figures.len(), 1);
+}
+
+#[test]
+fn study_e_quick_passes_and_draws_g_against_the_reveal_period() {
+    let s = copying::study(Size::Quick);
+    assert_eq!(s.id, "E");
+    assert_eq!(s.checks.len(), 4);
+    for c in &s.checks {
+        assert_eq!(c.status, Status::Pass, "{c:?}");
+    }
+    let [(stem, Figure::Line(chart))] = &s.figures[..] else {
+        panic!("one line chart expected: {:?}", s.figures);
+    };
+    assert_eq!(stem, "copying-g-vs-reveal");
+    assert_eq!(chart.series.len(), 2);
+    for series in &chart.series {
+        let xs: Vec<f64> = series.points.iter().map(|p| p.0).collect();
+        assert_eq!(xs, [0.0, 1.0, 2.0, 3.0, 5.0, 8.0]);
+        for ((x, g), (bx, lo, hi)) in series.points.iter().zip(&series.band) {
+            assert!(x == bx && lo <= g && g <= hi, "{series:?}");
+        }
+    }
+    let lines: Vec<f64> = chart.hlines.iter().map(|h| h.1).collect();
+    assert_eq!(lines, [1.0, 1.0 - copying::TAKE]);
+    // The curve falls with the delay: the copier's lag is what commit-reveal charges it.
+    let g: Vec<f64> = chart.series[0].points.iter().map(|p| p.1).collect();
+    assert!(g.windows(2).all(|w| w[1] < w[0]), "{g:?}");
+}
+
+#[test]
+fn g_is_measured_after_the_warm_up_and_against_the_honest_median() {
+    let mut l = copying::Ledger::default();
+    // Two honest validators and a copier (index 2), equal stakes; epochs 1..=3.
+    for (e, d) in [
+        (1, [0.5, 0.5, 0.0]),
+        (2, [0.3, 0.3, 0.4]),
+        (3, [0.3, 0.4, 0.3]),
+    ] {
+        l.epochs.push(e);
+        l.dividends.push(d.to_vec());
+        l.stakes.push(vec![10.0; 3]);
+    }
+    // After epoch 1: copier 0.7, honest 0.6 and 0.7 (median 0.65).
+    assert!((l.g(2, 1) - 0.7 / 0.65).abs() < 1e-12);
+    assert!((l.g(2, 0) - 0.7 / 1.15).abs() < 1e-12);
+}
+
+#[test]
+#[ignore = "the published grid: run with --release (see the study's docs)"]
+fn study_e_full_passes() {
+    let s = copying::study(Size::Full);
+    for c in &s.checks {
+        assert_eq!(c.status, Status::Pass, "{c:?}");
+    }
+}
