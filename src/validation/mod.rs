@@ -83,7 +83,6 @@ pub static STUDIES: &[(&str, StudyFn)] = &[
     ("C", liquid_alpha::study),
     ("D", whitepaper::study),
     ("E", copying::study),
-    // (E): its line goes here.
 ];
 
 /// The ids in [`STUDIES`], in order.

@@ -56,6 +56,12 @@ fn report_rebuilds_the_run_outputs_byte_for_byte_from_the_tables() {
         "windows.parquet",
         "report.md",
         "index.html",
+        "charts/concentration.png",
+        "charts/concentration.svg",
+        "charts/lorenz.png",
+        "charts/inflation.svg",
+        "charts/strategies.png",
+        "charts/subnets.svg",
     ];
     let before: Vec<Vec<u8>> = files
         .iter()
@@ -87,6 +93,10 @@ fn report_rebuilds_the_run_outputs_byte_for_byte_from_the_tables() {
         !html.contains("src=\"http"),
         "the page must be self-contained"
     );
+    // Every chart is inlined as SVG, with its caption.
+    assert_eq!(html.matches("<figure>").count(), 5, "{html}");
+    assert_eq!(html.matches("<svg").count(), 5);
+    assert!(!html.contains("could not be drawn"));
     let _ = std::fs::remove_dir_all(&dir);
 }
 
