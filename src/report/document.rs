@@ -1094,9 +1094,19 @@ pub fn sweep_figures(t: &SummaryTable) -> Vec<(String, Figure, String, String)> 
                     .collect(),
             });
         }
-        let mut chart = line(&label, x_path, &label, series, None);
+        let ratio = metric.ends_with("relative_dividend_rate") || metric.ends_with("advantage");
+        // Ratios are read against 1: fit the axis to the data and 1, not to 0.
+        let y_range = ratio.then(|| {
+            let (lo, hi) = series
+                .iter()
+                .flat_map(|s| s.band.iter())
+                .fold((1.0f64, 1.0f64), |(lo, hi), b| (lo.min(b.1), hi.max(b.2)));
+            let pad = ((hi - lo) * 0.1).max(1e-3);
+            (lo - pad, hi + pad)
+        });
+        let mut chart = line(&label, x_path, &label, series, y_range);
         chart.markers = true;
-        if metric.ends_with("relative_dividend_rate") || metric.ends_with("advantage") {
+        if ratio {
             chart.hlines.push(("1 (break-even)".into(), 1.0));
         }
         let stem = format!("sweep-{k:02}");

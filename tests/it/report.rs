@@ -244,3 +244,45 @@ fn a_sweep_has_every_metric_per_run_and_a_report() {
     ok(&yumalab(&["check", s(&dir), "--baseline", s(&dir)]));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_two_parameter_grid_gets_lines_per_value_and_heatmaps() {
+    let dir = tmp("grid");
+    std::fs::create_dir_all(&dir).unwrap();
+    let text = std::fs::read_to_string(scenario("weight-copying-commit-reveal.yaml")).unwrap();
+    let grid = text.replace("  replicates: 3", "  replicates: 1").replace(
+        "    subnets[0].yuma.reveal_period_epochs: [1, 2, 4, 8]",
+        "    subnets[0].yuma.reveal_period_epochs: [1, 4]\n    subnets[0].tempo: [180, 360]",
+    );
+    assert_ne!(grid, text);
+    let file = dir.join("grid.yaml");
+    std::fs::write(&file, grid).unwrap();
+    let out = dir.join("out");
+    ok(&yumalab(&[
+        "sweep",
+        s(&file),
+        "--set",
+        "duration={blocks: 1500}",
+        "-o",
+        s(&out),
+    ]));
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(
+        md.contains("copier: relative dividend rate G over the grid"),
+        "{md}"
+    );
+    let grids = std::fs::read_dir(out.join("charts"))
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .ends_with("-grid.png")
+        })
+        .count();
+    assert!(grids >= 3, "{grids} heatmaps");
+    let html = std::fs::read_to_string(out.join("index.html")).unwrap();
+    assert!(html.contains("subnets[0].tempo = 180"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
