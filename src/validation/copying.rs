@@ -310,9 +310,18 @@ pub fn study(size: Size) -> Study {
             Status::Fail
         },
     });
-    let shorter = match (m_on, m_off) {
-        (Some((a, _)), Some((b, _))) => a <= b,
-        _ => false,
+    // The published claim is that liquid alpha *shortens* the delay: equal is not a
+    // reproduction, longer contradicts it.
+    let status = match (m_on, m_off) {
+        (Some((a, _)), Some((b, _))) if a < b => Status::Pass,
+        (Some((a, _)), Some((b, _))) if a == b => Status::NotReproduced(
+            "liquid alpha leaves the delay unchanged on this subnet: with weights spread over \
+             16 miners no validator's weight strays far enough from consensus for the chain's \
+             per-pair rate to leave α_low, so the two curves coincide (see the setup)"
+                .into(),
+        ),
+        (Some(_), None) => Status::Pass,
+        _ => Status::Fail,
     };
     study.checks.push(Check {
         result: "smallest reveal period with G < 1, with liquid alpha".into(),
@@ -326,8 +335,8 @@ pub fn study(size: Size) -> Study {
                 _ => "",
             }
         ),
-        tolerance: "with <= without (the paper: shorter)".into(),
-        status: if shorter { Status::Pass } else { Status::Fail },
+        tolerance: "shorter than without liquid alpha".into(),
+        status,
     });
     let lowest = curve
         .iter()
