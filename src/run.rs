@@ -68,3 +68,26 @@ pub fn simulate_with(
         members,
     })
 }
+
+/// [`simulate`] with the run's [`crate::report::analysis`] computed live (no tables): every
+/// metric of the run's summary. What each run of a sweep does.
+///
+/// # Errors
+/// As [`simulate`].
+pub fn simulate_analysed(
+    scenario: &Scenario,
+    seed: u64,
+) -> Result<(Outcome, crate::report::analysis::Results), String> {
+    use crate::report::analysis::Analysis;
+    use crate::report::tables::{AnalysisObserver, Rows, finish_analysis};
+    let analysis = Rc::new(RefCell::new(Analysis::new()));
+    let shared = analysis.clone();
+    let outcome = simulate_with(scenario, seed, move |members| {
+        Ok(vec![Box::new(AnalysisObserver::new(
+            Rows::for_scenario(members, scenario),
+            shared,
+        )) as Box<dyn Observer>])
+    })?;
+    let results = finish_analysis(analysis.take(), &outcome.simulation, &outcome.members);
+    Ok((outcome, results))
+}

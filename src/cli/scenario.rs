@@ -117,15 +117,14 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     let tables = std::rc::Rc::new(std::cell::RefCell::new(None));
     let shared = tables.clone();
     let out_dir = dir.clone();
-    let vpq: Vec<f64> = scenario
-        .subnets
-        .iter()
-        .map(|s| s.value_per_quality)
-        .collect();
     let table_metadata = metadata.clone();
-    let outcome = yumalab::run::simulate_with(&scenario, scenario.seed, move |members| {
-        let t = RunTables::create(&out_dir, Rows::new(members, vpq), &table_metadata)
-            .map_err(|e| e.to_string())?;
+    let outcome = yumalab::run::simulate_with(&scenario, scenario.seed, |members| {
+        let t = RunTables::create(
+            &out_dir,
+            Rows::for_scenario(members, &scenario),
+            &table_metadata,
+        )
+        .map_err(|e| e.to_string())?;
         *shared.borrow_mut() = Some(t);
         Ok(vec![
             Box::new(TablesObserver(shared)) as Box<dyn yumalab::engine::Observer>

@@ -12,7 +12,6 @@ use indicatif::{ParallelProgressIterator, ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 use yumalab::report::document::{run_metadata, write_sweep};
 use yumalab::report::sweep::{RunResult, write};
-use yumalab::report::tables::{AnalysisObserver, Rows, finish_analysis};
 use yumalab::scenario::{Problems, Scenario, set_path};
 use yumalab::sweep::{expand, scenario_for, shard};
 use yumalab::yaml::{Node, parse_scalar, parse_tree};
@@ -112,23 +111,7 @@ pub fn run(args: &SweepArgs) -> Result<(), Failure> {
             .progress_with(bar)
             .map(|spec| {
                 let scenario = scenario_for(&tree, &name, spec).map_err(|e| e.to_string())?;
-                let analysis = std::rc::Rc::new(std::cell::RefCell::new(
-                    yumalab::report::analysis::Analysis::new(),
-                ));
-                let shared = analysis.clone();
-                let vpq: Vec<f64> = scenario
-                    .subnets
-                    .iter()
-                    .map(|s| s.value_per_quality)
-                    .collect();
-                let outcome = yumalab::run::simulate_with(&scenario, spec.seed, move |members| {
-                    Ok(vec![
-                        Box::new(AnalysisObserver::new(Rows::new(members, vpq), shared))
-                            as Box<dyn yumalab::engine::Observer>,
-                    ])
-                })?;
-                let analysis = analysis.take();
-                let results = finish_analysis(analysis, &outcome.simulation, &outcome.members);
+                let (_, results) = yumalab::run::simulate_analysed(&scenario, spec.seed)?;
                 Ok(RunResult {
                     spec: spec.clone(),
                     metrics: results.summary,

@@ -505,6 +505,18 @@ impl Rows {
         }
     }
 
+    /// Rows for a run of `scenario`'s `members` (its subnets' `value_per_quality`).
+    pub fn for_scenario(members: &[Member], scenario: &crate::scenario::Scenario) -> Rows {
+        Rows::new(
+            members,
+            scenario
+                .subnets
+                .iter()
+                .map(|s| s.value_per_quality)
+                .collect(),
+        )
+    }
+
     /// Calls `f` with each neuron row of `r`, in uid order.
     pub fn neurons(
         &self,
