@@ -416,11 +416,23 @@ impl Chain {
         };
         s.alpha_burned += burned;
         // Validators: alpha vs root split of each dividend by the hotkey's own stakes.
+        // The epoch splits E by I/(ΣI+ΣD); when ΣD falls a hair short of 1 in fixed point,
+        // the miners' floors can add up to a few rao more than pending.server. The chain pays
+        // them with saturating arithmetic (minting the difference); here the excess comes
+        // out of the validators' pool, then the root pool, so every rao stays accounted for.
+        let excess = if total_incentive == 0 {
+            0
+        } else {
+            total_incentive.saturating_sub(pending.server)
+        };
         let validator_pool = if total_incentive == 0 {
             pending.validator + pending.server
         } else {
-            pending.validator
+            pending.validator.saturating_sub(excess)
         };
+        let root_pool = pending
+            .root
+            .saturating_sub(excess.saturating_sub(pending.validator));
         let mut alpha_div = vec![0.0_f64; n];
         let mut root_div = vec![0.0_f64; n];
         for (i, &d) in out.validator_emission.iter().enumerate() {
@@ -454,7 +466,7 @@ impl Chain {
                 records[i].dividend_alpha = pay;
             }
             if root_div[i] > 0.0 && sum_root > 0.0 {
-                let pay = (pending.root as f64 * root_div[i] / sum_root).floor() as u64;
+                let pay = (root_pool as f64 * root_div[i] / sum_root).floor() as u64;
                 let take_amount = (pay as f64 * take).floor() as u64;
                 s.stakes.entry(h).or_default().deposit(owner, take_amount);
                 let rest = pay - take_amount;

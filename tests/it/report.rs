@@ -286,3 +286,33 @@ fn a_two_parameter_grid_gets_lines_per_value_and_heatmaps() {
     assert!(html.contains("subnets[0].tempo = 180"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A full-length run of the Pareto scenario once paid miners a few rao more than the epoch's
+/// server share (ΣD a hair below 1 in fixed point) and underflowed the recycled amount; the
+/// debug build of this test would panic on it.
+#[test]
+fn every_rao_of_a_pareto_run_is_accounted_for() {
+    use yumalab::report::read::for_each_batch;
+    let dir = tmp("pareto");
+    ok(&yumalab(&[
+        "run",
+        &scenario("copying-miners-pareto.yaml"),
+        "-o",
+        s(&dir),
+    ]));
+    let mut max_recycled = 0u64;
+    for_each_batch(&dir.join("subnets.parquet"), |b| {
+        use arrow_array::cast::AsArray;
+        use arrow_array::types::UInt64Type;
+        let c = b
+            .column_by_name("recycled")
+            .unwrap()
+            .as_primitive::<UInt64Type>();
+        max_recycled = max_recycled.max(c.values().iter().copied().max().unwrap_or(0));
+        Ok(())
+    })
+    .unwrap();
+    // Recycled alpha per epoch is floor dust, never a wrapped-around u64.
+    assert!(max_recycled < 1_000_000_000, "recycled {max_recycled}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
