@@ -248,7 +248,7 @@ impl Results {
 /// Accumulates a run's rows; see the module docs.
 #[derive(Clone, Debug, Default)]
 pub struct Analysis {
-    keys: BTreeMap<(u16, String), usize>,
+    keys: BTreeMap<u16, BTreeMap<String, usize>>,
     holders: Vec<Holder>,
     operators: BTreeMap<String, usize>,
     operator_names: Vec<String>,
@@ -312,14 +312,18 @@ impl Analysis {
             self.close_window();
             self.window = w;
         }
-        let key = (r.netuid, r.hotkey.to_owned());
-        let h = match self.keys.get(&key) {
-            Some(&h) => h,
+        // Looked up by borrowed name: no allocation per row once a hotkey is known.
+        let known = self.keys.get(&r.netuid).and_then(|m| m.get(r.hotkey)).copied();
+        let h = match known {
+            Some(h) => h,
             None => {
                 let operator = intern(&mut self.operators, &mut self.operator_names, r.operator);
                 let group = self.group(r.group, r.kind);
                 let h = self.holders.len();
-                self.keys.insert(key, h);
+                self.keys
+                    .entry(r.netuid)
+                    .or_default()
+                    .insert(r.hotkey.to_owned(), h);
                 self.holders.push(Holder {
                     netuid: r.netuid,
                     operator,
