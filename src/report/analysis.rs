@@ -313,7 +313,11 @@ impl Analysis {
             self.window = w;
         }
         // Looked up by borrowed name: no allocation per row once a hotkey is known.
-        let known = self.keys.get(&r.netuid).and_then(|m| m.get(r.hotkey)).copied();
+        let known = self
+            .keys
+            .get(&r.netuid)
+            .and_then(|m| m.get(r.hotkey))
+            .copied();
         let h = match known {
             Some(h) => h,
             None => {
