@@ -1138,9 +1138,15 @@ fn bar_chart<DB: DrawingBackend>(area: &Area<DB>, bounds: Rect, bars: &Bars) -> 
         Some((lo, hi)) => {
             let (lo, hi) = (lo.min(0.0), hi.max(0.0));
             let pad = (hi - lo) * 0.08;
+            // Headroom above the tallest bar for the legend box, so it never hides a bar.
+            let top = if bars.bars.iter().any(|b| !b.0.is_empty()) {
+                (hi - lo) * (0.08 + (24.0 + 24.0 * m as f64) / 440.0)
+            } else {
+                pad
+            };
             geom::sane_range(
                 if lo < 0.0 { lo - pad } else { lo },
-                if hi > 0.0 { hi + pad } else { hi },
+                if hi > 0.0 { hi + top } else { hi },
             )
         }
         None => (0.0, 1.0),
