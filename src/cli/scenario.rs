@@ -135,11 +135,12 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
         .borrow_mut()
         .take()
         .ok_or_else(|| Failure::Internal(anyhow!("the tables were never created")))?;
-    let (_, results) = finished
+    finished
         .finish(&outcome.simulation, &outcome.members)
         .map_err(|e| Failure::User(e.into()))?;
+    let results = &outcome.results;
     let provenance = Provenance::from_pairs(&metadata);
-    let warnings = write_run(&dir, &results, &provenance).map_err(|e| Failure::User(e.into()))?;
+    let warnings = write_run(&dir, results, &provenance).map_err(|e| Failure::User(e.into()))?;
     for w in warnings {
         eprintln!("warning: {w}");
     }
@@ -149,7 +150,7 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
         .and_then(|()| {
             writeln!(out)?;
             let unit = provenance.get("scenario.value_unit");
-            for a in answers(&results, unit) {
+            for a in answers(results, unit) {
                 writeln!(out, "{}", a.replace("**", "").replace('`', ""))?;
                 writeln!(out)?;
             }

@@ -111,7 +111,7 @@ pub fn run(args: &SweepArgs) -> Result<(), Failure> {
             .progress_with(bar)
             .map(|spec| {
                 let scenario = scenario_for(&tree, &name, spec).map_err(|e| e.to_string())?;
-                let (_, results) = yumalab::run::simulate_analysed(&scenario, spec.seed)?;
+                let results = yumalab::run::simulate(&scenario, spec.seed)?.results;
                 Ok(RunResult {
                     spec: spec.clone(),
                     metrics: results.summary,

@@ -39,7 +39,9 @@
 
 use std::collections::BTreeMap;
 
-use crate::metrics::{Concentration, gini};
+use crate::metrics::{
+    Concentration, break_even_tempos, emission_vs_contribution, gini, relative_dividend_rate,
+};
 
 /// Blocks per window of the time series (one tempo at the default 360).
 pub const WINDOW_BLOCKS: u64 = 360;
@@ -232,7 +234,7 @@ pub struct Results {
     pub emission_by_operator: Vec<f64>,
     /// Final stake per operator (rao).
     pub stake_by_operator: Vec<f64>,
-    /// Groups in population order: (group, kind, side).
+    /// Groups in the order first seen (neuron rows, then agent rows): (group, kind, side).
     pub groups: Vec<(String, String, Side)>,
     /// Subnet rows, in table order.
     pub subnets: Vec<SubnetRow>,
@@ -620,15 +622,12 @@ impl Analysis {
                 );
                 m.put(&format!("{p}.roi"), ratio(acc.profit, acc.genesis));
                 let sunk = acc.genesis + g_emission[g] - acc.costs - acc.holdings;
-                let net_per_day = if days > 0.0 {
-                    (g_emission[g] - acc.costs) / days
-                } else {
-                    f64::NAN
-                };
                 let break_even = if sunk <= 1e-9 {
                     0.0
-                } else if net_per_day > 0.0 {
-                    sunk / net_per_day
+                } else if days > 0.0 {
+                    // Days play the part of tempos: cost and income per day.
+                    break_even_tempos(acc.costs / days, g_emission[g] / days, sunk)
+                        .unwrap_or(f64::INFINITY)
                 } else {
                     f64::INFINITY
                 };
@@ -655,49 +654,30 @@ impl Analysis {
     /// Relative dividend rate of every validator hotkey (by holder index) against the
     /// median honest validator of its subnet.
     fn dividend_rates(&self) -> BTreeMap<usize, f64> {
-        let rate = |h: &Holder| {
-            let mean_stake = h.stake_sum / h.epochs.max(1) as f64;
-            if mean_stake > 0.0 {
-                Some(h.dividends / mean_stake)
-            } else {
-                None
-            }
-        };
-        let mut honest: BTreeMap<u16, Vec<f64>> = BTreeMap::new();
-        for h in &self.holders {
-            if self.groups[h.group].1.kind == "honest-validator"
-                && let Some(r) = rate(h)
-            {
-                honest.entry(h.netuid).or_default().push(r);
-            }
-        }
+        let kind = |h: &Holder| self.groups[h.group].1.kind.as_str();
+        let mean_stake = |h: &Holder| h.stake_sum / h.epochs.max(1) as f64;
         let mut out = BTreeMap::new();
+        let (mut dividends, mut stakes) = (Vec::new(), Vec::new());
         for (i, h) in self.holders.iter().enumerate() {
-            if side_of(&self.groups[h.group].1.kind) != Side::Validator {
+            if side_of(kind(h)) != Side::Validator {
                 continue;
             }
-            let Some(r) = rate(h) else { continue };
-            let Some(rates) = honest.get(&h.netuid) else {
-                continue;
-            };
-            // The median over the honest validators other than this one.
-            let mut others: Vec<f64> = rates.clone();
-            if self.groups[h.group].1.kind == "honest-validator"
-                && let Some(p) = others.iter().position(|&x| x == r)
-            {
-                others.remove(p);
+            // This validator last, after the other honest validators of its subnet:
+            // `relative_dividend_rate` takes the median over everyone but `who`.
+            dividends.clear();
+            stakes.clear();
+            for (k, o) in self.holders.iter().enumerate() {
+                if k != i && o.netuid == h.netuid && kind(o) == "honest-validator" {
+                    dividends.push(o.dividends);
+                    stakes.push(mean_stake(o));
+                }
             }
-            if others.is_empty() {
-                continue;
-            }
-            others.sort_by(f64::total_cmp);
-            let n = others.len();
-            let median = if n % 2 == 1 {
-                others[n / 2]
-            } else {
-                (others[n / 2 - 1] + others[n / 2]) / 2.0
-            };
-            out.insert(i, ratio(r, median));
+            dividends.push(h.dividends);
+            stakes.push(mean_stake(h));
+            out.insert(
+                i,
+                relative_dividend_rate(&dividends, &stakes, stakes.len() - 1),
+            );
         }
         out
     }
@@ -796,16 +776,20 @@ fn ratio(a: f64, b: f64) -> f64 {
     if b > 0.0 { a / b } else { f64::NAN }
 }
 
-/// Paid share over contributed share: `+∞` when paid for contributing nothing, NaN when
-/// neither ([`crate::metrics::emission_vs_contribution`]'s reading).
+/// Paid share over contributed share ([`emission_vs_contribution`]): NaN when the paid share
+/// is undefined; an undefined contribution (nobody on the side contributed) counts as 0.
 fn advantage(share: f64, contribution: f64) -> f64 {
-    if contribution > 0.0 {
-        share / contribution
-    } else if share > 0.0 {
-        f64::INFINITY
-    } else {
-        f64::NAN
+    if !share.is_finite() {
+        return f64::NAN;
     }
+    let contribution = if contribution.is_nan() {
+        0.0
+    } else {
+        contribution
+    };
+    let a = emission_vs_contribution(share, contribution);
+    // One NaN bit pattern (0/0 is a negative NaN on x86), so tables stay byte-stable.
+    if a.is_nan() { f64::NAN } else { a }
 }
 
 #[derive(Default)]

@@ -13,7 +13,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use arrow_array::{ArrayRef, Float64Array, RecordBatch, UInt64Array};
@@ -438,8 +438,11 @@ fn series(name: &str, points: Vec<(f64, f64)>) -> Series {
     }
 }
 
-/// The charts of a run: `(stem, figure, title, caption)`.
-pub fn run_figures(r: &Results, p: &Provenance) -> Vec<(String, Figure, String, String)> {
+/// A chart of a report: `(stem, figure, title, caption)`.
+pub type Chart = (String, Figure, String, String);
+
+/// The charts of a run.
+pub fn run_figures(r: &Results, p: &Provenance) -> Vec<Chart> {
     let w = &r.windows;
     let pts = |f: fn(&WindowRow) -> f64| -> Vec<(f64, f64)> {
         w.iter().map(|x| (days(x.block), f(x))).collect()
@@ -854,7 +857,7 @@ fn key_numbers(r: &Results) -> Block {
 }
 
 /// The blocks of a run's report (charts referenced by stem).
-pub fn run_document(r: &Results, p: &Provenance, dir: &Path) -> Vec<Block> {
+pub fn run_document(r: &Results, p: &Provenance, dir: &Path, figures: &[Chart]) -> Vec<Block> {
     let unit = p.get("scenario.value_unit");
     let unit = if unit.is_empty() { "units" } else { unit };
     let mut b = vec![
@@ -894,8 +897,8 @@ pub fn run_document(r: &Results, p: &Provenance, dir: &Path) -> Vec<Block> {
         ),
         Block::Heading(2, "Charts".into()),
     ];
-    for (stem, _, title, caption) in run_figures(r, p) {
-        b.push(Block::Chart(stem, title, caption));
+    for (stem, _, title, caption) in figures {
+        b.push(Block::Chart(stem.clone(), title.clone(), caption.clone()));
     }
     b.push(Block::Heading(2, "Parameters".into()));
     let overrides: Vec<String> = p
@@ -962,12 +965,13 @@ pub fn write_run(dir: &Path, r: &Results, p: &Provenance) -> Result<Vec<String>,
     )?;
     let charts = dir.join("charts");
     let mut warnings = Vec::new();
-    for (stem, figure, _, _) in run_figures(r, p) {
-        if let Err(e) = render(&figure, &charts, &stem) {
+    let figures = run_figures(r, p);
+    for (stem, figure, _, _) in &figures {
+        if let Err(e) = render(figure, &charts, stem) {
             warnings.push(e.to_string());
         }
     }
-    let blocks = run_document(r, p, dir);
+    let blocks = run_document(r, p, dir, &figures);
     write_text(&dir.join("report.md"), &markdown(&blocks))?;
     let title = format!("yumalab report: {}", p.get("scenario.name"));
     write_text(&dir.join("index.html"), &html(&title, &blocks, &charts))?;
@@ -1024,7 +1028,7 @@ fn sweep_metrics(t: &SummaryTable) -> Vec<(String, String)> {
 /// The charts of a sweep: each headline metric against the first numeric swept parameter
 /// (mean over replicates, band min..max), one series per value of a second parameter; a
 /// heatmap of the mean for two-parameter grids.
-pub fn sweep_figures(t: &SummaryTable) -> Vec<(String, Figure, String, String)> {
+pub fn sweep_figures(t: &SummaryTable) -> Vec<Chart> {
     use super::charts::Heatmap;
     let swept: Vec<String> = t
         .metadata
@@ -1277,9 +1281,4 @@ pub fn write_sweep(dir: &Path, t: &SummaryTable) -> Result<Vec<String>, ReportEr
     let title = format!("yumalab sweep: {}", p.get("scenario.name"));
     write_text(&dir.join("index.html"), &html(&title, &blocks, &charts))?;
     Ok(warnings)
-}
-
-/// Where a run's report is: `dir/index.html`.
-pub fn index(dir: &Path) -> PathBuf {
-    dir.join("index.html")
 }

@@ -1,5 +1,5 @@
-//! Who earned what: per-hotkey emission tallied by an observer while the run goes, and a
-//! per-group summary at the end (earnings, costs, profit).
+//! Who earned what, per group, for the table `yumalab run` prints: earnings from the run's
+//! [`Results`] (the analysis), costs and profit from the agents at the end.
 //!
 //! Profit of an agent = the TAO value of everything it holds at the end (free TAO, plus each
 //! stake valued at the subnet's final spot price, root stake 1:1) − its genesis balance − its
@@ -8,38 +8,10 @@
 //! validator dividends with takes, root dividends), valued at the price of the epoch that
 //! paid it.
 
-use std::collections::BTreeMap;
-
-use yumalab_agents::units::HotkeyId;
-
-use crate::chain::block::EpochRecord;
 use crate::chain::state::Chain;
-use crate::engine::{Observer, Simulation};
+use crate::engine::Simulation;
 use crate::population::Member;
-
-/// Emission paid to each hotkey, in TAO value at the paying epoch's price (rao-scale f64).
-#[derive(Clone, Debug, Default)]
-pub struct EmissionTally {
-    /// By hotkey: (miner incentive, validator dividends, root dividends), TAO value in rao.
-    pub by_hotkey: BTreeMap<HotkeyId, [f64; 3]>,
-    /// Epochs seen.
-    pub epochs: u64,
-}
-
-impl Observer for EmissionTally {
-    fn on_epoch(&mut self, _chain: &Chain, record: &EpochRecord) {
-        self.epochs += 1;
-        for n in &record.neurons {
-            if n.incentive_alpha + n.dividend_alpha + n.root_dividend_alpha == 0 {
-                continue;
-            }
-            let e = self.by_hotkey.entry(n.hotkey).or_default();
-            e[0] += n.incentive_alpha as f64 * record.price;
-            e[1] += n.dividend_alpha as f64 * record.price;
-            e[2] += n.root_dividend_alpha as f64 * record.price;
-        }
-    }
-}
+use crate::report::analysis::Results;
 
 /// One group's results.
 #[derive(Clone, Debug, PartialEq)]
@@ -82,35 +54,30 @@ pub fn holdings(chain: &Chain, m: &Member) -> f64 {
     v
 }
 
-/// Per-group results at the end of a run, in population order.
-pub fn summarize(sim: &Simulation, members: &[Member], tally: &EmissionTally) -> Vec<GroupSummary> {
+/// Per-group results at the end of a run, in population order: emission from `results`
+/// (`group.G.emission_tao`, `group.G.emission_share`), costs and profit from the agents.
+pub fn summarize(sim: &Simulation, members: &[Member], results: &Results) -> Vec<GroupSummary> {
     let chain = sim.chain();
-    let total: f64 = tally
-        .by_hotkey
-        .values()
-        .map(|e| e.iter().sum::<f64>())
-        .sum();
     let mut out: Vec<GroupSummary> = Vec::new();
     for m in members {
-        let earned: f64 = m
-            .identity
-            .hotkeys
-            .iter()
-            .filter_map(|h| tally.by_hotkey.get(h))
-            .map(|e| e.iter().sum::<f64>())
-            .sum();
         let cost = sim.agents()[m.agent].cost() as f64;
         let start = m.genesis as f64;
         let profit = holdings(chain, m) - start - cost;
         let row = match out.iter_mut().find(|r| r.group == m.group) {
             Some(r) => r,
             None => {
+                let get = |metric: &str| {
+                    results
+                        .get(&format!("group.{}.{metric}", m.group))
+                        .filter(|x| x.is_finite())
+                        .unwrap_or(0.0)
+                };
                 out.push(GroupSummary {
                     group: m.group.clone(),
                     kind: m.kind.clone(),
                     agents: 0,
-                    earned: 0.0,
-                    earned_share: 0.0,
+                    earned: get("emission_tao"),
+                    earned_share: get("emission_share"),
                     costs: 0.0,
                     profit: 0.0,
                     profit_per_agent: 0.0,
@@ -120,17 +87,11 @@ pub fn summarize(sim: &Simulation, members: &[Member], tally: &EmissionTally) ->
             }
         };
         row.agents += 1;
-        row.earned += earned / 1e9;
         row.costs += cost / 1e9;
         row.profit += profit / 1e9;
         row.roi += start / 1e9; // summed genesis, divided below
     }
     for r in &mut out {
-        r.earned_share = if total > 0.0 {
-            r.earned * 1e9 / total
-        } else {
-            0.0
-        };
         r.profit_per_agent = r.profit / r.agents.max(1) as f64;
         r.roi = if r.roi > 0.0 { r.profit / r.roi } else { 0.0 };
     }

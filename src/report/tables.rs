@@ -199,7 +199,6 @@ pub struct RunTables {
     network: Table,
     agents: Table,
     rows: Rows,
-    analysis: Analysis,
     error: Option<ReportError>,
 }
 
@@ -313,21 +312,14 @@ impl RunTables {
             network,
             agents,
             rows,
-            analysis: Analysis::new(),
             error: None,
         })
     }
 
     fn record_epoch(&mut self, chain: &Chain, r: &EpochRecord) -> Result<(), ReportError> {
-        let RunTables {
-            neurons,
-            analysis,
-            rows,
-            ..
-        } = self;
+        let RunTables { neurons, rows, .. } = self;
         let mut result = Ok(());
         rows.neurons(chain, r, |n, extra| {
-            analysis.neuron(&n);
             if result.is_ok() {
                 result = neurons.push(&[
                     Cell::U(n.block),
@@ -354,8 +346,6 @@ impl RunTables {
             }
         });
         result?;
-        let row = Rows::subnet(r);
-        self.analysis.subnet(&row);
         self.subnets.push(&[
             Cell::U(r.block),
             Cell::U(r.epoch_index),
@@ -378,10 +368,9 @@ impl RunTables {
     }
 
     fn record_block(&mut self, chain: &Chain, end: bool) -> Result<(), ReportError> {
-        let Some(row) = Rows::network(chain, end) else {
+        if Rows::network(chain, end).is_none() {
             return Ok(());
-        };
-        self.analysis.network(&row);
+        }
         let pool_tao: u64 = chain.subnets.values().map(|s| s.pool.tao).sum();
         self.network.push(&[
             Cell::U(chain.block),
@@ -402,13 +391,12 @@ impl RunTables {
         mut self,
         sim: &Simulation,
         members: &[Member],
-    ) -> Result<(Vec<PathBuf>, Results), ReportError> {
+    ) -> Result<Vec<PathBuf>, ReportError> {
         if let Some(e) = self.error.take() {
             return Err(e);
         }
         let chain = sim.chain();
         for (m, a) in members.iter().zip(agent_rows(sim, members)) {
-            self.analysis.agent(&a);
             let operator = &chain.coldkeys[m.identity.coldkey.0 as usize].name;
             self.agents.push(&[
                 Cell::U(m.agent as u64),
@@ -423,13 +411,12 @@ impl RunTables {
                 Cell::F(a.profit_tao),
             ])?;
         }
-        let paths = vec![
+        Ok(vec![
             self.neurons.finish()?,
             self.subnets.finish()?,
             self.network.finish()?,
             self.agents.finish()?,
-        ];
-        Ok((paths, self.analysis.finish()))
+        ])
     }
 }
 

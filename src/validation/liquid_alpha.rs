@@ -360,12 +360,7 @@ pub fn chain_yuma2_copier_shares(delta: f64, rounds: usize) -> Vec<f64> {
     const N: usize = 3 + MINERS;
     let params = YumaParams {
         bonds: &Yuma2,
-        kappa: 32_767,
-        bonds_penalty: 65_535,
-        bonds_moving_average: 900_000,
-        max_allowed_validators: 64,
-        liquid_alpha: None,
-        commit_reveal: false,
+        ..YumaParams::default()
     };
     let stake: Vec<f64> = (0..N)
         .map(|i| STAKES.get(i).map_or(0.0, |s| s * TAO))

@@ -29,6 +29,7 @@ use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize};
 
 use super::Identity;
+use super::honest_validator::submit;
 use crate::action::Action;
 use crate::agent::Agent;
 use crate::units::{HotkeyId, NetUid};
@@ -257,22 +258,7 @@ impl Agent for ScriptedValidator {
             return;
         };
         let weights = self.entries(view, &row, subnet.n);
-        if weights.is_empty() {
-            return;
-        }
-        actions.push(if subnet.commit_reveal {
-            Action::CommitWeights {
-                hotkey: self.hotkey,
-                netuid: self.netuid,
-                weights,
-            }
-        } else {
-            Action::SetWeights {
-                hotkey: self.hotkey,
-                netuid: self.netuid,
-                weights,
-            }
-        });
+        submit(self.hotkey, &subnet, &weights, actions);
     }
 
     fn kind(&self) -> &str {
