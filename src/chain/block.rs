@@ -16,10 +16,13 @@
 use yumalab_agents::units::{HotkeyId, NetUid};
 
 use super::emission::block_emission;
-use super::params::{EpochSchedule, InjectionCapRule, ShareRule};
+use super::params::{
+    EpochSchedule, InjectionCapRule, InjectionOrder, SafetyNet, ShareRule,
+};
+use super::pool::Pool;
 use super::shares;
 use super::shares::EMA_PRICE_HALVING_BLOCKS;
-use super::state::{Chain, Subnet};
+use super::state::{Chain, Subnet, SubnetCoinbase};
 use crate::yuma::{EpochInput, run_epoch_into};
 
 /// `MAX_TEMPO`: an epoch is forced after this many blocks without one.
@@ -140,9 +143,14 @@ impl Chain {
         }
     }
 
-    /// The coinbase (§5.3–§5.6). Returns the unspent credit (to be recycled).
+    /// The coinbase (§5.3–§5.6, §13.1 step 4). Returns the unspent credit (to be recycled).
+    /// What it did is left in [`Chain::last_coinbase`].
     fn coinbase(&mut self, e_block: u64) -> u64 {
         let b = self.block;
+        let mut record = std::mem::take(&mut self.last_coinbase);
+        record.block = b;
+        record.block_emission = e_block;
+        record.subnets.clear();
         let eligible: Vec<NetUid> = self
             .subnets
             .values()
@@ -150,6 +158,9 @@ impl Chain {
             .map(|s| s.netuid)
             .collect();
         if eligible.is_empty() {
+            record.gate_bar = self.gate_bar;
+            record.recycled = e_block;
+            self.last_coinbase = record;
             return e_block;
         }
         let root_total = self.root.total();
@@ -166,19 +177,27 @@ impl Chain {
                 }
             })
             .collect();
-        let share = match self.params.share_rule {
-            ShareRule::PriceEma => {
-                shares::price_ema_shares(&inputs, shares::PriceShareRule::MinerBurn)
+        let price_rule = match self.params.share_rule {
+            ShareRule::PriceEma => Some(shares::PriceShareRule::MinerBurn),
+            ShareRule::EarlyPriceEma => Some(shares::PriceShareRule::Dtao2025),
+            ShareRule::NetFlow => None,
+        };
+        let (before_gate, share) = match (price_rule, self.params.gate) {
+            (Some(rule), Some(gate)) => {
+                shares::gated_price_shares(&inputs, rule, &gate, &mut self.gate_bar, b)
             }
-            ShareRule::EarlyPriceEma => {
-                shares::price_ema_shares(&inputs, shares::PriceShareRule::Dtao2025)
+            (Some(rule), None) => {
+                let s = shares::price_ema_shares(&inputs, rule);
+                (s.clone(), s)
             }
-            ShareRule::NetFlow => {
+            (None, _) => {
                 let states: Vec<shares::FlowState> =
                     eligible.iter().map(|n| self.subnets[n].flow).collect();
-                shares::flow_shares(&states, true, 0.0, 1.0)
+                let s = shares::flow_shares(&states, true, 0.0, 1.0);
+                (s.clone(), s)
             }
         };
+        record.gate_bar = self.gate_bar;
         let tao_shares = shares::tao_to_rao_shares(e_block, &share);
         let root_sell =
             shares::root_sell_flag(&inputs.iter().map(|i| i.moving_price).collect::<Vec<_>>());
@@ -191,41 +210,31 @@ impl Chain {
             }
         };
         let owner_cut = self.params.owner_cut;
+        let order = self.params.injection_order;
         let mut credit = e_block;
-        for ((netuid, t_i), s_i) in eligible.iter().zip(tao_shares).zip(share) {
+        for (i, (netuid, t_i)) in eligible.iter().zip(tao_shares).enumerate() {
             let s = self.subnets.get_mut(netuid).expect("eligible subnet");
             let ledger = self.ledger.alpha.entry(*netuid).or_default();
-            s.share = s_i;
+            s.share = share[i];
             let a_out = block_emission(s.alpha_issuance());
             let rho = shares::root_proportion(tao_weight, root_total, s.alpha_issuance());
             let inj = shares::injection(t_i, s.pool.price(), a_out, rho, cap);
-            // §5.5, in the chain's order: the pool weights move as if (tao_in, alpha_in) were
-            // added; the excess buys alpha against the *old* reserves with those weights; then
-            // the reserves grow. A refused reweight injects nothing and leaves the TAO in the
-            // credit (recycled).
-            let injected =
-                (inj.tao_in > 0 || inj.alpha_in > 0) && s.pool.reweight(inj.tao_in, inj.alpha_in);
-            // Chain buy with the excess: no fee, no limit; the alpha is held by the protocol.
-            let bought = if inj.excess > 0 {
-                s.pool.buy_alpha(inj.excess, 0, None).ok()
-            } else {
-                None
+            let mut row = SubnetCoinbase {
+                netuid: *netuid,
+                share_before_gate: before_gate[i],
+                share: share[i],
+                tao_emission: t_i,
+                alpha_out: a_out,
+                root_prop: rho,
+                ..SubnetCoinbase::default()
             };
-            if let Some(swap) = bought {
-                credit -= swap.amount_in;
-                s.flow.record_protocol_flow(swap.amount_in as i64);
-                s.alpha_out += swap.amount_out;
-                s.protocol_alpha += swap.amount_out;
-                s.excess_tao_since_epoch += swap.amount_in;
-            }
-            if injected {
-                s.pool.tao += inj.tao_in;
-                s.pool.alpha += inj.alpha_in;
-                credit -= inj.tao_in;
-                ledger.minted += inj.alpha_in;
-                s.flow.record_protocol_flow(inj.tao_in as i64);
-                s.tao_in_since_epoch += inj.tao_in;
-                s.alpha_in_since_epoch += inj.alpha_in;
+            match order {
+                InjectionOrder::ReweightFirst => {
+                    inject_reweight_first(s, &inj, &mut credit, &mut ledger.minted, &mut row);
+                }
+                InjectionOrder::ChainBuyFirst => {
+                    inject_chain_buy_first(s, &inj, &mut credit, &mut ledger.minted, &mut row);
+                }
             }
             // §5.6: mint alpha_out and split it into the pending buckets.
             s.alpha_out += a_out;
@@ -246,7 +255,12 @@ impl Chain {
             let recycled = split.recycled + split.dust;
             s.alpha_out -= recycled;
             ledger.recycled += recycled;
+            row.tao_reservoir = s.tao_reservoir;
+            row.alpha_reservoir = s.alpha_reservoir;
+            record.subnets.push(row);
         }
+        record.recycled = credit;
+        self.last_coinbase = record;
         credit
     }
 
@@ -258,14 +272,16 @@ impl Chain {
         // One pass advances every clock and picks the subnets whose epoch runs now (usually
         // none, so nothing is allocated); the epochs then run in netuid order.
         let mut due = Vec::new();
+        let net = self.params.safety_net;
         for (netuid, s) in self.subnets.iter_mut() {
-            s.clock.blocks_since_last_step += 1;
             let tempo = s.params.tempo;
+            let (bsls, net_fires) = blocks_since_last_step(net, s.clock.blocks_since_last_step, tempo);
+            s.clock.blocks_since_last_step = bsls;
             let is_due = tempo != 0
                 && match schedule {
                     EpochSchedule::Stateful => {
                         (s.clock.pending_epoch_at > 0 && b >= s.clock.pending_epoch_at)
-                            || s.clock.blocks_since_last_step > MAX_TEMPO
+                            || net_fires
                             || b - s.clock.last_epoch_block >= tempo
                     }
                     EpochSchedule::Modulo => {
@@ -301,6 +317,7 @@ impl Chain {
         let b = self.block;
         let tao_weight = self.params.tao_weight;
         let threshold = self.params.stake_threshold;
+        let split_rule = self.params.dividend_split;
         let s = self.subnets.get_mut(&netuid).expect("subnet");
         let pending = std::mem::take(&mut s.pending);
         let e = pending.server + pending.validator + pending.root;
@@ -440,11 +457,14 @@ impl Chain {
                 continue;
             }
             let h = s.neurons[i].hotkey;
-            let a = s.hotkey_alpha(h) as f64;
-            let r = tao_weight * self.root.hotkey_stake(h) as f64;
-            let rp = if a + r > 0.0 { r / (a + r) } else { 0.0 };
-            root_div[i] = d as f64 * rp;
-            alpha_div[i] = d as f64 - root_div[i];
+            (alpha_div[i], root_div[i]) = shares::dividend_split(
+                d as f64,
+                s.hotkey_alpha(h),
+                self.root.hotkey_stake(h),
+                tao_weight,
+                self.root.is_registered(h),
+                split_rule,
+            );
         }
         let sum_alpha: f64 = alpha_div.iter().sum();
         let sum_root: f64 = root_div.iter().sum();
@@ -514,6 +534,129 @@ impl Chain {
             excess_tao: std::mem::take(&mut s.excess_tao_since_epoch),
             share: s.share,
             neurons: records,
+        }
+    }
+}
+
+/// A subnet's injection before 2026-10 (§5.5): the pool weights move as if (tao_in,
+/// alpha_in) were added; the excess buys alpha against the *old* reserves with those weights;
+/// then the reserves grow. A refused reweight injects nothing and leaves the TAO in the credit
+/// (recycled). A failed chain buy leaves its TAO in the credit too (recycled; spec 425 left it
+/// untracked in the subnet account, which differs only in issuance).
+pub fn inject_reweight_first(
+    s: &mut Subnet,
+    inj: &shares::Injection,
+    credit: &mut u64,
+    minted: &mut u64,
+    row: &mut SubnetCoinbase,
+) {
+    let injected =
+        (inj.tao_in > 0 || inj.alpha_in > 0) && s.pool.reweight(inj.tao_in, inj.alpha_in);
+    // Chain buy with the excess: no fee, no limit; the alpha is held by the protocol.
+    if inj.excess > 0
+        && let Ok(swap) = s.pool.buy_alpha(inj.excess, 0, None)
+    {
+        chain_bought(s, swap.amount_in, swap.amount_out, credit, row);
+    }
+    if injected {
+        s.pool.tao += inj.tao_in;
+        s.pool.alpha += inj.alpha_in;
+        *credit -= inj.tao_in;
+        *minted += inj.alpha_in;
+        s.flow.record_protocol_flow(inj.tao_in as i64);
+        s.tao_in_since_epoch += inj.tao_in;
+        s.alpha_in_since_epoch += inj.alpha_in;
+        row.tao_in = inj.tao_in;
+        row.alpha_in = inj.alpha_in;
+    }
+}
+
+/// Books a successful chain buy: TAO from the credit into the pool, alpha to the protocol.
+fn chain_bought(s: &mut Subnet, tao: u64, alpha: u64, credit: &mut u64, row: &mut SubnetCoinbase) {
+    *credit -= tao;
+    s.flow.record_protocol_flow(tao as i64);
+    s.alpha_out += alpha;
+    s.protocol_alpha += alpha;
+    s.excess_tao_since_epoch += tao;
+    row.excess_tao = tao;
+    row.alpha_bought = alpha;
+}
+
+/// A subnet's injection since 2026-10 (§13.3.1, §13.4), in the chain's new order:
+///
+/// 1. **chain buy first**, fee-free with no limit, with the current weights and reserves; a
+///    failed buy returns its TAO to the credit (§13.4: recycled, never issued);
+/// 2. **materialise** `tao_in` from the credit (0 if the credit cannot cover it);
+/// 3. the **reservoir-aware weight update** (`adjust_protocol_liquidity`): with
+///    τ = TAO reservoir + materialised tao_in and α = alpha reservoir + alpha_in, try
+///    (τ, α), (0, α), (τ, 0) in that order; the first whose new quote weight stays in
+///    [0.01, 0.99] is price-active and the rest is parked; if none fits both stay parked;
+/// 4. **activation**: the whole alpha_in is minted (the parked part as the alpha reservoir,
+///    which counts in alpha issuance, §13.3.3); the price-active amounts enter the reserves.
+pub fn inject_chain_buy_first(
+    s: &mut Subnet,
+    inj: &shares::Injection,
+    credit: &mut u64,
+    minted: &mut u64,
+    row: &mut SubnetCoinbase,
+) {
+    if inj.excess > 0
+        && *credit >= inj.excess
+        && let Ok(swap) = s.pool.buy_alpha(inj.excess, 0, None)
+    {
+        chain_bought(s, swap.amount_in, swap.amount_out, credit, row);
+    }
+    let materialised = if *credit >= inj.tao_in { inj.tao_in } else { 0 };
+    *credit -= materialised;
+    let tao_pend = s.tao_reservoir.saturating_add(materialised);
+    let alpha_pend = s.alpha_reservoir.saturating_add(inj.alpha_in);
+    let (tao_act, alpha_act) = adjust_protocol_liquidity(&mut s.pool, tao_pend, alpha_pend);
+    s.tao_reservoir = tao_pend - tao_act;
+    s.alpha_reservoir = alpha_pend - alpha_act;
+    *minted += inj.alpha_in;
+    s.pool.alpha += alpha_act;
+    s.pool.tao += tao_act;
+    if tao_act > 0 {
+        s.flow.record_protocol_flow(tao_act as i64);
+    }
+    s.tao_in_since_epoch += tao_act;
+    s.alpha_in_since_epoch += alpha_act;
+    row.tao_in = tao_act;
+    row.alpha_in = inj.alpha_in;
+}
+
+/// `adjust_protocol_liquidity` (§13.3.1 step 4): moves the pool weights for the first of the
+/// candidate additions (τ, α), (0, α), (τ, 0) that keeps the quote weight within bounds and
+/// returns it as the price-active pair; (0, 0) if none fits (weights unchanged). The reserves
+/// are not changed here.
+pub fn adjust_protocol_liquidity(pool: &mut Pool, tao: u64, alpha: u64) -> (u64, u64) {
+    if tao == 0 && alpha == 0 {
+        return (0, 0);
+    }
+    for (t, a) in [(tao, alpha), (0, alpha), (tao, 0)] {
+        if (t > 0 || a > 0)
+            && pool.tao.checked_add(t).is_some()
+            && pool.alpha.checked_add(a).is_some()
+            && pool.reweight(t, a)
+        {
+            return (t, a);
+        }
+    }
+    (0, 0)
+}
+
+/// One block of `BlocksSinceLastStep` and whether the scheduler's safety net fires (§2.1,
+/// §13.11): before 2026-10 BSLS grows without bound and the net fires when BSLS > `MAX_TEMPO`;
+/// since 2026-10 BSLS saturates at tempo + 1 and the net fires while BSLS > tempo.
+pub fn blocks_since_last_step(net: SafetyNet, bsls: u64, tempo: u64) -> (u64, bool) {
+    match net {
+        SafetyNet::MaxTempo => {
+            let next = bsls.saturating_add(1);
+            (next, next > MAX_TEMPO)
+        }
+        SafetyNet::TempoCapped => {
+            let next = bsls.saturating_add(1).min(tempo.saturating_add(1));
+            (next, next > tempo)
         }
     }
 }

@@ -152,6 +152,9 @@ pub fn max_upscale(weights: &[(u16, u16)]) -> Vec<(u16, u16)> {
         .collect()
 }
 
+/// Root's `MaxAllowedUids` (64).
+pub const ROOT_MAX_UIDS: usize = 64;
+
 impl Chain {
     fn coldkey_ok(&self, c: ColdkeyId) -> Result<(), Refusal> {
         if (c.0 as usize) < self.coldkeys.len() {
@@ -178,11 +181,80 @@ impl Chain {
         }
     }
 
-    /// Applies one action at the current block.
+    /// Applies one action at the current block. Under a regime with transaction fees
+    /// (§13.7) the signer's coldkey pays the extrinsic's fee, which is recycled
+    /// (`TotalIssuance` falls); a refused action pays nothing (on chain a dispatch error
+    /// still pays: a documented simplification).
     ///
     /// # Errors
     /// A [`Refusal`]; the state is then unchanged.
     pub fn apply(&mut self, action: &Action) -> Result<(), Refusal> {
+        let Some((payer, fee)) = self.tx_fee(action).filter(|&(_, fee)| fee > 0) else {
+            return self.dispatch(action);
+        };
+        self.coldkey_ok(payer)?;
+        let available = self.coldkeys[payer.0 as usize].balance;
+        if available < fee {
+            return Err(Refusal::InsufficientBalance {
+                needed: fee,
+                available,
+            });
+        }
+        // The fee is withdrawn before dispatch (so the call sees the balance net of it) and
+        // given back if the call is refused.
+        self.coldkeys[payer.0 as usize].balance -= fee;
+        match self.dispatch(action) {
+            Ok(()) => {
+                self.recycle_fee(fee);
+                Ok(())
+            }
+            Err(e) => {
+                self.coldkeys[payer.0 as usize].balance += fee;
+                Err(e)
+            }
+        }
+    }
+
+    /// §13.7: a transaction fee leaves circulation: recycled, so `TotalIssuance` falls.
+    fn recycle_fee(&mut self, fee: u64) {
+        self.ledger.tao.recycled += fee;
+        self.total_issuance -= fee;
+    }
+
+    /// Who pays which transaction fee for `action` (§13.7), if the regime charges fees.
+    /// Weights, commits, neuron registrations and serving are fee-free (`Pays::No` on chain,
+    /// or not an extrinsic).
+    pub fn tx_fee(&self, action: &Action) -> Option<(ColdkeyId, u64)> {
+        let fees = self.params.tx_fees?;
+        match action {
+            Action::AddStake { coldkey, .. } | Action::RemoveStake { coldkey, .. } => {
+                Some((*coldkey, fees.stake))
+            }
+            Action::MoveStake { coldkey, .. } => Some((*coldkey, fees.move_stake)),
+            Action::RegisterSubnet { coldkey, .. }
+            | Action::StartCall { coldkey, .. }
+            | Action::SetTake { coldkey, .. }
+            | Action::SetHyperparameter { coldkey, .. } => Some((*coldkey, fees.other)),
+            Action::Register { .. }
+            | Action::SetWeights { .. }
+            | Action::CommitWeights { .. }
+            | Action::Serve { .. }
+            | Action::CommitMetadata { .. } => None,
+        }
+    }
+
+    /// Gives `hotkey` a root UID when it first holds root stake, while root has fewer than
+    /// [`ROOT_MAX_UIDS`] (§13.5). A simplification of `root_register`: the hotkey's owner is
+    /// assumed to register it (the 1 TAO root burn is not charged) and a full root evicts
+    /// nobody.
+    fn register_on_root(&mut self, hotkey: HotkeyId) {
+        if self.root.registered.len() < ROOT_MAX_UIDS {
+            self.root.registered.insert(hotkey);
+        }
+    }
+
+    /// Dispatches one action, fee aside.
+    fn dispatch(&mut self, action: &Action) -> Result<(), Refusal> {
         match action {
             Action::Register {
                 coldkey,
@@ -640,6 +712,7 @@ impl Chain {
                 .entry(hotkey)
                 .or_default()
                 .deposit(coldkey, tao);
+            self.register_on_root(hotkey);
             return Ok(tao);
         }
         let fee = self.params.swap_fee;

@@ -54,9 +54,105 @@ pub enum BurnRule {
     Interval,
 }
 
+/// The Hill emission gate on subnet TAO shares (§13.2): its mode and exponent.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct GateParams {
+    /// `EmissionBarRank` N: the bar is the N-th largest positive share; 0 selects the
+    /// quantile mode (default 32, the live mode).
+    pub rank: u16,
+    /// `EmissionBarQuantile` q, read only when `rank` is 0 (default 0.61; live 0.75, inert).
+    pub quantile: f64,
+    /// `EmissionGateExponent` h (default 3); must be > 0.
+    pub exponent: f64,
+}
+
+impl Default for GateParams {
+    fn default() -> Self {
+        GateParams {
+            rank: 32,
+            quantile: 0.61,
+            exponent: 3.0,
+        }
+    }
+}
+
+/// The order of a subnet's injection in the coinbase (§5.5, §13.3.1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InjectionOrder {
+    /// Before 2026-10: weights move first; the chain buy uses the new weights with the old
+    /// reserves; a refused reweight injects nothing.
+    ReweightFirst,
+    /// Since 2026-10 (§13.3): chain buy first with the current weights and reserves, then
+    /// materialise `tao_in`, then the reservoir-aware weight update and activation. Amounts the
+    /// weight bounds cannot absorb wait in the subnet's reservoirs, and alpha issuance counts
+    /// the alpha reservoir.
+    ChainBuyFirst,
+}
+
+/// Who earns the root-weighted part of a validator's dividend (§5.8 step 3, §13.5).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DividendSplit {
+    /// Before spec 441: every hotkey with root stake earns root dividends.
+    AnyRootStake,
+    /// Since spec 442 (§13.5): only hotkeys registered on root earn root dividends; the
+    /// root-weighted slice of any other hotkey drops out of Σ root_div.
+    RootRegistered,
+}
+
+/// How root dividends reach root stakers (§5.9, §13.6).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RootDividends {
+    /// Before 2026-10: claimed at once, as alpha staked on the subnet, pro rata to root shares.
+    ClaimAtOnce,
+    /// Since 2026-10 (§13.6, Root Reborn): kept as alpha in per-validator baskets.
+    Baskets,
+}
+
+/// `BlocksSinceLastStep` and the scheduler's safety net (§2.1, §13.11).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SafetyNet {
+    /// Before 2026-10: BSLS is not capped; an epoch is forced when BSLS > `MAX_TEMPO` (50 400).
+    MaxTempo,
+    /// Since 2026-10 (§13.11): BSLS saturates at tempo + 1; the net fires while BSLS > tempo.
+    TempoCapped,
+}
+
+/// Transaction fees of the extrinsics agents send, in rao (§13.7: recycled, after the spec-467
+/// halving). Swap fees are separate (they go to the block author, §6.3).
+///
+/// The chain quotes three amounts (remove_stake 0.000629, move_stake 0.000370, claim_root
+/// 0.008251 TAO). `add_stake` is priced as `remove_stake` (same weight class); weights,
+/// commits and neuron registrations are fee-free (`Pays::No` on chain); other signed calls
+/// (subnet registration, start call, take, hyperparameters) are priced as `remove_stake`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TxFees {
+    /// `add_stake` / `remove_stake`.
+    pub stake: u64,
+    /// `move_stake` (and transfers between hotkeys or subnets).
+    pub move_stake: u64,
+    /// `claim_root` (a basket claim).
+    pub claim: u64,
+    /// Any other fee-paying signed extrinsic.
+    pub other: u64,
+}
+
+impl Default for TxFees {
+    fn default() -> Self {
+        TxFees {
+            stake: 629_000,
+            move_stake: 370_000,
+            claim: 8_251_000,
+            other: 629_000,
+        }
+    }
+}
+
 /// A named period of the chain's rules.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Regime {
+    /// Today's chain (spec §13: Finney spec 441..475, 2026-08-03 .. 2026-10-08): the emission
+    /// gate, reservoirs, Root Reborn baskets, recycled fees.
+    Y2026_10,
     /// The spec's snapshot (main @ 2026-06-30).
     Y2026_06,
     /// The net-TAO-flow period (2025-11-04 → 2026-06-22).
@@ -67,13 +163,14 @@ pub enum Regime {
 
 impl Regime {
     /// Every regime with its name, for parsing and error messages.
-    pub const ALL: [(Regime, &'static str); 3] = [
+    pub const ALL: [(Regime, &'static str); 4] = [
+        (Regime::Y2026_10, "2026-10"),
         (Regime::Y2026_06, "2026-06"),
         (Regime::Y2025_11Flow, "2025-11-flow"),
         (Regime::Y2025_02Dtao, "2025-02-dtao"),
     ];
 
-    /// Looks a regime up by name (`2026-06`, `2025-11-flow`, `2025-02-dtao`).
+    /// Looks a regime up by name (`2026-10`, `2026-06`, `2025-11-flow`, `2025-02-dtao`).
     pub fn from_name(name: &str) -> Option<Regime> {
         Self::ALL.iter().find(|(_, n)| *n == name).map(|(r, _)| *r)
     }
@@ -125,6 +222,18 @@ pub struct ChainParams {
     /// `SubnetLimit` (128). yumalab refuses registrations at the limit rather than dissolving
     /// the lowest-priced subnet.
     pub subnet_limit: u16,
+    /// The emission gate (§13.2); `None` before 2026-10.
+    pub gate: Option<GateParams>,
+    /// The injection order and reservoirs (§13.3).
+    pub injection_order: InjectionOrder,
+    /// Root eligibility in the dividend split (§13.5).
+    pub dividend_split: DividendSplit,
+    /// How root dividends are paid (§13.6).
+    pub root_dividends: RootDividends,
+    /// Recycled transaction fees (§13.7); `None` before 2026-10 (fees were not modelled).
+    pub tx_fees: Option<TxFees>,
+    /// The scheduler's safety net (§13.11).
+    pub safety_net: SafetyNet,
 }
 
 impl ChainParams {
@@ -147,8 +256,23 @@ impl ChainParams {
             network_min_lock: 1_000_000_000_000,
             network_rate_limit: 7200,
             subnet_limit: 128,
+            gate: None,
+            injection_order: InjectionOrder::ReweightFirst,
+            dividend_split: DividendSplit::AnyRootStake,
+            root_dividends: RootDividends::ClaimAtOnce,
+            tx_fees: None,
+            safety_net: SafetyNet::MaxTempo,
         };
         match regime {
+            Regime::Y2026_10 => ChainParams {
+                gate: Some(GateParams::default()),
+                injection_order: InjectionOrder::ChainBuyFirst,
+                dividend_split: DividendSplit::RootRegistered,
+                root_dividends: RootDividends::Baskets,
+                tx_fees: Some(TxFees::default()),
+                safety_net: SafetyNet::TempoCapped,
+                ..today
+            },
             Regime::Y2026_06 => today,
             Regime::Y2025_11Flow => ChainParams {
                 share_rule: ShareRule::NetFlow,
@@ -172,7 +296,7 @@ impl ChainParams {
 
 impl Default for ChainParams {
     fn default() -> Self {
-        ChainParams::for_regime(Regime::Y2026_06)
+        ChainParams::for_regime(Regime::Y2026_10)
     }
 }
 

@@ -78,6 +78,113 @@ pub struct PriceShareInput {
 /// # Panics
 /// If a `moving_price`, `miner_burned` or `root_prop` is negative, NaN or infinite.
 pub fn price_ema_shares(subnets: &[PriceShareInput], rule: PriceShareRule) -> Vec<f64> {
+    let mut shares = burn_weighted_shares(subnets, rule);
+    redistribute_disabled(&mut shares, |i| subnets[i].emission_enabled);
+    shares
+}
+
+/// The 2026-10 share pipeline (§13.2.1): [`price_ema_shares`] with the Hill emission gate
+/// between the miner-burn weighting and the emission-disabled masking.
+///
+/// `bar` is the stored `EmissionGateBar` θ (0: not yet computed); it is recomputed from the
+/// burn-weighted shares of *every* eligible subnet (disabled ones included) when it is 0 or
+/// `block % 360 == 0`, and written only if the new value is > 0 (§13.2.2). Returns the shares
+/// before the gate (after burn weighting) and the final shares.
+///
+/// # Panics
+/// As [`price_ema_shares`].
+pub fn gated_price_shares(
+    subnets: &[PriceShareInput],
+    rule: PriceShareRule,
+    gate: &crate::chain::params::GateParams,
+    bar: &mut f64,
+    block: u64,
+) -> (Vec<f64>, Vec<f64>) {
+    let before = burn_weighted_shares(subnets, rule);
+    if *bar == 0.0 || block.is_multiple_of(EMISSION_BAR_UPDATE_INTERVAL) {
+        let theta = emission_gate_bar(&before, gate.rank, gate.quantile);
+        if theta > 0.0 {
+            *bar = theta;
+        }
+    }
+    let mut shares = before.clone();
+    apply_emission_gate(&mut shares, *bar, gate.exponent);
+    redistribute_disabled(&mut shares, |i| subnets[i].emission_enabled);
+    (before, shares)
+}
+
+/// `EMISSION_BAR_UPDATE_INTERVAL`: the gate bar is recomputed at blocks that are multiples of
+/// this (absolute block numbers, §13.2.2).
+pub const EMISSION_BAR_UPDATE_INTERVAL: u64 = 360;
+
+/// The emission gate bar θ over shares `w` (§13.2.2); 0 if none can be set.
+///
+/// Rank mode (`rank` N > 0): the N-th largest strictly positive share, or the smallest
+/// positive share if fewer than N are positive. Quantile mode (N = 0): walking the shares in
+/// descending order with a running sum c (zeros included), the first share after which
+/// c ≥ `quantile`; the last share if the sum never reaches it.
+pub fn emission_gate_bar(w: &[f64], rank: u16, quantile: f64) -> f64 {
+    let mut sorted: Vec<f64> = w.to_vec();
+    sorted.sort_by(|a, b| b.total_cmp(a));
+    if rank > 0 {
+        let positive = sorted.iter().take_while(|&&x| x > 0.0).count();
+        if positive == 0 {
+            return 0.0;
+        }
+        return sorted[usize::from(rank).min(positive) - 1];
+    }
+    let mut c = 0.0;
+    for &x in &sorted {
+        c += x;
+        if c >= quantile {
+            return x;
+        }
+    }
+    sorted.last().copied().unwrap_or(0.0)
+}
+
+/// The Hill gate G(s; θ, h) = 1/(1 + (θ/s)^h) with the chain's fixed-point behaviour
+/// (§13.2.3): r = θ/s below 2⁻³² converts to 0 in I32F32 and G = 1 exactly; when r^h would
+/// exceed 2³¹ (I32F32 `exp` overflows) r^h = 2³¹ − 1, so a share far below the bar keeps
+/// G = 2⁻³¹ rather than 0. `s` must be > 0.
+pub fn gate_factor(s: f64, theta: f64, h: f64) -> f64 {
+    const TWO_POW_M32: f64 = 1.0 / 4_294_967_296.0;
+    const I32F32_EXP_MAX: f64 = 2_147_483_647.0;
+    let r = theta / s;
+    if r < TWO_POW_M32 {
+        return 1.0;
+    }
+    let ln_rh = h * r.ln();
+    let rh = if ln_rh > I32F32_EXP_MAX.ln() {
+        I32F32_EXP_MAX
+    } else {
+        ln_rh.exp()
+    };
+    1.0 / (1.0 + rh)
+}
+
+/// Applies the gate to shares `w` in place (§13.2.1 step 4): g_i = w_i·G(w_i; θ, h) for
+/// w_i > 0, renormalised; unchanged if θ = 0, or if every g underflows to 0 (the guard).
+pub fn apply_emission_gate(w: &mut [f64], theta: f64, h: f64) {
+    if theta <= 0.0 {
+        return;
+    }
+    let sum: f64 = w
+        .iter()
+        .map(|&x| if x > 0.0 { x * gate_factor(x, theta, h) } else { 0.0 })
+        .sum();
+    if sum <= 0.0 || !sum.is_finite() {
+        return;
+    }
+    for x in w.iter_mut() {
+        if *x > 0.0 {
+            *x = *x * gate_factor(*x, theta, h) / sum;
+        }
+    }
+}
+
+/// §5.3 steps 1–2: price shares, then the miner-burn weighting (before any gate or masking).
+fn burn_weighted_shares(subnets: &[PriceShareInput], rule: PriceShareRule) -> Vec<f64> {
     for (i, s) in subnets.iter().enumerate() {
         check_non_negative("moving_price", i, s.moving_price);
         check_non_negative("miner_burned", i, s.miner_burned);
@@ -94,7 +201,7 @@ pub fn price_ema_shares(subnets: &[PriceShareInput], rule: PriceShareRule) -> Ve
             }
         })
         .collect();
-    let mut shares = match rule {
+    match rule {
         PriceShareRule::Dtao2025 => pi,
         PriceShareRule::MinerBurn | PriceShareRule::RootPropMinerBurn => {
             let omega: Vec<f64> = subnets
@@ -115,9 +222,7 @@ pub fn price_ema_shares(subnets: &[PriceShareInput], rule: PriceShareRule) -> Ve
                 pi
             }
         }
-    };
-    redistribute_disabled(&mut shares, |i| subnets[i].emission_enabled);
-    shares
+    }
 }
 
 /// The chain's `get_subnet_block_emissions` step: if any subnet is disabled, renormalise over
@@ -480,6 +585,36 @@ pub fn injection(
         excess: t_i - tao_in,
         capped,
     }
+}
+
+// ------------------------------------------------------------------------ dividend split
+
+/// One hotkey's dividend `d` (after childkeys) split into its alpha-side and root-side
+/// weights (§5.8 step 3, §13.5): alpha_div = d·a/(a + w_τ·r) (all of d if the denominator is
+/// 0), root_div = d − alpha_div. Under [`DividendSplit::RootRegistered`] a hotkey without a
+/// root UID gets root_div = 0: its root-weighted slice is neither paid to it nor moved to the
+/// alpha side; it drops out of Σ root_div.
+pub fn dividend_split(
+    d: f64,
+    alpha_stake: u64,
+    root_stake: u64,
+    tao_weight: f64,
+    on_root: bool,
+    rule: crate::chain::params::DividendSplit,
+) -> (f64, f64) {
+    use crate::chain::params::DividendSplit;
+    let a = alpha_stake as f64;
+    let r = tao_weight * root_stake as f64;
+    // Computed as root part first (the arithmetic of the pre-2026-10 regimes, kept so their
+    // outputs do not move by a rao).
+    let root_part = d * if a + r > 0.0 { r / (a + r) } else { 0.0 };
+    let alpha_div = d - root_part;
+    let root_div = match rule {
+        DividendSplit::AnyRootStake => root_part,
+        DividendSplit::RootRegistered if on_root => root_part,
+        DividendSplit::RootRegistered => 0.0,
+    };
+    (alpha_div, root_div)
 }
 
 // ------------------------------------------------------------------------ alpha_out split

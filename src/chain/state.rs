@@ -3,7 +3,7 @@
 //! Everything is integer rao, and every collection that reaches output iterates in a fixed
 //! order (vectors indexed by dense ids, `BTreeMap`s keyed by ids), so a run is deterministic.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use yumalab_agents::Served;
 use yumalab_agents::units::{ColdkeyId, HotkeyId, NetUid};
@@ -221,6 +221,12 @@ pub struct Subnet {
     pub share: f64,
     /// Net TAO flow accumulators and EMAs (read by the 2025-11 flow share rule).
     pub flow: FlowState,
+    /// `BalancerTaoReservoir` (§13.3): TAO moved out of the block credit that the pool's
+    /// weight bounds could not absorb yet; outside `SubnetTAO`, so it does not move the price.
+    pub tao_reservoir: u64,
+    /// `BalancerAlphaReservoir` (§13.3): minted alpha waiting to enter the pool; counts in
+    /// the subnet's alpha issuance.
+    pub alpha_reservoir: u64,
 }
 
 impl Subnet {
@@ -237,9 +243,10 @@ impl Subnet {
             .map(|u| u as u16)
     }
 
-    /// Alpha issued by this subnet so far (`SubnetAlphaIn + SubnetAlphaOut`).
+    /// Alpha issued by this subnet so far (`SubnetAlphaIn + SubnetAlphaOut +
+    /// BalancerAlphaReservoir`, §13.3.3; the reservoir is always 0 before 2026-10).
     pub fn alpha_issuance(&self) -> u64 {
-        self.pool.alpha + self.alpha_out
+        self.pool.alpha + self.alpha_out + self.alpha_reservoir
     }
 
     /// The hotkey's total alpha here (`TotalHotkeyAlpha`).
@@ -258,6 +265,9 @@ impl Subnet {
 pub struct Root {
     /// Root stake pools (TAO), by hotkey.
     pub stakes: BTreeMap<HotkeyId, SharePool>,
+    /// Hotkeys holding a root UID (`Uids[0][h]`, §13.5): since spec 442 only these earn root
+    /// dividends. At genesis every hotkey given root stake is registered; afterwards by burn.
+    pub registered: BTreeSet<HotkeyId>,
 }
 
 impl Root {
@@ -270,6 +280,56 @@ impl Root {
     pub fn hotkey_stake(&self, hotkey: HotkeyId) -> u64 {
         self.stakes.get(&hotkey).map_or(0, SharePool::value)
     }
+
+    /// Whether the hotkey holds a root UID.
+    pub fn is_registered(&self, hotkey: HotkeyId) -> bool {
+        self.registered.contains(&hotkey)
+    }
+}
+
+/// One block's coinbase (§5.3–§5.6, §13.1 step 4), as `yumalab coinbase` prints it.
+/// Amounts in rao.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CoinbaseRecord {
+    /// The block.
+    pub block: u64,
+    /// `E_block`, the TAO block emission minted as a credit.
+    pub block_emission: u64,
+    /// The emission gate bar θ after this block's update (0: no gate or not computed).
+    pub gate_bar: f64,
+    /// TAO left in the credit and recycled at the end of the coinbase.
+    pub recycled: u64,
+    /// Per emit-eligible subnet, in netuid order.
+    pub subnets: Vec<SubnetCoinbase>,
+}
+
+/// One subnet in a [`CoinbaseRecord`].
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct SubnetCoinbase {
+    /// The subnet.
+    pub netuid: NetUid,
+    /// The share after miner-burn weighting, before the gate and emission-disabled masking.
+    pub share_before_gate: f64,
+    /// The final TAO share `s_i`.
+    pub share: f64,
+    /// `T_i = E_block·s_i`.
+    pub tao_emission: u64,
+    /// TAO injected into the pool reserve this block (price-active).
+    pub tao_in: u64,
+    /// TAO spent by the chain buy (`SubnetExcessTao`).
+    pub excess_tao: u64,
+    /// Alpha the chain buy bought (protocol alpha).
+    pub alpha_bought: u64,
+    /// Alpha minted for the pool this block (`alpha_in`, including any part parked).
+    pub alpha_in: u64,
+    /// Alpha emitted outside the pool this block (`A_out`).
+    pub alpha_out: u64,
+    /// Root proportion ρ used for the split.
+    pub root_prop: f64,
+    /// `BalancerTaoReservoir` after the injection.
+    pub tao_reservoir: u64,
+    /// `BalancerAlphaReservoir` after the injection.
+    pub alpha_reservoir: u64,
 }
 
 /// The whole chain.
@@ -295,6 +355,10 @@ pub struct Chain {
     pub network_last_lock: u64,
     /// `NetworkLastLockBlock` (0: no subnet was ever registered by an extrinsic).
     pub network_last_lock_block: u64,
+    /// `EmissionGateBar` θ (§13.2.2): 0 means not yet computed.
+    pub gate_bar: f64,
+    /// What the last block's coinbase did, per subnet (for `yumalab coinbase` and observers).
+    pub last_coinbase: CoinbaseRecord,
     /// Scratch for the epoch, shared by all subnets (allocation-free stepping).
     pub(crate) workspace: Workspace,
     /// Scratch epoch output.
@@ -316,6 +380,8 @@ impl Chain {
             // A migration set the last lock to 2500 TAO (spec §4).
             network_last_lock: 2_500_000_000_000,
             network_last_lock_block: 0,
+            gate_bar: 0.0,
+            last_coinbase: CoinbaseRecord::default(),
             workspace: Workspace::default(),
             epoch_out: EpochOutput::default(),
         }
@@ -454,6 +520,8 @@ impl Chain {
             excess_tao_since_epoch: 0,
             share: 0.0,
             flow: FlowState::new(),
+            tao_reservoir: 0,
+            alpha_reservoir: 0,
         };
         subnet.neurons.push(Neuron {
             hotkey: owner_hotkey,
@@ -536,14 +604,14 @@ impl Chain {
             + self
                 .subnets
                 .values()
-                .map(|s| u128::from(s.pool.tao))
+                .map(|s| u128::from(s.pool.tao) + u128::from(s.tao_reservoir))
                 .sum::<u128>()
             + u128::from(self.root.total())
             + u128::from(t.author_fees);
         let expected = issued - u128::from(t.external) - u128::from(t.burned);
         if exists != expected {
             return Err(err(
-                "TAO: balances + pool reserves + root stake + author fees".into(),
+                "TAO: balances + pool reserves + reservoirs + root stake + author fees".into(),
                 expected,
                 exists,
             ));
@@ -551,11 +619,13 @@ impl Chain {
         for (netuid, s) in &self.subnets {
             let a = self.ledger.alpha.get(netuid).copied().unwrap_or_default();
             let net = u128::from(a.minted) - u128::from(a.recycled);
-            let issued = u128::from(s.pool.alpha) + u128::from(s.alpha_out);
+            let issued = u128::from(s.pool.alpha)
+                + u128::from(s.alpha_out)
+                + u128::from(s.alpha_reservoir);
             if issued != net {
                 return Err(err(
                     format!(
-                        "subnet {} alpha: reserve + outstanding = minted − recycled",
+                        "subnet {} alpha: reserve + outstanding + reservoir = minted − recycled",
                         netuid.0
                     ),
                     net,

@@ -563,6 +563,12 @@ pub(crate) const CHAIN: &[&str] = &[
     "pool",
     "schedule",
     "burn_rule",
+    "gate",
+    "injection_order",
+    "dividend_split",
+    "root_dividends",
+    "tx_fees",
+    "safety_net",
 ];
 
 /// Reads `chain` overrides; returns the external issuance in rao.
@@ -661,7 +667,83 @@ fn read_chain(r: &mut Reader<'_>, n: &Node, chain: &mut ChainParams) -> u64 {
             None => {}
         }
     }
+    read_chain_2026_10(r, &f, chain);
     (issuance * TAO).round() as u64
+}
+
+/// The §13 rule overrides of `chain` (each one alone, over the regime's defaults).
+fn read_chain_2026_10(r: &mut Reader<'_>, f: &reader::Fields<'_>, chain: &mut ChainParams) {
+    use crate::chain::params::{
+        DividendSplit, GateParams, InjectionOrder, RootDividends, SafetyNet,
+    };
+    if f.has("gate") && f.get("gate").is_none() {
+        chain.gate = None;
+    } else if let Some(g) = f.get("gate") {
+        let gp = f.path_of("gate");
+        if let Some(gf) = r.map(g, &gp, &["rank", "quantile", "exponent"]) {
+            let d = chain.gate.unwrap_or_default();
+            let rank = r.integer_or(&gf, "rank", u64::from(d.rank), 0, 4096) as u16;
+            let quantile = r.number_or(
+                &gf,
+                "quantile",
+                d.quantile,
+                |x| x > 0.0 && x <= 1.0,
+                "a fraction in (0, 1]",
+            );
+            let exponent = r.number_or(
+                &gf,
+                "exponent",
+                d.exponent,
+                |x| x > 0.0 && x <= 64.0,
+                "a number in (0, 64]",
+            );
+            chain.gate = Some(GateParams {
+                rank,
+                quantile,
+                exponent,
+            });
+        }
+    }
+    if let Some(n) = f.get("injection_order") {
+        match r.choice(
+            n,
+            "chain.injection_order",
+            &["chain_buy_first", "reweight_first"],
+        ) {
+            Some("chain_buy_first") => chain.injection_order = InjectionOrder::ChainBuyFirst,
+            Some(_) => chain.injection_order = InjectionOrder::ReweightFirst,
+            None => {}
+        }
+    }
+    if let Some(n) = f.get("dividend_split") {
+        match r.choice(
+            n,
+            "chain.dividend_split",
+            &["root_registered", "any_root_stake"],
+        ) {
+            Some("root_registered") => chain.dividend_split = DividendSplit::RootRegistered,
+            Some(_) => chain.dividend_split = DividendSplit::AnyRootStake,
+            None => {}
+        }
+    }
+    if let Some(n) = f.get("root_dividends") {
+        match r.choice(n, "chain.root_dividends", &["baskets", "claim_at_once"]) {
+            Some("baskets") => chain.root_dividends = RootDividends::Baskets,
+            Some(_) => chain.root_dividends = RootDividends::ClaimAtOnce,
+            None => {}
+        }
+    }
+    if f.has("tx_fees") {
+        let on = r.bool_or(f, "tx_fees", chain.tx_fees.is_some());
+        chain.tx_fees = on.then(|| chain.tx_fees.unwrap_or_default());
+    }
+    if let Some(n) = f.get("safety_net") {
+        match r.choice(n, "chain.safety_net", &["tempo_capped", "max_tempo"]) {
+            Some("tempo_capped") => chain.safety_net = SafetyNet::TempoCapped,
+            Some(_) => chain.safety_net = SafetyNet::MaxTempo,
+            None => {}
+        }
+    }
 }
 
 pub(crate) const SUBNET: &[&str] = &[

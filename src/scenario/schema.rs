@@ -54,6 +54,16 @@ pub fn json_schema() -> Value {
             "pool": choice("pool curve", &["balancer", "constant_product"]),
             "schedule": choice("epoch scheduling", &["stateful", "modulo"]),
             "burn_rule": choice("registration pricing", &["half_life", "interval"]),
+            "gate": {"oneOf": [{"type": "null"}, object(json!({
+                "rank": integer("EmissionBarRank N: the bar is the N-th largest share (0: quantile mode)", 0, Some(4096)),
+                "quantile": number("EmissionBarQuantile q (quantile mode only)", 0.0, Some(1.0)),
+                "exponent": number("EmissionGateExponent h (> 0)", 0.0, Some(64.0)),
+            }), &[])], "description": "the §13.2 Hill emission gate; null turns it off"},
+            "injection_order": choice("§13.3 injection order (chain_buy_first has reservoirs)", &["chain_buy_first", "reweight_first"]),
+            "dividend_split": choice("§13.5 who earns root dividends", &["root_registered", "any_root_stake"]),
+            "root_dividends": choice("§13.6 how root dividends are paid", &["baskets", "claim_at_once"]),
+            "tx_fees": {"type": "boolean", "description": "§13.7 recycled transaction fees"},
+            "safety_net": choice("§13.11 scheduler safety net", &["tempo_capped", "max_tempo"]),
         }),
         &[],
     );

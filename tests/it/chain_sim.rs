@@ -528,9 +528,11 @@ fn a_registered_subnet_starts_at_the_median_price_and_pays_the_lock() {
     // The first registration: lock = 2500 TAO − ⌊2500 TAO / 100 800⌋ · 10 blocks (spec §8.3).
     let lock = 2_500 * TAO - (2_500 * TAO / 100_800) * 10;
     assert_eq!(s.pool.tao, lock);
+    // The registration's transaction fee is recycled (§13.7); the refused one paid nothing.
+    let fee = ChainParams::default().tx_fees.expect("2026-10 charges fees").other;
     assert_eq!(
         chain.coldkeys[founder.0 as usize].balance,
-        6000 * TAO - lock
+        6000 * TAO - lock - fee
     );
     // It starts at the median spot price of the others (0.03, up to rounding of x₀).
     assert!((s.pool.price() - chain.subnets[&NetUid(2)].pool.price()).abs() < 1e-9);
@@ -604,9 +606,10 @@ fn served_work_is_visible_to_agents_and_refused_for_strangers() {
 fn only_the_owner_sets_hyperparameters_and_only_within_bounds() {
     use yumalab_agents::Hyperparameter as H;
     let mut b = SimulationBuilder::new(ChainParams::default());
-    let owner = b.coldkey("owner", 0);
+    // Each hyperparameter call pays a transaction fee (§13.7).
+    let owner = b.coldkey("owner", TAO);
     let owner_hk = b.hotkey("owner-hk", owner);
-    let stranger = b.coldkey("stranger", 0);
+    let stranger = b.coldkey("stranger", TAO);
     let netuid = b.subnet(
         SubnetParams::default(),
         owner,
