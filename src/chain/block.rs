@@ -16,9 +16,7 @@
 use yumalab_agents::units::{HotkeyId, NetUid};
 
 use super::emission::block_emission;
-use super::params::{
-    EpochSchedule, InjectionCapRule, InjectionOrder, SafetyNet, ShareRule,
-};
+use super::params::{EpochSchedule, InjectionCapRule, InjectionOrder, SafetyNet, ShareRule};
 use super::pool::Pool;
 use super::shares;
 use super::shares::EMA_PRICE_HALVING_BLOCKS;
@@ -275,7 +273,8 @@ impl Chain {
         let net = self.params.safety_net;
         for (netuid, s) in self.subnets.iter_mut() {
             let tempo = s.params.tempo;
-            let (bsls, net_fires) = blocks_since_last_step(net, s.clock.blocks_since_last_step, tempo);
+            let (bsls, net_fires) =
+                blocks_since_last_step(net, s.clock.blocks_since_last_step, tempo);
             s.clock.blocks_since_last_step = bsls;
             let is_due = tempo != 0
                 && match schedule {

@@ -171,7 +171,13 @@ pub fn apply_emission_gate(w: &mut [f64], theta: f64, h: f64) {
     }
     let sum: f64 = w
         .iter()
-        .map(|&x| if x > 0.0 { x * gate_factor(x, theta, h) } else { 0.0 })
+        .map(|&x| {
+            if x > 0.0 {
+                x * gate_factor(x, theta, h)
+            } else {
+                0.0
+            }
+        })
         .sum();
     if sum <= 0.0 || !sum.is_finite() {
         return;

@@ -619,9 +619,8 @@ impl Chain {
         for (netuid, s) in &self.subnets {
             let a = self.ledger.alpha.get(netuid).copied().unwrap_or_default();
             let net = u128::from(a.minted) - u128::from(a.recycled);
-            let issued = u128::from(s.pool.alpha)
-                + u128::from(s.alpha_out)
-                + u128::from(s.alpha_reservoir);
+            let issued =
+                u128::from(s.pool.alpha) + u128::from(s.alpha_out) + u128::from(s.alpha_reservoir);
             if issued != net {
                 return Err(err(
                     format!(

@@ -169,7 +169,10 @@ fn r13_gate_underflow_restore() {
 fn r13_shares_ignore_root_prop() {
     let v = vector("r13_shares_ignore_root_prop");
     let mut inp = inputs(&floats(&v["inputs"]["moving_price"]), &[0.0, 0.0], &[]);
-    for (i, rp) in floats(&v["inputs"]["root_prop_storage"]).into_iter().enumerate() {
+    for (i, rp) in floats(&v["inputs"]["root_prop_storage"])
+        .into_iter()
+        .enumerate()
+    {
         inp[i].root_prop = rp;
     }
     let mut bar = 0.0;
@@ -218,12 +221,20 @@ fn r13_gate_pipeline_burn_disabled() {
     for (a, b) in before.iter().zip(floats(&mid["burn_weighted"])) {
         close(*a, b, 1e-9, "burn-weighted share");
     }
-    close(bar, f(&mid["bar"]), 1e-9, "bar (over all subnets, the disabled one included)");
+    close(
+        bar,
+        f(&mid["bar"]),
+        1e-9,
+        "bar (over all subnets, the disabled one included)",
+    );
     for (a, b) in s.iter().zip(floats(&v["expect"]["shares"])) {
         close(*a, b, 1e-6, "share");
     }
     let rao = shares::tao_to_rao_shares(u(&inp["block_emission_rao"]), &s);
-    for (a, b) in rao.iter().zip(v["expect"]["tao_share_rao"].as_array().expect("list")) {
+    for (a, b) in rao
+        .iter()
+        .zip(v["expect"]["tao_share_rao"].as_array().expect("list"))
+    {
         assert!(a.abs_diff(u(b)) <= 2, "T_i {a} vs {b}");
     }
     // The note: quantile mode q = 0.75 on the same w.
@@ -287,7 +298,12 @@ fn check_kernel(e: &Value, pool: &Pool, act: (u64, u64), left: (u64, u64)) {
     assert_eq!(left.0, u(&e["tao_reservoir"]), "TAO reservoir");
     assert_eq!(left.1, u(&e["alpha_reservoir"]), "alpha reservoir");
     if let Some(w) = e.get("w_quote_after") {
-        close(pool.w_quote as f64 / PERQUINTILL as f64, f(w), 1e-9, "w_quote");
+        close(
+            pool.w_quote as f64 / PERQUINTILL as f64,
+            f(w),
+            1e-9,
+            "w_quote",
+        );
     }
 }
 
@@ -485,8 +501,18 @@ fn r13_dividend_split_root_uid() {
     ] {
         let e = &v["expect"][column];
         for (name, a, r) in pays(&v, rule) {
-            close(a, f(&e["alpha_pay"][&name]), 0.01, &format!("{column} alpha_pay {name}"));
-            close(r, f(&e["root_pay"][&name]), 0.01, &format!("{column} root_pay {name}"));
+            close(
+                a,
+                f(&e["alpha_pay"][&name]),
+                0.01,
+                &format!("{column} alpha_pay {name}"),
+            );
+            close(
+                r,
+                f(&e["root_pay"][&name]),
+                0.01,
+                &format!("{column} root_pay {name}"),
+            );
         }
     }
 }
@@ -514,7 +540,14 @@ fn r13_tx_fee_recycle() {
     let owner = b.coldkey("owner", 0);
     let oh = b.hotkey("owner-hk", owner);
     let staker = b.coldkey("staker", 100 * TAO);
-    let n = b.subnet(SubnetParams::default(), owner, oh, 1000 * TAO, 1000 * TAO, None);
+    let n = b.subnet(
+        SubnetParams::default(),
+        owner,
+        oh,
+        1000 * TAO,
+        1000 * TAO,
+        None,
+    );
     b.at(
         1,
         Action::AddStake {
@@ -533,7 +566,10 @@ fn r13_tx_fee_recycle() {
     sim.run();
     let chain = sim.chain();
     assert_eq!(chain.total_issuance, issuance0 - fee);
-    assert!(chain.ledger.tao.author_fees > 0, "the swap fee still goes to the author");
+    assert!(
+        chain.ledger.tao.author_fees > 0,
+        "the swap fee still goes to the author"
+    );
     chain.check_conservation().expect("conserved");
 }
 
@@ -560,7 +596,10 @@ fn r13_bsls_cap() {
         .map(u)
         .collect();
     assert_eq!(seq, expect);
-    assert_eq!(first_net, Some(u(&v["expect"]["safety_net_due_from_index"])));
+    assert_eq!(
+        first_net,
+        Some(u(&v["expect"]["safety_net_due_from_index"]))
+    );
     // Before 2026-10 nothing is capped and the net waits for 50 400 blocks.
     assert_eq!(
         blocks_since_last_step(SafetyNet::MaxTempo, 361, 360),

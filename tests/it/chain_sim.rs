@@ -529,7 +529,10 @@ fn a_registered_subnet_starts_at_the_median_price_and_pays_the_lock() {
     let lock = 2_500 * TAO - (2_500 * TAO / 100_800) * 10;
     assert_eq!(s.pool.tao, lock);
     // The registration's transaction fee is recycled (§13.7); the refused one paid nothing.
-    let fee = ChainParams::default().tx_fees.expect("2026-10 charges fees").other;
+    let fee = ChainParams::default()
+        .tx_fees
+        .expect("2026-10 charges fees")
+        .other;
     assert_eq!(
         chain.coldkeys[founder.0 as usize].balance,
         6000 * TAO - lock - fee
