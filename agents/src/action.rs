@@ -151,6 +151,15 @@ pub enum Action {
         /// The subnet.
         netuid: NetUid,
     },
+    /// Claim root dividends from validators' baskets (`claim_root` / `claim_root_with_hotkey`,
+    /// spec §13.6.6): the claimant's share of each fund is sold and paid as root stake on the
+    /// validator. Only under a regime with baskets (2026-10); refused otherwise.
+    ClaimRoot {
+        /// The root staker.
+        coldkey: ColdkeyId,
+        /// One validator's fund, or `None` for every fund the coldkey is owed by.
+        hotkey: Option<HotkeyId>,
+    },
     /// Set the hotkey's delegate take (u16 proportion, at most 18 %).
     SetTake {
         /// The owner of the hotkey.

@@ -9,14 +9,18 @@
 //!
 //! Extrinsics (agents' actions) run after this, in [`super::extrinsics`].
 //!
-//! Root dividends use a simple claim model: each hotkey's root dividend (after its take) is
-//! claimed at once, as alpha staked on the subnet (`RootClaimType = Keep`), by the hotkey's
-//! root stakers pro rata to their root shares. There is no claim threshold and no sale.
+//! Root dividends: since 2026-10 (Root Reborn, §13.6) each hotkey's root dividend (after its
+//! take) is queued for its fund and flushed into it one hotkey per block ([`super::basket`]).
+//! Older regimes use a simple claim model: the dividend is claimed at once, as alpha staked on
+//! the subnet (`RootClaimType = Keep`), by the hotkey's root stakers pro rata to their root
+//! shares, with no claim threshold and no sale.
 
 use yumalab_agents::units::{HotkeyId, NetUid};
 
 use super::emission::block_emission;
-use super::params::{EpochSchedule, InjectionCapRule, InjectionOrder, SafetyNet, ShareRule};
+use super::params::{
+    EpochSchedule, InjectionCapRule, InjectionOrder, RootDividends, SafetyNet, ShareRule,
+};
 use super::pool::Pool;
 use super::shares;
 use super::shares::EMA_PRICE_HALVING_BLOCKS;
@@ -121,9 +125,13 @@ impl Chain {
         self.ledger.tao.recycled += credit;
         self.total_issuance -= credit;
         self.drain_epochs(epochs);
-        // 5. Price EMAs of eligible subnets.
+        // 5. Price EMAs of eligible subnets; the fast EMA of every subnet (§13.6.7).
         let alpha = self.params.subnet_moving_alpha;
+        let baskets = self.params.root_dividends == RootDividends::Baskets;
         for s in self.subnets.values_mut() {
+            if baskets {
+                s.fast_moving_price = update_fast_price(s.fast_moving_price, s.pool.price());
+            }
             if let Some(first) = s.first_emission_block.filter(|f| *f <= b) {
                 s.moving_price = shares::update_moving_price(
                     s.moving_price,
@@ -134,6 +142,10 @@ impl Chain {
                     EMA_PRICE_HALVING_BLOCKS,
                 );
             }
+        }
+        // 9. One queued basket hotkey is flushed (§13.1 step 9, §13.6.3).
+        if baskets {
+            self.flush_next_basket();
         }
         #[cfg(debug_assertions)]
         if let Err(e) = self.check_conservation() {
@@ -465,6 +477,8 @@ impl Chain {
                 split_rule,
             );
         }
+        let baskets = self.params.root_dividends == RootDividends::Baskets;
+        let mut floor_lost = 0u64;
         let sum_alpha: f64 = alpha_div.iter().sum();
         let sum_root: f64 = root_div.iter().sum();
         for i in 0..n {
@@ -484,7 +498,21 @@ impl Chain {
                 paid += pay;
                 records[i].dividend_alpha = pay;
             }
-            if root_div[i] > 0.0 && sum_root > 0.0 {
+            if root_div[i] > 0.0 && sum_root > 0.0 && baskets {
+                // §13.6.2: the take is staked to the owner; the rest is queued for the
+                // hotkey's fund (no swap, no mint: it is already in SubnetAlphaOut).
+                let pay = (root_pool as f64 * root_div[i] / sum_root).floor() as u64;
+                let (take_amount, queued) =
+                    super::basket::take_and_queue(pay, self.hotkeys[h.0 as usize].take);
+                s.stakes.entry(h).or_default().deposit(owner, take_amount);
+                self.baskets.enqueue(h, netuid, queued);
+                // The rao the two floors can lose stays in SubnetAlphaOut, owned by nobody.
+                let lost = pay - take_amount - queued;
+                s.alpha_burned += lost;
+                floor_lost += lost;
+                paid += pay;
+                records[i].root_dividend_alpha = take_amount + queued;
+            } else if root_div[i] > 0.0 && sum_root > 0.0 {
                 let pay = (root_pool as f64 * root_div[i] / sum_root).floor() as u64;
                 let take_amount = (pay as f64 * take).floor() as u64;
                 s.stakes.entry(h).or_default().deposit(owner, take_amount);
@@ -512,7 +540,7 @@ impl Chain {
         s.alpha_out -= recycled;
         let ledger = self.ledger.alpha.entry(netuid).or_default();
         ledger.recycled += recycled;
-        ledger.burned += burned;
+        ledger.burned += burned + floor_lost;
 
         EpochRecord {
             block: b,
@@ -642,6 +670,19 @@ pub fn adjust_protocol_liquidity(pool: &mut Pool, tao: u64, alpha: u64) -> (u64,
         }
     }
     (0, 0)
+}
+
+/// `SubnetFastMovingPrice` (§13.6.7): one block of an EMA of the unclamped spot price with
+/// a 600-block half-life, p ← p + (1 − 2^(−1/600))·(spot − p); seeded at spot. The chain's
+/// exact discretisation is UNSURE in the spec; this is its stated form.
+pub fn update_fast_price(fast: f64, spot: f64) -> f64 {
+    /// 1 − 2^(−1/600).
+    const RATE: f64 = 0.001_154_578_261_969_852;
+    if fast <= 0.0 {
+        spot
+    } else {
+        fast + RATE * (spot - fast)
+    }
 }
 
 /// One block of `BlocksSinceLastStep` and whether the scheduler's safety net fires (§2.1,

@@ -83,6 +83,8 @@ pub enum Refusal {
     TooManyCommits,
     /// A hyperparameter value outside what owners may set.
     BadHyperparameter(String),
+    /// A basket claim under a regime without baskets (before 2026-10).
+    NoBaskets,
 }
 
 impl fmt::Display for Refusal {
@@ -125,6 +127,10 @@ impl fmt::Display for Refusal {
             Refusal::NotSubnetOwner => write!(f, "only the subnet owner may do this"),
             Refusal::AlreadyStarted => write!(f, "the subnet already emits"),
             Refusal::BadHyperparameter(why) => write!(f, "{why}"),
+            Refusal::NoBaskets => write!(
+                f,
+                "root dividends are not kept in baskets under this regime (claims exist since 2026-10)"
+            ),
             Refusal::TooManyCommits => write!(
                 f,
                 "{MAX_UNREVEALED_COMMITS} unrevealed commits are already queued"
@@ -231,6 +237,7 @@ impl Chain {
                 Some((*coldkey, fees.stake))
             }
             Action::MoveStake { coldkey, .. } => Some((*coldkey, fees.move_stake)),
+            Action::ClaimRoot { coldkey, .. } => Some((*coldkey, fees.claim)),
             Action::RegisterSubnet { coldkey, .. }
             | Action::StartCall { coldkey, .. }
             | Action::SetTake { coldkey, .. }
@@ -358,6 +365,22 @@ impl Chain {
                 if s.params.bonds_reset {
                     for row in &mut s.bonds {
                         row.retain(|e| e.0 != uid);
+                    }
+                }
+                Ok(())
+            }
+            Action::ClaimRoot { coldkey, hotkey } => {
+                self.coldkey_ok(*coldkey)?;
+                if !self.uses_baskets() {
+                    return Err(Refusal::NoBaskets);
+                }
+                match hotkey {
+                    Some(h) => {
+                        self.hotkey_ok(*h)?;
+                        self.claim_root_with_hotkey(*coldkey, *h);
+                    }
+                    None => {
+                        self.claim_root(*coldkey);
                     }
                 }
                 Ok(())
@@ -706,12 +729,14 @@ impl Chain {
             });
         }
         if netuid.0 == 0 {
+            self.before_root_stake_change(hotkey);
             self.coldkeys[coldkey.0 as usize].balance -= tao;
             self.root
                 .stakes
                 .entry(hotkey)
                 .or_default()
                 .deposit(coldkey, tao);
+            self.after_root_stake_change(hotkey, coldkey, i128::from(tao));
             self.register_on_root(hotkey);
             return Ok(tao);
         }
@@ -754,19 +779,29 @@ impl Chain {
         self.coldkey_ok(coldkey)?;
         self.hotkey_ok(hotkey)?;
         if netuid.0 == 0 {
-            let pool = self
+            let available = self
                 .root
                 .stakes
-                .get_mut(&hotkey)
+                .get(&hotkey)
                 .ok_or(Refusal::InsufficientStake {
                     needed: alpha,
                     available: 0,
-                })?;
-            pool.withdraw(coldkey, alpha)
-                .map_err(|e| Refusal::InsufficientStake {
-                    needed: e.requested,
-                    available: e.available,
-                })?;
+                })?
+                .stake_of(coldkey);
+            if alpha > available {
+                return Err(Refusal::InsufficientStake {
+                    needed: alpha,
+                    available,
+                });
+            }
+            self.before_root_stake_change(hotkey);
+            self.root
+                .stakes
+                .get_mut(&hotkey)
+                .expect("has root stake")
+                .withdraw(coldkey, alpha)
+                .expect("checked");
+            self.after_root_stake_change(hotkey, coldkey, -i128::from(alpha));
             self.coldkeys[coldkey.0 as usize].balance += alpha;
             return Ok(alpha);
         }
@@ -831,15 +866,46 @@ impl Chain {
             self.coldkey_ok(coldkey)?;
             self.hotkey_ok(from_h)?;
             self.hotkey_ok(to_h)?;
-            let stakes = if from_n.0 == 0 {
-                &mut self.root.stakes
-            } else {
-                &mut self
-                    .subnets
-                    .get_mut(&from_n)
-                    .ok_or(Refusal::UnknownSubnet(from_n))?
+            if from_n.0 == 0 {
+                // Both hotkeys' funds see the change (§13.6.3 (b), §13.6.5).
+                let available = self
+                    .root
                     .stakes
-            };
+                    .get(&from_h)
+                    .ok_or(Refusal::InsufficientStake {
+                        needed: alpha,
+                        available: 0,
+                    })?
+                    .stake_of(coldkey);
+                if alpha > available {
+                    return Err(Refusal::InsufficientStake {
+                        needed: alpha,
+                        available,
+                    });
+                }
+                self.before_root_stake_change(from_h);
+                self.before_root_stake_change(to_h);
+                self.root
+                    .stakes
+                    .get_mut(&from_h)
+                    .expect("has root stake")
+                    .withdraw(coldkey, alpha)
+                    .expect("checked");
+                self.root
+                    .stakes
+                    .entry(to_h)
+                    .or_default()
+                    .deposit(coldkey, alpha);
+                self.after_root_stake_change(from_h, coldkey, -i128::from(alpha));
+                self.after_root_stake_change(to_h, coldkey, i128::from(alpha));
+                self.register_on_root(to_h);
+                return Ok(());
+            }
+            let stakes = &mut self
+                .subnets
+                .get_mut(&from_n)
+                .ok_or(Refusal::UnknownSubnet(from_n))?
+                .stakes;
             let pool = stakes.get_mut(&from_h).ok_or(Refusal::InsufficientStake {
                 needed: alpha,
                 available: 0,

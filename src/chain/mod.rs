@@ -2,6 +2,7 @@
 //!
 //! - [`state`]: accounts, hotkeys, root, subnets; [`ledger`]: where every rao went, and the
 //!   conservation check; [`stake`]: share pools;
+//! - [`basket`]: Root Reborn funds (root dividends kept as alpha, §13.6);
 //! - [`block`]: one block in the chain's order (emission, coinbase, epochs, payouts);
 //! - [`extrinsics`]: agents' actions (registration, weights, staking);
 //! - [`view`]: what agents may observe;
@@ -9,6 +10,7 @@
 //! - pure rules: [`pool`] (the AMMs), [`emission`] (halvings), [`registration`] (burn
 //!   pricing, pruning, lock cost), [`shares`] (emission shares, injection, alpha split).
 
+pub mod basket;
 pub mod block;
 pub mod emission;
 pub mod extrinsics;

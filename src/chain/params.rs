@@ -108,6 +108,36 @@ pub enum RootDividends {
     Baskets,
 }
 
+/// The Root Reborn basket thresholds (§13.6.3, §13.6.6, §13.14), in rao.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BasketParams {
+    /// `RootClaimableThreshold[0]` (default 500 000 rao = 0.0005 TAO): a queued credit is
+    /// flushed only once ⌊spot·alpha⌋ reaches it; a claim whose estimated payout is below it
+    /// is a no-op; fund rows valued below it are consolidated into the root slot at a claim.
+    pub claimable_threshold: u64,
+    /// `BasketClaimForfeitCapTao` (10⁷ rao): a row can be dust only if the claimant's slice
+    /// of it is at most this; 0 turns the dust rule off.
+    pub forfeit_cap: u64,
+    /// `BasketClaimSliceDustTao` (10⁵ rao): a slice below this is dust.
+    pub slice_dust: u64,
+    /// `BasketClaimRowDustCapTao` (10⁹ rao): the cap on the row dust floor.
+    pub row_dust_cap: u64,
+    /// `BasketClaimRowDustBps` (10): the row dust floor as basis points of the anchored NAV.
+    pub row_dust_bps: u64,
+}
+
+impl Default for BasketParams {
+    fn default() -> Self {
+        BasketParams {
+            claimable_threshold: 500_000,
+            forfeit_cap: 10_000_000,
+            slice_dust: 100_000,
+            row_dust_cap: 1_000_000_000,
+            row_dust_bps: 10,
+        }
+    }
+}
+
 /// `BlocksSinceLastStep` and the scheduler's safety net (§2.1, §13.11).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SafetyNet {
@@ -230,6 +260,8 @@ pub struct ChainParams {
     pub dividend_split: DividendSplit,
     /// How root dividends are paid (§13.6).
     pub root_dividends: RootDividends,
+    /// The basket thresholds (§13.6; read only with [`RootDividends::Baskets`]).
+    pub basket: BasketParams,
     /// Recycled transaction fees (§13.7); `None` before 2026-10 (fees were not modelled).
     pub tx_fees: Option<TxFees>,
     /// The scheduler's safety net (§13.11).
@@ -260,6 +292,7 @@ impl ChainParams {
             injection_order: InjectionOrder::ReweightFirst,
             dividend_split: DividendSplit::AnyRootStake,
             root_dividends: RootDividends::ClaimAtOnce,
+            basket: BasketParams::default(),
             tx_fees: None,
             safety_net: SafetyNet::MaxTempo,
         };

@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use yumalab_agents::Served;
 use yumalab_agents::units::{ColdkeyId, HotkeyId, NetUid};
 
+use super::basket::Baskets;
 use super::ledger::{AlphaLedger, ConservationError, Ledger};
 use super::params::{BurnRule, ChainParams, PoolRule, SubnetParams};
 use super::pool::{Pool, PoolKind};
@@ -227,6 +228,9 @@ pub struct Subnet {
     /// `BalancerAlphaReservoir` (§13.3): minted alpha waiting to enter the pool; counts in
     /// the subnet's alpha issuance.
     pub alpha_reservoir: u64,
+    /// `SubnetFastMovingPrice` (§13.6.7): an EMA of the spot price with a 600-block half-life,
+    /// used only to mark basket rows at a claim; seeded at spot.
+    pub fast_moving_price: f64,
 }
 
 impl Subnet {
@@ -359,6 +363,8 @@ pub struct Chain {
     pub gate_bar: f64,
     /// What the last block's coinbase did, per subnet (for `yumalab coinbase` and observers).
     pub last_coinbase: CoinbaseRecord,
+    /// Root Reborn funds and their deposit queue (§13.6); empty before 2026-10.
+    pub baskets: Baskets,
     /// Scratch for the epoch, shared by all subnets (allocation-free stepping).
     pub(crate) workspace: Workspace,
     /// Scratch epoch output.
@@ -382,6 +388,7 @@ impl Chain {
             network_last_lock_block: 0,
             gate_bar: 0.0,
             last_coinbase: CoinbaseRecord::default(),
+            baskets: Baskets::default(),
             workspace: Workspace::default(),
             epoch_out: EpochOutput::default(),
         }
@@ -522,6 +529,7 @@ impl Chain {
             flow: FlowState::new(),
             tao_reservoir: 0,
             alpha_reservoir: 0,
+            fast_moving_price: 0.0,
         };
         subnet.neurons.push(Neuron {
             hotkey: owner_hotkey,
@@ -633,12 +641,13 @@ impl Chain {
             }
             let held = u128::from(s.staked_alpha())
                 + u128::from(s.pending.total())
+                + u128::from(self.baskets.queued_on(*netuid))
                 + u128::from(s.protocol_alpha)
                 + u128::from(s.alpha_burned);
             if held != u128::from(s.alpha_out) {
                 return Err(err(
                     format!(
-                        "subnet {} alpha outstanding = stake + pending + protocol + burned",
+                        "subnet {} alpha outstanding = stake + pending + queued basket credits + protocol + burned",
                         netuid.0
                     ),
                     u128::from(s.alpha_out),

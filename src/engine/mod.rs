@@ -301,6 +301,7 @@ fn action_netuid(a: &Action) -> Option<NetUid> {
         | Action::CommitMetadata { netuid, .. }
         | Action::SetHyperparameter { netuid, .. } => Some(*netuid),
         Action::MoveStake { to_netuid, .. } => Some(*to_netuid),
+        Action::ClaimRoot { .. } => Some(NetUid(0)),
         Action::SetTake { .. } | Action::RegisterSubnet { .. } => None,
     }
 }

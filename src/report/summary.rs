@@ -51,7 +51,8 @@ pub fn holdings(chain: &Chain, m: &Member) -> f64 {
     for pool in chain.root.stakes.values() {
         v += pool.stake_of(c) as f64;
     }
-    v
+    // Unclaimed root dividends in validators' baskets (§13.6), at today's marks.
+    v + chain.basket_claimable_value(c) as f64
 }
 
 /// Per-group results at the end of a run, in population order: emission from `results`
