@@ -269,6 +269,13 @@ impl Scenario {
                     }
                 }
             }
+            // Root stakers of the starting population hold a root seat from the start, while
+            // root's 64 seats last (§13.6.12: since 2026-10 seats are otherwise bought).
+            if g.root_stake > 0 {
+                for id in ids {
+                    b.root_register_at_genesis(id.hotkeys[0]);
+                }
+            }
             if g.genesis_stake > 0 {
                 for id in ids {
                     b.stake_at_genesis(id.coldkey, id.hotkeys[0], id.netuid, g.genesis_stake)

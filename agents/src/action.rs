@@ -151,6 +151,15 @@ pub enum Action {
         /// The subnet.
         netuid: NetUid,
     },
+    /// Buy a root UID for a hotkey by burning root's registration price (`root_register`,
+    /// spec §13.6.12; since 2026-10 only hotkeys on root earn root dividends). A full root
+    /// evicts its lowest-staked member older than 7 200 blocks.
+    RootRegister {
+        /// The owner of the hotkey; pays the burn.
+        coldkey: ColdkeyId,
+        /// The hotkey.
+        hotkey: HotkeyId,
+    },
     /// Claim root dividends from validators' baskets (`claim_root` / `claim_root_with_hotkey`,
     /// spec §13.6.6): the claimant's share of each fund is sold and paid as root stake on the
     /// validator. Only under a regime with baskets (2026-10); refused otherwise.

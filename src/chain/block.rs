@@ -108,6 +108,7 @@ impl Chain {
             s.burn.on_block(b);
             s.registrations_this_block = 0;
         }
+        self.root_on_block(b);
         // The flow EMAs fold in the previous block's flows (extrinsics and chain buys).
         for s in self.subnets.values_mut() {
             s.flow.end_block();

@@ -10,6 +10,7 @@ use yumalab_agents::Action;
 use yumalab_agents::units::{ColdkeyId, HotkeyId, NetUid};
 
 use super::emission::block_emission;
+use super::params::RootRegistration;
 use super::pool::{PoolKind, Swap, new_subnet_pool};
 use super::registration::lock_cost;
 use super::registration::{PruneCandidate, neuron_to_prune};
@@ -170,7 +171,7 @@ impl Chain {
         }
     }
 
-    fn owns(&self, c: ColdkeyId, h: HotkeyId) -> Result<(), Refusal> {
+    pub(crate) fn owns(&self, c: ColdkeyId, h: HotkeyId) -> Result<(), Refusal> {
         self.coldkey_ok(c)?;
         match self.hotkeys.get(h.0 as usize) {
             None => Err(Refusal::UnknownAccount),
@@ -239,6 +240,7 @@ impl Chain {
             Action::MoveStake { coldkey, .. } => Some((*coldkey, fees.move_stake)),
             Action::ClaimRoot { coldkey, .. } => Some((*coldkey, fees.claim)),
             Action::RegisterSubnet { coldkey, .. }
+            | Action::RootRegister { coldkey, .. }
             | Action::StartCall { coldkey, .. }
             | Action::SetTake { coldkey, .. }
             | Action::SetHyperparameter { coldkey, .. } => Some((*coldkey, fees.other)),
@@ -250,13 +252,16 @@ impl Chain {
         }
     }
 
-    /// Gives `hotkey` a root UID when it first holds root stake, while root has fewer than
-    /// [`ROOT_MAX_UIDS`] (§13.5). A simplification of `root_register`: the hotkey's owner is
-    /// assumed to register it (the 1 TAO root burn is not charged) and a full root evicts
-    /// nobody.
+    /// Under [`RootRegistration::OnFirstStake`] (before 2026-10), gives `hotkey` a root UID
+    /// when it first holds root stake, while root has fewer than [`ROOT_MAX_UIDS`] (§13.5): a
+    /// simplification of `root_register` (no burn, no eviction). Since 2026-10 seats are
+    /// bought ([`Action::RootRegister`], §13.6.12).
     fn register_on_root(&mut self, hotkey: HotkeyId) {
-        if self.root.registered.len() < ROOT_MAX_UIDS {
-            self.root.registered.insert(hotkey);
+        if self.params.root_registration == RootRegistration::OnFirstStake
+            && self.root.registered.len() < ROOT_MAX_UIDS
+            && self.root.registered.insert(hotkey)
+        {
+            self.root.seat_blocks.insert(hotkey, self.block);
         }
     }
 
@@ -369,6 +374,7 @@ impl Chain {
                 }
                 Ok(())
             }
+            Action::RootRegister { coldkey, hotkey } => self.root_register(*coldkey, *hotkey),
             Action::ClaimRoot { coldkey, hotkey } => {
                 self.coldkey_ok(*coldkey)?;
                 if !self.uses_baskets() {

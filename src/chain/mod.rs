@@ -4,6 +4,7 @@
 //!   conservation check; [`stake`]: share pools;
 //! - [`basket`]: Root Reborn funds (root dividends kept as alpha, §13.6);
 //! - [`block`]: one block in the chain's order (emission, coinbase, epochs, payouts);
+//! - [`root`]: root seats bought by burn (§13.6.12);
 //! - [`extrinsics`]: agents' actions (registration, weights, staking);
 //! - [`view`]: what agents may observe;
 //! - [`params`]: chain and subnet parameters, and the named regimes;
@@ -18,6 +19,7 @@ pub mod ledger;
 pub mod params;
 pub mod pool;
 pub mod registration;
+pub mod root;
 pub mod shares;
 pub mod stake;
 pub mod state;

@@ -138,6 +138,20 @@ impl Default for BasketParams {
     }
 }
 
+/// How a hotkey gets a root UID (§13.5, §13.6.12).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RootRegistration {
+    /// Before 2026-10 (a simplification): a hotkey is given a root UID when it first holds
+    /// root stake, while root has free seats; nobody is evicted and nothing is burned.
+    OnFirstStake,
+    /// Since spec 441 (§13.6.12): `root_register` burns a price that starts at 1 TAO, rises
+    /// ×`BurnIncreaseMult` per registration and decays with a half-life; at most 1 per block
+    /// and 2 per 360-block interval; a new seat is immune for 7 200 blocks; a full root evicts
+    /// the lowest-staked non-immune member. Hotkeys given root stake in a scenario's genesis
+    /// hold a seat from the start.
+    Burn,
+}
+
 /// `BlocksSinceLastStep` and the scheduler's safety net (§2.1, §13.11).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SafetyNet {
@@ -262,6 +276,8 @@ pub struct ChainParams {
     pub root_dividends: RootDividends,
     /// The basket thresholds (§13.6; read only with [`RootDividends::Baskets`]).
     pub basket: BasketParams,
+    /// How hotkeys get a root UID (§13.6.12).
+    pub root_registration: RootRegistration,
     /// Recycled transaction fees (§13.7); `None` before 2026-10 (fees were not modelled).
     pub tx_fees: Option<TxFees>,
     /// The scheduler's safety net (§13.11).
@@ -293,6 +309,7 @@ impl ChainParams {
             dividend_split: DividendSplit::AnyRootStake,
             root_dividends: RootDividends::ClaimAtOnce,
             basket: BasketParams::default(),
+            root_registration: RootRegistration::OnFirstStake,
             tx_fees: None,
             safety_net: SafetyNet::MaxTempo,
         };
@@ -302,6 +319,7 @@ impl ChainParams {
                 injection_order: InjectionOrder::ChainBuyFirst,
                 dividend_split: DividendSplit::RootRegistered,
                 root_dividends: RootDividends::Baskets,
+                root_registration: RootRegistration::Burn,
                 tx_fees: Some(TxFees::default()),
                 safety_net: SafetyNet::TempoCapped,
                 ..today

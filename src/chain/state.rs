@@ -272,6 +272,13 @@ pub struct Root {
     /// Hotkeys holding a root UID (`Uids[0][h]`, §13.5): since spec 442 only these earn root
     /// dividends. At genesis every hotkey given root stake is registered; afterwards by burn.
     pub registered: BTreeSet<HotkeyId>,
+    /// The block each seat was taken (immunity and eviction ties, §13.6.12); seats given at
+    /// genesis are taken at block 0.
+    pub seat_blocks: BTreeMap<HotkeyId, u64>,
+    /// Root's registration price (§13.6.12); `None` until the first burn registration.
+    pub burn: Option<super::registration::BurnState>,
+    /// Root registrations this block and this 360-block interval, and the interval's index.
+    pub registrations: (u32, u32, u64),
 }
 
 impl Root {

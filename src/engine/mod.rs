@@ -150,6 +150,12 @@ impl SimulationBuilder {
             .ok_or(BuildError::GenesisRegistration { netuid: netuid.0 })
     }
 
+    /// Gives `hotkey` a root seat at genesis (no burn; it holds the seat when the run starts,
+    /// §13.6.12). `false` if root's 64 seats are already taken (the hotkey then has none).
+    pub fn root_register_at_genesis(&mut self, hotkey: HotkeyId) -> bool {
+        self.chain.root_register_at_genesis(hotkey)
+    }
+
     /// Stakes `alpha` rao of alpha from `coldkey` to `hotkey` on a subnet at genesis, as if
     /// staked before the run: minted outside the pool (like the pool's own reserve), so no
     /// swap, no price impact and no TAO spent (see [`Chain::stake_at_genesis`]).
@@ -301,7 +307,7 @@ fn action_netuid(a: &Action) -> Option<NetUid> {
         | Action::CommitMetadata { netuid, .. }
         | Action::SetHyperparameter { netuid, .. } => Some(*netuid),
         Action::MoveStake { to_netuid, .. } => Some(*to_netuid),
-        Action::ClaimRoot { .. } => Some(NetUid(0)),
+        Action::ClaimRoot { .. } | Action::RootRegister { .. } => Some(NetUid(0)),
         Action::SetTake { .. } | Action::RegisterSubnet { .. } => None,
     }
 }

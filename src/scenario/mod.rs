@@ -567,6 +567,8 @@ pub(crate) const CHAIN: &[&str] = &[
     "injection_order",
     "dividend_split",
     "root_dividends",
+    "root_registration",
+    "claim_threshold",
     "tx_fees",
     "safety_net",
 ];
@@ -674,7 +676,7 @@ fn read_chain(r: &mut Reader<'_>, n: &Node, chain: &mut ChainParams) -> u64 {
 /// The §13 rule overrides of `chain` (each one alone, over the regime's defaults).
 fn read_chain_2026_10(r: &mut Reader<'_>, f: &reader::Fields<'_>, chain: &mut ChainParams) {
     use crate::chain::params::{
-        DividendSplit, GateParams, InjectionOrder, RootDividends, SafetyNet,
+        DividendSplit, GateParams, InjectionOrder, RootDividends, RootRegistration, SafetyNet,
     };
     if f.has("gate") && f.get("gate").is_none() {
         chain.gate = None;
@@ -732,6 +734,23 @@ fn read_chain_2026_10(r: &mut Reader<'_>, f: &reader::Fields<'_>, chain: &mut Ch
             Some(_) => chain.root_dividends = RootDividends::ClaimAtOnce,
             None => {}
         }
+    }
+    if let Some(n) = f.get("root_registration") {
+        match r.choice(n, "chain.root_registration", &["burn", "on_first_stake"]) {
+            Some("burn") => chain.root_registration = RootRegistration::Burn,
+            Some(_) => chain.root_registration = RootRegistration::OnFirstStake,
+            None => {}
+        }
+    }
+    if f.has("claim_threshold") {
+        chain.basket.claimable_threshold = (r.number_or(
+            f,
+            "claim_threshold",
+            chain.basket.claimable_threshold as f64 / TAO,
+            |x| (0.0..=1_000.0).contains(&x),
+            "TAO in [0, 1000]",
+        ) * TAO)
+            .round() as u64;
     }
     if f.has("tx_fees") {
         let on = r.bool_or(f, "tx_fees", chain.tx_fees.is_some());

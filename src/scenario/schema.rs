@@ -62,6 +62,8 @@ pub fn json_schema() -> Value {
             "injection_order": choice("§13.3 injection order (chain_buy_first has reservoirs)", &["chain_buy_first", "reweight_first"]),
             "dividend_split": choice("§13.5 who earns root dividends", &["root_registered", "any_root_stake"]),
             "root_dividends": choice("§13.6 how root dividends are paid", &["baskets", "claim_at_once"]),
+            "root_registration": choice("§13.6.12 how hotkeys get a root UID (genesis root stakers always hold one)", &["burn", "on_first_stake"]),
+            "claim_threshold": number("§13.6 RootClaimableThreshold in TAO: basket flush and claim floor (0.0005)", 0.0, Some(1000.0)),
             "tx_fees": {"type": "boolean", "description": "§13.7 recycled transaction fees"},
             "safety_net": choice("§13.11 scheduler safety net", &["tempo_capped", "max_tempo"]),
         }),

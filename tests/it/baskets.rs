@@ -100,6 +100,10 @@ fn world(tao_reserve: u64, alpha_reserve: u64, c1_root: u64, c2_root: u64) -> Wo
     let h = chain.add_hotkey("validator-hk", v);
     let c1 = chain.add_coldkey("c1", c1_root + fee);
     let c2 = chain.add_coldkey("c2", c2_root + fee);
+    if c1_root + c2_root > 0 {
+        // A validator on root (a genesis seat; since 2026-10 seats are otherwise bought).
+        assert!(chain.root_register_at_genesis(h));
+    }
     for (c, amount) in [(c1, c1_root), (c2, c2_root)] {
         if amount > 0 {
             chain
@@ -459,6 +463,7 @@ fn r13_basket_flush_drain_order() {
     let hot_b = chain.add_hotkey("hot_b", owner);
     let queued = u(&v["inputs"]["queued"]["hot_a"]);
     for h in [hot_a, hot_b] {
+        assert!(chain.root_register_at_genesis(h));
         chain
             .apply(&Action::AddStake {
                 coldkey: staker,
@@ -690,4 +695,119 @@ proptest! {
             prop_assert!(w.chain.subnets[&w.netuid].stakes.get(&w.h).is_none_or(|p| p.stake_of(ESCROW) <= p.value()));
         }
     }
+}
+
+/// A chain with 64 root seats taken at genesis, seat k holding k+1 TAO of root stake, at a
+/// block past the immunity period, and a newcomer with money.
+fn full_root() -> (Chain, Vec<HotkeyId>, ColdkeyId, HotkeyId) {
+    let mut chain = Chain::new(ChainParams::for_regime(Regime::Y2026_10));
+    let fee = chain.params.tx_fees.expect("fees").stake;
+    let mut seats = Vec::new();
+    for k in 0..64u64 {
+        let c = chain.add_coldkey(format!("v{k}"), (k + 1) * TAO + fee);
+        let h = chain.add_hotkey(format!("v{k}-hk"), c);
+        assert!(chain.root_register_at_genesis(h));
+        chain
+            .apply(&Action::AddStake {
+                coldkey: c,
+                hotkey: h,
+                netuid: NetUid(0),
+                tao: Rao((k + 1) * TAO),
+                limit_price: None,
+            })
+            .expect("root stake");
+        seats.push(h);
+    }
+    let newcomer = chain.add_coldkey("newcomer", 100 * TAO);
+    let new_hk = chain.add_hotkey("newcomer-hk", newcomer);
+    (chain, seats, newcomer, new_hk)
+}
+
+fn step(chain: &mut Chain, blocks: u64) {
+    let mut epochs = Vec::new();
+    for _ in 0..blocks {
+        chain.step_block(&mut epochs);
+    }
+}
+
+#[test]
+fn root_seats_are_bought_and_a_full_root_evicts_its_smallest_old_member() {
+    use yumalab::chain::root::{ROOT_IMMUNITY, ROOT_MIN_BURN};
+    let (mut chain, seats, newcomer, new_hk) = full_root();
+    // Staking on root does not give a seat under 2026-10.
+    assert!(!chain.root.is_registered(new_hk));
+    let register = Action::RootRegister {
+        coldkey: newcomer,
+        hotkey: new_hk,
+    };
+    // Every seat is immune at first.
+    step(&mut chain, 1);
+    assert!(chain.apply(&register).is_err(), "every member immune");
+    step(&mut chain, ROOT_IMMUNITY);
+    let issuance = chain.total_issuance;
+    let fee = chain.params.tx_fees.expect("fees").other;
+    assert_eq!(chain.root_burn(), ROOT_MIN_BURN);
+    chain.apply(&register).expect("a seat");
+    assert!(chain.root.is_registered(new_hk));
+    assert!(
+        !chain.root.is_registered(seats[0]),
+        "the smallest stake left"
+    );
+    assert_eq!(chain.root.registered.len(), 64);
+    // The burn and the fee are recycled.
+    assert_eq!(chain.total_issuance, issuance - ROOT_MIN_BURN - fee);
+    // The price rose ×1.26; one registration per block.
+    assert!(chain.root_burn() > ROOT_MIN_BURN * 5 / 4);
+    let other = chain.add_coldkey("other", 0);
+    chain.coldkeys[other.0 as usize].balance = 0;
+    let other_hk = chain.add_hotkey("other-hk", newcomer);
+    assert!(
+        chain
+            .apply(&Action::RootRegister {
+                coldkey: newcomer,
+                hotkey: other_hk,
+            })
+            .is_err(),
+        "one root registration per block"
+    );
+    chain.check_conservation().expect("conserved");
+}
+
+/// `r13_basket_root_eviction`, case 1: the evicted hotkey's flushable credit is deposited
+/// into its fund before its seat goes; `SubnetAlphaOut` is unchanged and the row removed.
+#[test]
+fn r13_basket_root_eviction_deposits_before_the_seat_goes() {
+    let v = vector("r13_basket_root_eviction");
+    let case = &v["cases"][0];
+    let (mut chain, seats, newcomer, new_hk) = full_root();
+    chain.params.basket.claimable_threshold = u(&case["threshold"]);
+    let owner = chain.add_coldkey("owner", 0);
+    let owner_hk = chain.add_hotkey("owner-hk", owner);
+    let netuid = chain.add_subnet_genesis(
+        SubnetParams::default(),
+        owner,
+        owner_hk,
+        1_000 * TAO,
+        1_000 * TAO,
+        None,
+    );
+    let queued = u(&case["queued_alpha"]);
+    let s = chain.subnets.get_mut(&netuid).expect("subnet");
+    s.alpha_out += queued;
+    chain.ledger.alpha.entry(netuid).or_default().minted += queued;
+    chain.baskets.enqueue(seats[0], netuid, queued);
+    chain.block = yumalab::chain::root::ROOT_IMMUNITY + 1;
+    let out_before = chain.subnets[&netuid].alpha_out;
+    chain
+        .apply(&Action::RootRegister {
+            coldkey: newcomer,
+            hotkey: new_hk,
+        })
+        .expect("a seat");
+    assert!(!chain.root.is_registered(seats[0]));
+    assert!(chain.baskets.funds[&seats[0]].shares > 0, "deposited first");
+    assert_eq!(chain.subnets[&netuid].alpha_out, out_before);
+    assert!(chain.baskets.pending.is_empty(), "row removed");
+    assert_eq!(chain.basket_row(seats[0], netuid), queued);
+    chain.check_conservation().expect("conserved");
 }
