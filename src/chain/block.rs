@@ -434,6 +434,8 @@ impl Chain {
                 burned += amount;
             } else {
                 s.stakes.entry(h).or_default().deposit(owner, amount);
+                // §13.8: miner incentive is the owner's own, all capturable.
+                s.settle_collateral(h, owner, amount, amount);
             }
             paid += amount;
             records[i].incentive_alpha = amount;
@@ -498,6 +500,7 @@ impl Chain {
                 }
                 paid += pay;
                 records[i].dividend_alpha = pay;
+                s.settle_collateral(h, owner, pay, take_amount);
             }
             if root_div[i] > 0.0 && sum_root > 0.0 && baskets {
                 // §13.6.2: the take is staked to the owner; the rest is queued for the
@@ -506,6 +509,7 @@ impl Chain {
                 let (take_amount, queued) =
                     super::basket::take_and_queue(pay, self.hotkeys[h.0 as usize].take);
                 s.stakes.entry(h).or_default().deposit(owner, take_amount);
+                s.settle_collateral(h, owner, pay, take_amount);
                 self.baskets.enqueue(h, netuid, queued);
                 // The rao the two floors can lose stays in SubnetAlphaOut, owned by nobody.
                 let lost = pay - take_amount - queued;

@@ -9,6 +9,7 @@ use std::fmt;
 use yumalab_agents::Action;
 use yumalab_agents::units::{ColdkeyId, HotkeyId, NetUid};
 
+use super::collateral;
 use super::emission::block_emission;
 use super::params::RootRegistration;
 use super::pool::{PoolKind, Swap, new_subnet_pool};
@@ -583,17 +584,42 @@ impl Chain {
             None
         };
         let s = self.subnets.get_mut(&netuid).expect("checked");
-        let swap = if burn > 0 {
+        // §13.8: with a lock share, part of the price buys locked alpha (one swap, fill-or-kill
+        // within 5 % of spot when new collateral is bought).
+        let lock_share = s.params.collateral_lock_share;
+        let charge = (lock_share > 0).then(|| {
+            collateral::registration_charge(
+                burn,
+                lock_share,
+                s.locked(hotkey, coldkey),
+                s.moving_price,
+            )
+        });
+        let paid = charge.map_or(burn, |c| c.charge);
+        let limit = charge
+            .filter(|c| c.topup > 0)
+            .map(|_| s.pool.price() * 1.05);
+        let swap = if paid > 0 {
+            let q = s
+                .pool
+                .quote_buy(paid, fee, limit)
+                .map_err(|e| Refusal::Swap(e.to_string()))?;
+            if q.refund > 0 {
+                return Err(Refusal::Swap(format!(
+                    "collateral top-up does not fill within 5 % of spot ({} rao of {} would be refunded)",
+                    q.refund, paid
+                )));
+            }
             Some(
                 s.pool
-                    .buy_alpha(burn, fee, None)
+                    .buy_alpha(paid, fee, limit)
                     .map_err(|e| Refusal::Swap(e.to_string()))?,
             )
         } else {
             None
         };
         // Committed: nothing below can fail.
-        self.coldkeys[coldkey.0 as usize].balance -= burn;
+        self.coldkeys[coldkey.0 as usize].balance -= paid;
         let fee_to_author = s.pool.kind == PoolKind::Balancer;
         if let Some(Swap {
             fee: f,
@@ -606,7 +632,20 @@ impl Chain {
             let f = if fee_to_author { f } else { 0 };
             s.flow.record_user_flow((amount_in - f) as i64);
             self.ledger.tao.author_fees += f;
-            self.ledger.alpha.entry(netuid).or_default().recycled += amount_out;
+            let locked =
+                charge.map_or(0, |c| collateral::lock_alpha(amount_out, c.topup, c.charge));
+            if locked > 0 {
+                s.alpha_out += locked;
+                s.stakes.entry(hotkey).or_default().deposit(coldkey, locked);
+                let k = s.params.collateral_drain_ratio;
+                let position = s
+                    .collateral
+                    .entry((hotkey, coldkey))
+                    .or_insert_with(|| collateral::Collateral::new(k));
+                position.locked += locked;
+                position.drain_ratio = k;
+            }
+            self.ledger.alpha.entry(netuid).or_default().recycled += amount_out - locked;
         }
         s.burn.on_register();
         s.registrations_this_block += 1;
@@ -816,7 +855,9 @@ impl Chain {
             .subnets
             .get_mut(&netuid)
             .ok_or(Refusal::UnknownSubnet(netuid))?;
-        let available = s.stakes.get(&hotkey).map_or(0, |p| p.stake_of(coldkey));
+        // Stake locked as registration collateral cannot leave (§13.8).
+        let held = s.stakes.get(&hotkey).map_or(0, |p| p.stake_of(coldkey));
+        let available = held.saturating_sub(s.locked(hotkey, coldkey));
         if alpha > available {
             return Err(Refusal::InsufficientStake {
                 needed: alpha,
@@ -907,11 +948,22 @@ impl Chain {
                 self.register_on_root(to_h);
                 return Ok(());
             }
-            let stakes = &mut self
+            let s = self
                 .subnets
                 .get_mut(&from_n)
-                .ok_or(Refusal::UnknownSubnet(from_n))?
-                .stakes;
+                .ok_or(Refusal::UnknownSubnet(from_n))?;
+            // Stake locked as registration collateral cannot move (§13.8).
+            let locked = s.locked(from_h, coldkey);
+            if locked > 0 {
+                let held = s.stakes.get(&from_h).map_or(0, |p| p.stake_of(coldkey));
+                if alpha > held.saturating_sub(locked) {
+                    return Err(Refusal::InsufficientStake {
+                        needed: alpha,
+                        available: held.saturating_sub(locked),
+                    });
+                }
+            }
+            let stakes = &mut s.stakes;
             let pool = stakes.get_mut(&from_h).ok_or(Refusal::InsufficientStake {
                 needed: alpha,
                 available: 0,

@@ -8,11 +8,13 @@
 //! - [`extrinsics`]: agents' actions (registration, weights, staking);
 //! - [`view`]: what agents may observe;
 //! - [`params`]: chain and subnet parameters, and the named regimes;
+//! - [`collateral`]: miner registration collateral (§13.8);
 //! - pure rules: [`pool`] (the AMMs), [`emission`] (halvings), [`registration`] (burn
 //!   pricing, pruning, lock cost), [`shares`] (emission shares, injection, alpha split).
 
 pub mod basket;
 pub mod block;
+pub mod collateral;
 pub mod emission;
 pub mod extrinsics;
 pub mod ledger;

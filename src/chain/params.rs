@@ -385,6 +385,11 @@ pub struct SubnetParams {
     pub burn_increase_mult: f64,
     /// `OwnerCutEnabled`.
     pub owner_cut_enabled: bool,
+    /// `CollateralLockShare` p (u16 proportion; 0 = off, at most 62 258 ≈ 95 %): the part of
+    /// a registration's burn that buys locked alpha instead (§13.8).
+    pub collateral_lock_share: u16,
+    /// `CollateralDrainRatio` k (default 1, at most 10): the lock released per alpha earned.
+    pub collateral_drain_ratio: f64,
     /// `BondsResetOn`: a neuron committing metadata ([`yumalab_agents::Action::CommitMetadata`])
     /// deletes every validator's bond to it (default off).
     pub bonds_reset: bool,
@@ -411,6 +416,8 @@ impl Default for SubnetParams {
             burn_half_life: 360,
             burn_increase_mult: 1.26,
             owner_cut_enabled: true,
+            collateral_lock_share: 0,
+            collateral_drain_ratio: 1.0,
             bonds_reset: false,
         }
     }

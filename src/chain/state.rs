@@ -228,6 +228,9 @@ pub struct Subnet {
     /// `BalancerAlphaReservoir` (§13.3): minted alpha waiting to enter the pool; counts in
     /// the subnet's alpha issuance.
     pub alpha_reservoir: u64,
+    /// Miner registration collateral (`MinerCollateral`, §13.8), by (hotkey, coldkey); it
+    /// survives deregistration.
+    pub collateral: BTreeMap<(HotkeyId, ColdkeyId), super::collateral::Collateral>,
     /// `SubnetFastMovingPrice` (§13.6.7): an EMA of the spot price with a 600-block half-life,
     /// used only to mark basket rows at a claim; seeded at spot.
     pub fast_moving_price: f64,
@@ -251,6 +254,29 @@ impl Subnet {
     /// BalancerAlphaReservoir`, §13.3.3; the reservoir is always 0 before 2026-10).
     pub fn alpha_issuance(&self) -> u64 {
         self.pool.alpha + self.alpha_out + self.alpha_reservoir
+    }
+
+    /// Alpha of (hotkey, coldkey) locked as registration collateral (§13.8).
+    pub fn locked(&self, hotkey: HotkeyId, coldkey: ColdkeyId) -> u64 {
+        self.collateral
+            .get(&(hotkey, coldkey))
+            .map_or(0, |c| c.locked)
+    }
+
+    /// Settles emission of a collateral position, if (hotkey, coldkey) has one (§13.8).
+    pub fn settle_collateral(
+        &mut self,
+        hotkey: HotkeyId,
+        coldkey: ColdkeyId,
+        emission: u64,
+        capturable: u64,
+    ) {
+        if let Some(c) = self.collateral.get_mut(&(hotkey, coldkey)) {
+            c.settle(emission, capturable);
+            if c.is_empty() {
+                self.collateral.remove(&(hotkey, coldkey));
+            }
+        }
     }
 
     /// The hotkey's total alpha here (`TotalHotkeyAlpha`).
@@ -537,6 +563,7 @@ impl Chain {
             tao_reservoir: 0,
             alpha_reservoir: 0,
             fast_moving_price: 0.0,
+            collateral: BTreeMap::new(),
         };
         subnet.neurons.push(Neuron {
             hotkey: owner_hotkey,

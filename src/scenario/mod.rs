@@ -777,6 +777,7 @@ pub(crate) const SUBNET: &[&str] = &[
     "yuma",
     "max_uids",
     "immunity_period",
+    "collateral",
     "burn",
     "owner",
 ];
@@ -839,6 +840,26 @@ fn read_subnet(r: &mut Reader<'_>, n: &Node, path: &str) -> Option<SubnetSpec> {
     params.max_uids = r.integer_or(&f, "max_uids", u64::from(params.max_uids), 1, 4096) as u16;
     params.immunity_period =
         r.integer_or(&f, "immunity_period", params.immunity_period, 0, u64::MAX);
+    if let Some(c) = f.get("collateral") {
+        let cp = join(path, "collateral");
+        if let Some(cf) = r.map(c, &cp, &["lock_share", "drain_ratio"]) {
+            let max_share = f64::from(crate::chain::collateral::MAX_LOCK_SHARE) / 65535.0;
+            params.collateral_lock_share = u16_proportion(r.number_or(
+                &cf,
+                "lock_share",
+                0.0,
+                |x| (0.0..=max_share).contains(&x),
+                "a fraction in [0, 0.95] (CollateralLockShare, at most 62258/65535)",
+            ));
+            params.collateral_drain_ratio = r.number_or(
+                &cf,
+                "drain_ratio",
+                params.collateral_drain_ratio,
+                |x| x > 0.0 && x <= crate::chain::collateral::MAX_DRAIN_RATIO,
+                "a number in (0, 10] (CollateralDrainRatio)",
+            );
+        }
+    }
     let burn = r.number_or(
         &f,
         "burn",

@@ -112,6 +112,10 @@ pub fn json_schema() -> Value {
             "yuma": yuma,
             "max_uids": integer("uids", 1, Some(4096)),
             "immunity_period": integer("blocks", 0, None),
+            "collateral": object(json!({
+                "lock_share": number("§13.8 CollateralLockShare: part of a registration's burn that buys locked alpha (0 = off)", 0.0, Some(0.95)),
+                "drain_ratio": number("§13.8 CollateralDrainRatio k: lock released per alpha earned", 0.0, Some(10.0)),
+            }), &[]),
             "burn": number("initial registration burn, TAO", 0.0, Some(100.0)),
             "owner": object(json!({"balance": number("TAO", 0.0, None), "miners": integer("owner's own miners", 0, Some(4096)), "params": {"type": "object"},
                 "changes": {"type": "array", "description": "hyperparameter changes: {block, one of tempo, bonds_moving_average, bonds_penalty, liquid_alpha, commit_reveal, reveal_period_epochs, immunity_period, max_validators, yuma3}", "items": {"type": "object", "required": ["block"]}}}), &[]),

@@ -5,6 +5,7 @@ mod chain_2026_10;
 mod chain_rules;
 mod chain_sim;
 mod charts;
+mod collateral;
 mod conformance;
 mod epoch;
 mod metrics;
