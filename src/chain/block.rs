@@ -16,10 +16,8 @@
 use yumalab_agents::units::{HotkeyId, NetUid};
 
 use super::emission::block_emission;
-use super::params::{
-    EpochCapRule, EpochConsensus, EpochSchedule, InjectionCapRule, InjectionOrder,
-    LiquidAlphaConsensusRule, SafetyNet, ShareRule,
-};
+use super::params::{EpochCapRule, EpochConsensus, LiquidAlphaConsensusRule};
+use super::params::{EpochSchedule, InjectionCapRule, InjectionOrder, SafetyNet, ShareRule};
 use super::pool::Pool;
 use super::shares;
 use super::shares::EMA_PRICE_HALVING_BLOCKS;

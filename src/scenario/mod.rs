@@ -701,9 +701,9 @@ fn read_chain(r: &mut Reader<'_>, n: &Node, chain: &mut ChainParams) -> u64 {
 /// The §13 rule overrides of `chain` (each one alone, over the regime's defaults).
 fn read_chain_2026_10(r: &mut Reader<'_>, f: &reader::Fields<'_>, chain: &mut ChainParams) {
     use crate::chain::params::{
-        DividendSplit, EpochCapRule, GateParams, InjectionOrder, LiquidAlphaConsensusRule,
-        RootDividends, SafetyNet,
+        DividendSplit, GateParams, InjectionOrder, RootDividends, SafetyNet,
     };
+    use crate::chain::params::{EpochCapRule, LiquidAlphaConsensusRule};
     if f.has("gate") && f.get("gate").is_none() {
         chain.gate = None;
     } else if let Some(g) = f.get("gate") {
