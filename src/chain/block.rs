@@ -16,7 +16,6 @@
 use yumalab_agents::units::{HotkeyId, NetUid};
 
 use super::emission::block_emission;
-use super::params::{EpochCapRule, EpochConsensus, LiquidAlphaConsensusRule};
 use super::params::{EpochSchedule, InjectionCapRule, InjectionOrder, SafetyNet, ShareRule};
 use super::pool::Pool;
 use super::shares;
@@ -25,6 +24,9 @@ use super::state::{Chain, EpochClock, Subnet, SubnetCoinbase};
 use crate::yuma::fixed::u16_proportion;
 use crate::yuma::null::{NullBudgets, null_epoch_into};
 use crate::yuma::{EpochInput, LiquidAlphaConsensus, run_epoch_into};
+
+// The 2026-10 epoch rules (§13.9–§13.11).
+use super::params::{EpochCapRule, EpochConsensus, LiquidAlphaConsensusRule};
 
 /// `MAX_TEMPO`: an epoch is forced after this many blocks without one.
 const MAX_TEMPO: u64 = 50_400;
