@@ -83,6 +83,7 @@ fn input(s: &Subnet) -> EpochInput<'_> {
         weights: &s.weights,
         bonds: &s.bonds,
         first_commit_block: &[],
+        previous_consensus: &[],
         emission: 360_000_000_000,
     }
 }

@@ -7,11 +7,16 @@
 //! [`crate::report::replay`] do that.
 //!
 //! # The network a replay drives
-//! Validators are uids `0..V`, miners uids `V..V+M`. Every validator holds a validator permit
-//! and is active in every epoch, zero stake included; `MaxAllowedValidators` is `V`. Everyone
-//! registered at block 0; epoch `e` runs at block `e + 1` with tempo 1, validators' weights
-//! were set at that block, and the previous epoch is the subnet's last mechanism step. No stake
-//! threshold, no owner, commit-reveal off, and each epoch distributes 10⁹ rao.
+//! Validators are uids `0..V`, miners uids `V..V+M`. Every validator is active in every
+//! epoch. Validator permits are carried as the chain carries them (spec §3.4, §3.11): every
+//! validator holds one in the first epoch; from then on the permits used are the ones the
+//! previous epoch wrote, `P_new` = the top-`K` uids by non-zero `I32F32` stake
+//! (`K` = `yuma.max_validators`, default 64). A validator whose stake is 0 (or truncates to 0)
+//! therefore loses its permit: its bond row is stored empty by that epoch, and from the next
+//! one its weight row is not used. Everyone registered at block 0; epoch `e` runs at block
+//! `e + 1` with tempo 1, validators' weights were set at that block, and the previous epoch is
+//! the subnet's last mechanism step. No stake threshold, no owner, commit-reveal off, and each
+//! epoch distributes 10⁹ rao.
 //!
 //! Stakes are raw per-validator numbers (the epoch normalises them). A weight row is stored as
 //! the chain stores a submitted row: max-upscaled to u16 ([`max_upscale_u16`]), entries for
@@ -39,8 +44,8 @@ use serde::Deserialize;
 
 use crate::yuma::fixed::u16_proportion;
 use crate::yuma::{
-    EpochInput, EpochOutput, EpochShapeError, LiquidAlpha, SparseRow, Workspace, YumaParams, bonds,
-    run_epoch_into,
+    EpochInput, EpochOutput, EpochShapeError, LiquidAlpha, LiquidAlphaConsensus, SparseRow,
+    Workspace, YumaParams, bonds, run_epoch_into,
 };
 
 /// The alpha each replayed epoch distributes, in rao.
@@ -82,8 +87,14 @@ pub struct YumaFile {
     pub bonds_penalty: Option<f64>,
     /// `BondsMovingAverage` as a fraction in `[0, 1]` (0.9 is the chain's 900 000); default 0.9.
     pub bonds_moving_average: Option<f64>,
+    /// `MaxAllowedValidators`, an integer in `1..=65535`: how many uids (by stake) hold a
+    /// validator permit from the second epoch on; default 64.
+    pub max_validators: Option<i64>,
     /// Liquid alpha; absent or null means off.
     pub liquid_alpha: Option<LiquidAlphaFile>,
+    /// The consensus the liquid-alpha sigmoid reads (§13.10): `current` (default), `previous`
+    /// or `auto` (previous when `bonds_penalty` is 1).
+    pub liquid_alpha_consensus: Option<String>,
 }
 
 /// The `yuma.liquid_alpha` section; absent fields take the chain's defaults.
@@ -368,7 +379,7 @@ impl Replay {
     /// Every problem found, each with its field path and offending value.
     pub fn from_file(file: &ReplayFile) -> Result<Replay, Vec<Problem>> {
         let mut p = Problems::default();
-        let params = yuma_params(file.yuma.as_ref(), file.validators.len(), &mut p);
+        let params = yuma_params(file.yuma.as_ref(), &mut p);
 
         let mut seen = BTreeMap::new();
         p.names("validators", "validator", &file.validators, &mut seen);
@@ -502,7 +513,10 @@ impl Replay {
     pub fn run(&self) -> Result<ReplayResult, EpochShapeError> {
         let v = self.validators.len();
         let n = v + self.miners.len();
-        let permits: Vec<bool> = (0..n).map(|i| i < v).collect();
+        // First epoch: every validator holds a permit; then the previous epoch's `P_new`.
+        let mut permits: Vec<bool> = (0..n).map(|i| i < v).collect();
+        // `Consensus` as stored by the previous epoch (zero before the first).
+        let mut previous_consensus = vec![0u16; n];
         let registered_at = vec![0u64; n];
         let mut last_update = vec![0u64; n];
         let mut stake = vec![0.0; n];
@@ -539,12 +553,18 @@ impl Replay {
                 weights: &weights,
                 bonds: &bonds,
                 first_commit_block: &[],
+                previous_consensus: &previous_consensus,
                 emission: EPOCH_EMISSION,
             };
             run_epoch_into(&input, &self.params, &mut ws, &mut out)?;
-            records.push(EpochRecord::new(e as u32, &out, v, n));
-            // The new bonds are next epoch's stored bonds; `out` reuses the old rows.
+            records.push(EpochRecord::new(e as u32, &out, &permits, v, n));
+            // The new bonds, permits and consensus are what the next epoch reads; `out` reuses
+            // the old rows.
             std::mem::swap(&mut bonds, &mut out.bonds);
+            permits.copy_from_slice(&out.permits);
+            for (p, c) in previous_consensus.iter_mut().zip(&out.consensus) {
+                *p = u16_proportion(*c);
+            }
         }
         Ok(ReplayResult {
             validators: self.validators.clone(),
@@ -578,13 +598,34 @@ fn parse_json(text: &str) -> Result<ReplayFile, Problem> {
     Ok(file)
 }
 
-fn yuma_params(yuma: Option<&YumaFile>, validators: usize, p: &mut Problems) -> YumaParams {
+fn yuma_params(yuma: Option<&YumaFile>, p: &mut Problems) -> YumaParams {
     let default = YumaFile::default();
     let yuma = yuma.unwrap_or(&default);
-    let mut params = YumaParams {
-        max_allowed_validators: u16::try_from(validators).unwrap_or(u16::MAX),
-        ..YumaParams::default()
-    };
+    let mut params = YumaParams::default();
+    if let Some(k) = yuma.max_validators {
+        match u16::try_from(k) {
+            Ok(k) if k >= 1 => params.max_allowed_validators = k,
+            _ => p.add(
+                "yuma.max_validators",
+                format!("must be an integer in 1..=65535, got `{k}`"),
+            ),
+        }
+    }
+    if let Some(mode) = &yuma.liquid_alpha_consensus {
+        match LiquidAlphaConsensus::from_name(mode) {
+            Some(m) => params.liquid_alpha_consensus = m,
+            None => {
+                let known: Vec<String> = LiquidAlphaConsensus::NAMED
+                    .iter()
+                    .map(|(_, n)| format!("`{n}`"))
+                    .collect();
+                p.add(
+                    "yuma.liquid_alpha_consensus",
+                    format!("must be one of {}, got `{mode}`", known.join(", ")),
+                );
+            }
+        }
+    }
     let version = yuma.version.as_deref().unwrap_or("yuma3");
     match bonds::variant(version) {
         Some(model) => params.bonds = model,
@@ -701,13 +742,16 @@ pub struct EpochRecord {
     pub dividends: Vec<f64>,
     /// Validator trust, per uid.
     pub validator_trust: Vec<f64>,
+    /// Whether each uid held a validator permit in this epoch (every validator in epoch 0,
+    /// then the permits the previous epoch wrote), per uid.
+    pub permits: Vec<bool>,
     /// Stored bonds after the epoch, one row per validator, one column per miner, as the
     /// chain's u16 values (0 where there is no entry).
     pub bonds: Vec<Vec<u16>>,
 }
 
 impl EpochRecord {
-    fn new(epoch: u32, out: &EpochOutput, v: usize, n: usize) -> EpochRecord {
+    fn new(epoch: u32, out: &EpochOutput, permits: &[bool], v: usize, n: usize) -> EpochRecord {
         let bonds = (0..v)
             .map(|i| {
                 let mut row = vec![0u16; n - v];
@@ -726,6 +770,7 @@ impl EpochRecord {
             incentive: out.incentive.clone(),
             dividends: out.dividends.clone(),
             validator_trust: out.validator_trust.clone(),
+            permits: permits.to_vec(),
             bonds,
         }
     }
@@ -852,7 +897,8 @@ mod tests {
         assert_eq!(p.kappa, 32767);
         assert_eq!(p.bonds_penalty, 65535);
         assert_eq!(p.bonds_moving_average, 975_000);
-        assert_eq!(p.max_allowed_validators, 3);
+        assert_eq!(p.max_allowed_validators, 64);
+        assert_eq!(p.liquid_alpha_consensus, LiquidAlphaConsensus::Current);
         assert_eq!(
             p.liquid_alpha,
             Some(LiquidAlpha {
@@ -888,6 +934,139 @@ mod tests {
         assert!(result.epochs[2].bonds.iter().all(|row| row[0] == 0));
         assert_eq!(result.incentive(0), &[1.0, 0.0]);
         assert_eq!(result.dividends(0).len(), 3);
+    }
+
+    /// Validators A, B, C (stakes 1:1:1, then B's goes to 0 in epoch 1), miners M1, M2; A and B
+    /// weight M1, C weights M2; κ = 0.3, so both miners have consensus 1; Yuma3, a = 0.1.
+    const ZERO_STAKE: &str = r#"{
+        "yuma": {"kappa": 0.3},
+        "validators": ["A", "B", "C"], "miners": ["M1", "M2"],
+        "epochs": [
+            {"stakes": [1, 1, 1], "weights": [[1, 0], [1, 0], [0, 1]]},
+            {"stakes": [1, 0, 1]},
+            {}, {}
+        ]
+    }"#;
+
+    #[test]
+    fn a_validator_without_stake_loses_its_permit_the_epoch_after() {
+        let r = parse(ZERO_STAKE).unwrap().run().unwrap();
+        let close = |got: &[f64], want: [f64; 3], e: usize| {
+            for (g, w) in got.iter().zip(want) {
+                assert!((g - w).abs() < 1e-6, "epoch {e}: {got:?} vs {want:?}");
+            }
+        };
+        let permits: Vec<[bool; 3]> = r
+            .epochs
+            .iter()
+            .map(|e| [e.permits[0], e.permits[1], e.permits[2]])
+            .collect();
+        assert_eq!(
+            permits,
+            [
+                [true; 3],
+                [true; 3],
+                [true, false, true],
+                [true, false, true]
+            ]
+        );
+        // Miners never hold a permit (no stake).
+        assert!(r.epochs.iter().all(|e| !e.permits[3] && !e.permits[4]));
+        // Epoch 0: every bond is 0.1 (a·1); M1's column is shared by A and B, so
+        // t = (1/2·2/3, 1/2·2/3, 1·1/3) and D ∝ t·S = 1/3 each.
+        close(r.dividends(0), [1.0 / 3.0; 3], 0);
+        // Epoch 1: B still holds the permit it got in epoch 0, so its weights still make a
+        // bond in M1's column, but with no stake it earns nothing: t = (1/4, 1/4, 1/2),
+        // D ∝ (1/2·1/4, 0, 1/2·1/2). Its new permit is false, so its bonds are stored empty.
+        close(r.dividends(1), [1.0 / 3.0, 0.0, 2.0 / 3.0], 1);
+        assert!(r.epochs[1].bonds[1].iter().all(|b| *b == 0));
+        // From epoch 2 its row is not used: A and C each own their miner's column.
+        for e in 2..4 {
+            close(r.dividends(e), [0.5, 0.0, 0.5], e);
+            assert_eq!(r.epochs[e].bonds[0][0], r.epochs[e].bonds[2][1]);
+            assert!(r.epochs[e].bonds[1].iter().all(|b| *b == 0));
+        }
+    }
+
+    #[test]
+    fn a_stake_that_truncates_to_zero_loses_the_permit_too() {
+        // 1 rao against 2·10¹⁰: 5·10⁻¹¹ of the stake, below I32F32's 2⁻³².
+        let text = r#"{"validators": ["A", "B", "C"], "miners": ["M"],
+            "epochs": [{"stakes": [1e10, 1, 1e10], "weights": [[1], [1], [1]]}, {}]}"#;
+        let r = parse(text).unwrap().run().unwrap();
+        assert_eq!(r.epochs[0].stake[1], 0.0);
+        assert_eq!(r.epochs[1].permits[..3], [true, false, true]);
+    }
+
+    #[test]
+    fn max_validators_keeps_the_top_k_stakes() {
+        let text = r#"{"yuma": {"max_validators": 2},
+            "validators": ["A", "B", "C"], "miners": ["M"],
+            "epochs": [{"stakes": [3, 1, 2], "weights": [[1], [1], [1]]}, {}, {}]}"#;
+        let r = parse(text).unwrap();
+        assert_eq!(r.params().max_allowed_validators, 2);
+        let r = r.run().unwrap();
+        assert_eq!(r.epochs[0].permits[..3], [true, true, true]);
+        for e in 1..3 {
+            assert_eq!(r.epochs[e].permits[..3], [true, false, true]);
+            assert_eq!(r.dividends(e)[1], 0.0);
+        }
+    }
+
+    #[test]
+    fn liquid_alpha_consensus_and_max_validators_are_validated() {
+        let r = parse(
+            r#"{"yuma": {"liquid_alpha_consensus": "auto"}, "validators": ["A"], "miners": ["M"],
+                "epochs": [{"stakes": [1]}]}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            r.params().liquid_alpha_consensus,
+            LiquidAlphaConsensus::Auto
+        );
+        let got = problems(
+            r#"{"yuma": {"max_validators": 0, "liquid_alpha_consensus": "max"},
+                "validators": ["A"], "miners": ["M"], "epochs": [{"stakes": [1]}]}"#,
+        );
+        assert_eq!(
+            got,
+            [
+                "t.json: `yuma.max_validators`: must be an integer in 1..=65535, got `0`",
+                "t.json: `yuma.liquid_alpha_consensus`: must be one of `current`, `previous`, `auto`, got `max`",
+            ]
+        );
+        let got = problems(
+            r#"{"yuma": {"max_validators": 65536}, "validators": ["A"], "miners": ["M"],
+                "epochs": [{"stakes": [1]}]}"#,
+        );
+        assert_eq!(
+            got,
+            ["t.json: `yuma.max_validators`: must be an integer in 1..=65535, got `65536`"]
+        );
+    }
+
+    #[test]
+    fn previous_consensus_mode_reads_the_last_epochs_consensus() {
+        // With liquid alpha and β = 1, `auto` is `previous`: epoch 0 reads a zero consensus,
+        // so its buying rate is the sigmoid at d = W^b = 1, not at d = 0 as with `current`.
+        let run = |mode: &str| {
+            let text = format!(
+                r#"{{"yuma": {{"liquid_alpha": {{"alpha_low": 0.1, "alpha_high": 0.3}},
+                    "liquid_alpha_consensus": "{mode}"}},
+                    "validators": ["A"], "miners": ["M"],
+                    "epochs": [{{"stakes": [1], "weights": [[1]]}}, {{}}]}}"#
+            );
+            parse(&text).unwrap().run().unwrap()
+        };
+        let (cur, auto) = (run("current"), run("auto"));
+        let lo = f64::from(6553u16) / 65535.0;
+        let hi = f64::from(19660u16) / 65535.0;
+        let rate =
+            |d: f64| crate::yuma::bonds::yuma3::liquid_alpha_rate(d, 0.0, 0.0, lo, hi, 1000.0);
+        assert_eq!(cur.epochs[0].bonds[0][0], u16_proportion(rate(0.0)));
+        assert_eq!(auto.epochs[0].bonds[0][0], u16_proportion(rate(1.0)));
+        // Epoch 1: the stored consensus is 65535/65535 = 1, as this epoch's: same rate.
+        assert_eq!(cur.epochs[0].consensus[1], 1.0);
     }
 
     #[test]

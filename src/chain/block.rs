@@ -24,8 +24,13 @@ use super::params::{
 use super::pool::Pool;
 use super::shares;
 use super::shares::EMA_PRICE_HALVING_BLOCKS;
-use super::state::{Chain, Subnet, SubnetCoinbase};
-use crate::yuma::{EpochInput, run_epoch_into};
+use super::state::{Chain, EpochClock, Subnet, SubnetCoinbase};
+use crate::yuma::fixed::u16_proportion;
+use crate::yuma::null::{NullBudgets, null_epoch_into};
+use crate::yuma::{EpochInput, LiquidAlphaConsensus, run_epoch_into};
+
+// The 2026-10 epoch rules (§13.9–§13.11).
+use super::params::{EpochCapRule, EpochConsensus, LiquidAlphaConsensusRule};
 
 /// `MAX_TEMPO`: an epoch is forced after this many blocks without one.
 const MAX_TEMPO: u64 = 50_400;
@@ -117,9 +122,16 @@ impl Chain {
         let e_block = block_emission(self.total_issuance);
         self.ledger.tao.minted += e_block;
         self.total_issuance += e_block;
-        // 3. Reveal committed weights.
+        // 3. Reveal committed weights (since 2026-10 not on subnets whose epoch is deferred
+        // this block, §13.1 step 3).
+        let deferred = match self.params.epoch_cap {
+            EpochCapRule::PerBlock => Vec::new(),
+            EpochCapRule::NullAware => self.epoch_plan().1,
+        };
         for s in self.subnets.values_mut() {
-            reveal_commits(s);
+            if !deferred.contains(&s.netuid) {
+                reveal_commits(s);
+            }
         }
         // 4. Coinbase, then the epochs that are due.
         let credit = self.coinbase(e_block);
@@ -275,52 +287,84 @@ impl Chain {
         credit
     }
 
+    /// Which subnets' epochs are due this block, in netuid order, split into those that run and
+    /// those deferred by the per-block cap ([`epoch_cap`]). Reads the clocks as
+    /// [`Chain::drain_epochs`] will find them (after this block's `BlocksSinceLastStep` step);
+    /// changes nothing.
+    fn epoch_plan(&self) -> (Vec<NetUid>, Vec<NetUid>) {
+        let due: Vec<(NetUid, EpochConsensus)> = self
+            .subnets
+            .values()
+            .filter(|s| self.epoch_due(s, self.clock_step(s).1))
+            .map(|s| (s.netuid, s.params.epoch_consensus))
+            .collect();
+        let cap = match self.params.schedule {
+            EpochSchedule::Stateful => epoch_cap(
+                self.params.epoch_cap,
+                self.params.max_epochs_per_block,
+                &due,
+            ),
+            EpochSchedule::Modulo => usize::MAX,
+        };
+        let run = due.iter().take(cap).map(|d| d.0).collect();
+        let deferred = due.iter().skip(cap).map(|d| d.0).collect();
+        (run, deferred)
+    }
+
+    /// A subnet's `BlocksSinceLastStep` after this block's step, and whether the safety net
+    /// fires.
+    fn clock_step(&self, s: &Subnet) -> (u64, bool) {
+        blocks_since_last_step(
+            self.params.safety_net,
+            s.clock.blocks_since_last_step,
+            s.params.tempo,
+        )
+    }
+
+    /// Whether a subnet's epoch is due this block (§2.1, §2.2).
+    fn epoch_due(&self, s: &Subnet, net_fires: bool) -> bool {
+        let (b, tempo) = (self.block, s.params.tempo);
+        tempo != 0
+            && match self.params.schedule {
+                EpochSchedule::Stateful => {
+                    (s.clock.pending_epoch_at > 0 && b >= s.clock.pending_epoch_at)
+                        || net_fires
+                        || b - s.clock.last_epoch_block >= tempo
+                }
+                EpochSchedule::Modulo => (b + u64::from(s.netuid.0) + 1).is_multiple_of(tempo + 1),
+            }
+    }
+
     /// Runs the epochs that are due this block (§2), in netuid order.
     fn drain_epochs(&mut self, records: &mut Vec<EpochRecord>) {
         let b = self.block;
-        let schedule = self.params.schedule;
-        let max_per_block = self.params.max_epochs_per_block as usize;
-        // One pass advances every clock and picks the subnets whose epoch runs now (usually
-        // none, so nothing is allocated); the epochs then run in netuid order.
-        let mut due = Vec::new();
+        // Every clock advances; the plan (usually empty, so nothing is allocated) says which
+        // due epochs run now and which the per-block cap defers.
+        let (run, deferred) = self.epoch_plan();
         let net = self.params.safety_net;
-        for (netuid, s) in self.subnets.iter_mut() {
-            let tempo = s.params.tempo;
-            let (bsls, net_fires) =
-                blocks_since_last_step(net, s.clock.blocks_since_last_step, tempo);
-            s.clock.blocks_since_last_step = bsls;
-            let is_due = tempo != 0
-                && match schedule {
-                    EpochSchedule::Stateful => {
-                        (s.clock.pending_epoch_at > 0 && b >= s.clock.pending_epoch_at)
-                            || net_fires
-                            || b - s.clock.last_epoch_block >= tempo
-                    }
-                    EpochSchedule::Modulo => {
-                        (b + u64::from(netuid.0) + 1).is_multiple_of(tempo + 1)
-                    }
-                };
-            if !is_due {
-                continue;
-            }
-            if schedule == EpochSchedule::Stateful && due.len() >= max_per_block {
-                s.clock.pending_epoch_at = b + 1;
-                continue;
-            }
-            s.clock.blocks_since_last_step = 0;
-            s.clock.last_epoch_block = b;
-            s.clock.pending_epoch_at = 0;
-            s.clock.epoch_index += 1;
-            due.push(*netuid);
+        for s in self.subnets.values_mut() {
+            s.clock.blocks_since_last_step =
+                blocks_since_last_step(net, s.clock.blocks_since_last_step, s.params.tempo).0;
         }
-        for netuid in due {
-            let record = self.run_subnet_epoch(netuid);
-            records.push(record);
+        for netuid in &deferred {
             self.subnets
-                .get_mut(&netuid)
+                .get_mut(netuid)
                 .expect("subnet")
                 .clock
-                .last_mechanism_step_block = b;
+                .pending_epoch_at = b + 1;
+        }
+        for netuid in &run {
+            let c = &mut self.subnets.get_mut(netuid).expect("subnet").clock;
+            c.blocks_since_last_step = 0;
+            c.last_epoch_block = b;
+            c.pending_epoch_at = 0;
+            c.epoch_index += 1;
+        }
+        for netuid in run {
+            let record = self.run_subnet_epoch(netuid);
+            records.push(record);
+            let s = self.subnets.get_mut(&netuid).expect("subnet");
+            record_epoch_step(&mut s.clock, b, s.params.epoch_consensus);
         }
     }
 
@@ -346,13 +390,16 @@ impl Chain {
         let last_update: Vec<u64> = s.neurons.iter().map(|nr| nr.last_update).collect();
         let registered_at: Vec<u64> = s.neurons.iter().map(|nr| nr.registered_at).collect();
         let permits: Vec<bool> = s.neurons.iter().map(|nr| nr.permit).collect();
+        // `Consensus` as stored by the last epoch (u16), for §13.10 and the Null epoch.
+        let previous_consensus: Vec<u16> = s
+            .neurons
+            .iter()
+            .map(|nr| u16_proportion(nr.consensus))
+            .collect();
         // Before 2026-06-25 (modulo schedule) the activity cutoff was an absolute block count
         // and "recently registered" used `current_block − tempo` (spec §2.2).
         let (cutoff, last_step) = match self.params.schedule {
-            EpochSchedule::Stateful => (
-                s.params.activity_cutoff(),
-                s.clock.last_mechanism_step_block,
-            ),
+            EpochSchedule::Stateful => (s.params.activity_cutoff(), bond_cutoff_step(&s.clock)),
             EpochSchedule::Modulo => (s.params.legacy_activity_cutoff, 0),
         };
         let epoch_now = s.clock.epoch_index;
@@ -381,15 +428,25 @@ impl Chain {
             weights: &s.weights,
             bonds: &s.bonds,
             first_commit_block: &first_commit,
+            previous_consensus: &previous_consensus,
             emission: e,
         };
-        run_epoch_into(
-            &input,
-            &s.params.yuma,
-            &mut self.workspace,
-            &mut self.epoch_out,
-        )
-        .expect("epoch inputs are built from consistent state");
+        let ran = match s.params.epoch_consensus {
+            EpochConsensus::Yuma => {
+                // §13.10: the subnet's Liquid Alpha consensus mode, from 2026-10 only.
+                let mut yuma = s.params.yuma;
+                if self.params.liquid_alpha_consensus == LiquidAlphaConsensusRule::Current {
+                    yuma.liquid_alpha_consensus = LiquidAlphaConsensus::Current;
+                }
+                run_epoch_into(&input, &yuma, &mut self.workspace, &mut self.epoch_out)
+            }
+            EpochConsensus::Null => {
+                let budgets =
+                    NullBudgets::coinbase(pending.server, pending.validator, pending.root);
+                null_epoch_into(&input, budgets, &mut self.epoch_out)
+            }
+        };
+        ran.expect("epoch inputs are built from consistent state");
         let out = &self.epoch_out;
         for (i, nr) in s.neurons.iter_mut().enumerate() {
             nr.permit = out.permits[i];
@@ -704,6 +761,52 @@ pub fn blocks_since_last_step(net: SafetyNet, bsls: u64, tempo: u64) -> (u64, bo
             (next, next > tempo)
         }
     }
+}
+
+/// How many of the epochs due this block may run (§2.1, §13.11): `max_epochs_per_block`, or
+/// under [`EpochCapRule::NullAware`] at most min(`max_epochs_per_block`, 1) when any subnet
+/// due this block runs the Null epoch. `due` is in netuid order; the first `cap` run and the
+/// others are deferred one block.
+pub fn epoch_cap(
+    rule: EpochCapRule,
+    max_epochs_per_block: u32,
+    due: &[(NetUid, EpochConsensus)],
+) -> usize {
+    let max = max_epochs_per_block as usize;
+    match rule {
+        EpochCapRule::NullAware if due.iter().any(|d| d.1 == EpochConsensus::Null) => max.min(1),
+        _ => max,
+    }
+}
+
+/// `L`, the step block of the "recently registered" bond cutoff (§3.2, §13.11): the epoch
+/// drops bonds in columns registered at or after `L + 1` (or after `b − tempo` when `L` is 0).
+/// `L` is `LastYumaStepBlock` if set, else `LastMechansimStepBlock`. Before 2026-10 only the
+/// latter existed; with Yuma epochs only the two are equal, so this is the old rule too.
+pub fn bond_cutoff_step(clock: &EpochClock) -> u64 {
+    if clock.last_yuma_step_block != 0 {
+        clock.last_yuma_step_block
+    } else {
+        clock.last_mechanism_step_block
+    }
+}
+
+/// The clock after an epoch ran at block `b` (§2.1, §13.11): `LastMechansimStepBlock = b`;
+/// a Yuma epoch also sets `LastYumaStepBlock = b` (when b > 0). A Null epoch leaves it, and the
+/// first Null epoch without one snapshots the previous `LastMechansimStepBlock` into it (the
+/// chain snapshots it when the subnet switches to Null; no epoch runs between the switch and
+/// the first Null epoch, so the value is the same). Null epochs thus never move the cutoff.
+pub fn record_epoch_step(clock: &mut EpochClock, b: u64, consensus: EpochConsensus) {
+    match consensus {
+        EpochConsensus::Yuma if b > 0 => clock.last_yuma_step_block = b,
+        EpochConsensus::Yuma => {}
+        EpochConsensus::Null => {
+            if clock.last_yuma_step_block == 0 {
+                clock.last_yuma_step_block = clock.last_mechanism_step_block;
+            }
+        }
+    }
+    clock.last_mechanism_step_block = b;
 }
 
 /// Reveals the commits whose reveal epoch has come (§3.6): they become the stored weights.

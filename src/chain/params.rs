@@ -4,7 +4,7 @@
 //! overridden on its own afterwards (the fields are public). Defaults are the code defaults
 //! at the spec's snapshot, with the "new subnet" column of §4 for subnets.
 
-use crate::yuma::{LiquidAlpha, YumaParams};
+use crate::yuma::{LiquidAlpha, LiquidAlphaConsensus, YumaParams};
 
 /// How the block emission is shared between subnets (§5.3).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -191,6 +191,41 @@ impl Default for TxFees {
     }
 }
 
+/// Which consensus the liquid-alpha sigmoid reads (§13.10).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LiquidAlphaConsensusRule {
+    /// Before 2026-10: always this epoch's consensus (the setting did not exist; a subnet's
+    /// [`YumaParams::liquid_alpha_consensus`] is ignored).
+    Current,
+    /// Since 2026-10 (spec 446, §13.10): each subnet's `LiquidAlphaConsensusMode`
+    /// ([`YumaParams::liquid_alpha_consensus`]; a new subnet's is `Auto`, so with β = 1 the
+    /// sigmoid reads the previous epoch's stored consensus).
+    SubnetMode,
+}
+
+/// How many epochs may run in one block (§2.1, §13.11).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EpochCapRule {
+    /// Before 2026-10: at most `max_epochs_per_block` (later ones deferred one block); the
+    /// reveal of committed weights ignores the deferral.
+    PerBlock,
+    /// Since 2026-10 (§13.11): if any subnet due this block runs the Null epoch, at most
+    /// min(`max_epochs_per_block`, 1); and committed weights are not revealed on a subnet whose
+    /// epoch is deferred this block (§13.1 step 3).
+    NullAware,
+}
+
+/// The consensus a subnet's epoch runs (`SubnetEpochConsensus`, §13.9).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum EpochConsensus {
+    /// Yuma Consensus (§3), the default.
+    #[default]
+    Yuma,
+    /// The Null epoch (§13.9, [`crate::yuma::null`]): the largest stake's weights decide the
+    /// miner incentive alone; validators are paid by stake; bonds are kept untouched.
+    Null,
+}
+
 /// A named period of the chain's rules.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Regime {
@@ -282,6 +317,10 @@ pub struct ChainParams {
     pub tx_fees: Option<TxFees>,
     /// The scheduler's safety net (§13.11).
     pub safety_net: SafetyNet,
+    /// The epoch cap per block and the reveal's deferral set (§13.11).
+    pub epoch_cap: EpochCapRule,
+    /// Whether subnets' Liquid Alpha consensus mode applies (§13.10).
+    pub liquid_alpha_consensus: LiquidAlphaConsensusRule,
 }
 
 impl ChainParams {
@@ -312,6 +351,8 @@ impl ChainParams {
             root_registration: RootRegistration::OnFirstStake,
             tx_fees: None,
             safety_net: SafetyNet::MaxTempo,
+            epoch_cap: EpochCapRule::PerBlock,
+            liquid_alpha_consensus: LiquidAlphaConsensusRule::Current,
         };
         match regime {
             Regime::Y2026_10 => ChainParams {
@@ -322,6 +363,8 @@ impl ChainParams {
                 root_registration: RootRegistration::Burn,
                 tx_fees: Some(TxFees::default()),
                 safety_net: SafetyNet::TempoCapped,
+                epoch_cap: EpochCapRule::NullAware,
+                liquid_alpha_consensus: LiquidAlphaConsensusRule::SubnetMode,
                 ..today
             },
             Regime::Y2026_06 => today,
@@ -393,6 +436,8 @@ pub struct SubnetParams {
     /// `BondsResetOn`: a neuron committing metadata ([`yumalab_agents::Action::CommitMetadata`])
     /// deletes every validator's bond to it (default off).
     pub bonds_reset: bool,
+    /// `SubnetEpochConsensus` (§13.9): Yuma (default) or Null.
+    pub epoch_consensus: EpochConsensus,
 }
 
 impl Default for SubnetParams {
@@ -402,6 +447,8 @@ impl Default for SubnetParams {
             activity_cutoff_factor_milli: 13_889,
             yuma: YumaParams {
                 commit_reveal: true,
+                // §13.14: a new subnet's `LiquidAlphaConsensusMode` (read only from 2026-10).
+                liquid_alpha_consensus: LiquidAlphaConsensus::Auto,
                 ..YumaParams::default()
             },
             legacy_activity_cutoff: 5000,
@@ -419,6 +466,7 @@ impl Default for SubnetParams {
             collateral_lock_share: 0,
             collateral_drain_ratio: 1.0,
             bonds_reset: false,
+            epoch_consensus: EpochConsensus::Yuma,
         }
     }
 }

@@ -159,6 +159,9 @@ pub struct EpochClock {
     pub epoch_index: u64,
     /// `LastMechansimStepBlock`.
     pub last_mechanism_step_block: u64,
+    /// `LastYumaStepBlock` (§13.11): the block of the last Yuma epoch (0 = unset); Null epochs
+    /// leave it, so they do not move the recently-registered bond cutoff.
+    pub last_yuma_step_block: u64,
 }
 
 /// One subnet.

@@ -12,11 +12,11 @@
 pub mod reader;
 pub mod schema;
 
-use crate::chain::params::{ChainParams, Regime, SubnetParams};
+use crate::chain::params::{ChainParams, EpochConsensus, Regime, SubnetParams};
 use crate::yaml::{Node, Value};
 use crate::yuma::bonds;
 use crate::yuma::fixed::u16_proportion;
-use crate::yuma::{LiquidAlpha, YumaParams};
+use crate::yuma::{LiquidAlpha, LiquidAlphaConsensus, YumaParams};
 pub use reader::{Problem, Problems};
 use reader::{Reader, join};
 use yumalab_agents::mechanism::Mechanism;
@@ -422,6 +422,7 @@ fn read_scenario(r: &mut Reader<'_>, tree: &Node) -> Option<Scenario> {
             );
         }
     }
+    check_liquid_alpha_consensus(r, &f, &chain);
     let sweep = f.get("sweep").and_then(|n| read_sweep(r, n, "sweep"));
     Some(Scenario {
         name,
@@ -435,6 +436,30 @@ fn read_scenario(r: &mut Reader<'_>, tree: &Node) -> Option<Scenario> {
         population,
         sweep,
     })
+}
+
+/// A subnet's `yuma.liquid_alpha_consensus` only acts under a chain that has the mode (§13.10,
+/// from 2026-10): refuse it elsewhere rather than ignore it.
+fn check_liquid_alpha_consensus(r: &mut Reader<'_>, f: &reader::Fields<'_>, chain: &ChainParams) {
+    use crate::chain::params::LiquidAlphaConsensusRule;
+    if chain.liquid_alpha_consensus != LiquidAlphaConsensusRule::Current {
+        return;
+    }
+    let Some(Value::Seq(items)) = f.get("subnets").map(|n| &n.value) else {
+        return;
+    };
+    for (k, item) in items.iter().enumerate() {
+        if let Some(m) = field(item, "yuma").and_then(|y| field(y, "liquid_alpha_consensus")) {
+            r.problem(
+                m,
+                &format!("subnets[{k}].yuma.liquid_alpha_consensus"),
+                format!(
+                    "has no effect under regime `{}`: the Liquid Alpha consensus mode exists from 2026-10 (§13.10); set `chain.liquid_alpha_consensus: subnet_mode` to use it",
+                    chain.regime.name()
+                ),
+            );
+        }
+    }
 }
 
 /// A scripted validator's group columns must name groups on its own subnet.
@@ -571,6 +596,8 @@ pub(crate) const CHAIN: &[&str] = &[
     "claim_threshold",
     "tx_fees",
     "safety_net",
+    "epoch_cap",
+    "liquid_alpha_consensus",
 ];
 
 /// Reads `chain` overrides; returns the external issuance in rao.
@@ -678,6 +705,7 @@ fn read_chain_2026_10(r: &mut Reader<'_>, f: &reader::Fields<'_>, chain: &mut Ch
     use crate::chain::params::{
         DividendSplit, GateParams, InjectionOrder, RootDividends, RootRegistration, SafetyNet,
     };
+    use crate::chain::params::{EpochCapRule, LiquidAlphaConsensusRule};
     if f.has("gate") && f.get("gate").is_none() {
         chain.gate = None;
     } else if let Some(g) = f.get("gate") {
@@ -763,6 +791,26 @@ fn read_chain_2026_10(r: &mut Reader<'_>, f: &reader::Fields<'_>, chain: &mut Ch
             None => {}
         }
     }
+    if let Some(n) = f.get("epoch_cap") {
+        match r.choice(n, "chain.epoch_cap", &["null_aware", "per_block"]) {
+            Some("null_aware") => chain.epoch_cap = EpochCapRule::NullAware,
+            Some(_) => chain.epoch_cap = EpochCapRule::PerBlock,
+            None => {}
+        }
+    }
+    if let Some(n) = f.get("liquid_alpha_consensus") {
+        match r.choice(
+            n,
+            "chain.liquid_alpha_consensus",
+            &["subnet_mode", "current"],
+        ) {
+            Some("subnet_mode") => {
+                chain.liquid_alpha_consensus = LiquidAlphaConsensusRule::SubnetMode;
+            }
+            Some(_) => chain.liquid_alpha_consensus = LiquidAlphaConsensusRule::Current,
+            None => {}
+        }
+    }
 }
 
 pub(crate) const SUBNET: &[&str] = &[
@@ -780,6 +828,7 @@ pub(crate) const SUBNET: &[&str] = &[
     "collateral",
     "burn",
     "owner",
+    "consensus",
 ];
 
 fn read_subnet(r: &mut Reader<'_>, n: &Node, path: &str) -> Option<SubnetSpec> {
@@ -836,6 +885,16 @@ fn read_subnet(r: &mut Reader<'_>, n: &Node, path: &str) -> Option<SubnetSpec> {
     }
     if let Some(y) = f.get("yuma") {
         read_yuma(r, y, &join(path, "yuma"), &mut params);
+    }
+    // `consensus: null` is YAML's null (or the string "null"): the Null epoch (§13.9).
+    if f.has("consensus") && f.get("consensus").is_none() {
+        params.epoch_consensus = EpochConsensus::Null;
+    } else if let Some(c) = f.get("consensus") {
+        match r.choice(c, &join(path, "consensus"), &["yuma", "null"]) {
+            Some("null") => params.epoch_consensus = EpochConsensus::Null,
+            Some(_) => params.epoch_consensus = EpochConsensus::Yuma,
+            None => {}
+        }
     }
     params.max_uids = r.integer_or(&f, "max_uids", u64::from(params.max_uids), 1, 4096) as u16;
     params.immunity_period =
@@ -1010,6 +1069,7 @@ pub(crate) const YUMA: &[&str] = &[
     "reveal_period_epochs",
     "activity_cutoff",
     "bonds_reset",
+    "liquid_alpha_consensus",
 ];
 
 fn read_yuma(r: &mut Reader<'_>, n: &Node, path: &str, params: &mut SubnetParams) {
@@ -1049,6 +1109,15 @@ fn read_yuma(r: &mut Reader<'_>, n: &Node, path: &str, params: &mut SubnetParams
         4096,
     ) as u16;
     y.commit_reveal = r.bool_or(&f, "commit_reveal", y.commit_reveal);
+    if let Some(m) = f.get("liquid_alpha_consensus") {
+        let names: Vec<&str> = LiquidAlphaConsensus::NAMED
+            .iter()
+            .map(|(_, n)| *n)
+            .collect();
+        if let Some(name) = r.choice(m, &join(path, "liquid_alpha_consensus"), &names) {
+            y.liquid_alpha_consensus = LiquidAlphaConsensus::from_name(name).expect("listed");
+        }
+    }
     params.bonds_reset = r.bool_or(&f, "bonds_reset", params.bonds_reset);
     params.reveal_period_epochs = r.integer_or(
         &f,

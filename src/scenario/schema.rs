@@ -66,6 +66,8 @@ pub fn json_schema() -> Value {
             "claim_threshold": number("§13.6 RootClaimableThreshold in TAO: basket flush and claim floor (0.0005)", 0.0, Some(1000.0)),
             "tx_fees": {"type": "boolean", "description": "§13.7 recycled transaction fees"},
             "safety_net": choice("§13.11 scheduler safety net", &["tempo_capped", "max_tempo"]),
+            "epoch_cap": choice("§13.11 epochs per block: null_aware caps at 1 when a Null subnet is due, and defers reveals with the epoch", &["null_aware", "per_block"]),
+            "liquid_alpha_consensus": choice("§13.10 whether subnets' yuma.liquid_alpha_consensus applies (current: always this epoch's consensus)", &["subnet_mode", "current"]),
         }),
         &[],
     );
@@ -85,6 +87,7 @@ pub fn json_schema() -> Value {
             "reveal_period_epochs": integer("epochs before committed weights are revealed", 1, Some(100)),
             "activity_cutoff": integer("blocks without weights before a validator is inactive", 1, None),
             "bonds_reset": {"type": "boolean", "description": "BondsResetOn: a miner committing metadata resets every bond to it"},
+            "liquid_alpha_consensus": choice("§13.10 the consensus liquid alpha's sigmoid reads (regime 2026-10; auto = previous when bonds_penalty is 1)", &["current", "previous", "auto"]),
         }),
         &[],
     );
@@ -117,6 +120,7 @@ pub fn json_schema() -> Value {
                 "drain_ratio": number("§13.8 CollateralDrainRatio k: lock released per alpha earned", 0.0, Some(10.0)),
             }), &[]),
             "burn": number("initial registration burn, TAO", 0.0, Some(100.0)),
+            "consensus": {"oneOf": [{"type": "null"}, choice("", &["yuma", "null"])], "description": "§13.9 the epoch: yuma (Yuma Consensus) or null (the Null epoch)"},
             "owner": object(json!({"balance": number("TAO", 0.0, None), "miners": integer("owner's own miners", 0, Some(4096)), "params": {"type": "object"},
                 "changes": {"type": "array", "description": "hyperparameter changes: {block, one of tempo, bonds_moving_average, bonds_penalty, liquid_alpha, commit_reveal, reveal_period_epochs, immunity_period, max_validators, yuma3}", "items": {"type": "object", "required": ["block"]}}}), &[]),
         }),

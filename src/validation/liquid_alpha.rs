@@ -404,6 +404,7 @@ pub fn chain_yuma2_copier_shares(delta: f64, rounds: usize) -> Vec<f64> {
             weights: &weights,
             bonds: &bonds,
             first_commit_block: &[],
+            previous_consensus: &[],
             emission: 1_000_000_000,
         };
         let Ok(out) = run_epoch(&input, &params) else {

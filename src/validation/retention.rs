@@ -345,6 +345,7 @@ pub fn epoch_params(beta: f64) -> YumaParams {
         max_allowed_validators: VALIDATORS_N as u16,
         liquid_alpha: None,
         commit_reveal: false,
+        liquid_alpha_consensus: crate::yuma::LiquidAlphaConsensus::Current,
     }
 }
 
@@ -403,6 +404,7 @@ impl Evaluator {
             weights,
             bonds: &[],
             first_commit_block: &[],
+            previous_consensus: &[],
             emission: 1_000_000_000,
         };
         // The inputs are built with matching lengths: a shape error is a bug here.

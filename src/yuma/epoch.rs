@@ -32,7 +32,7 @@ use super::bonds::{BondsCtx, BondsScratch};
 use super::fixed::{I32F32_SCALE, normalize_i32f32, share_of, to_i32f32, u16_proportion};
 use super::kernels;
 use super::median::MedianBuf;
-use super::params::YumaParams;
+use super::params::{LiquidAlphaConsensus, YumaParams, liquid_alpha_consensus};
 
 /// A sparse row as the chain stores it: `(uid, value)` pairs, in submission order.
 pub type SparseRow = Vec<(u16, u16)>;
@@ -68,6 +68,11 @@ pub struct EpochInput<'a> {
     /// With commit-reveal on: the smallest commit block among each uid's unexpired commits
     /// (`None`: no active commit). Ignored when commit-reveal is off.
     pub first_commit_block: &'a [Option<u64>],
+    /// `Consensus` stored by the previous epoch, as u16 proportions (`⌊65535·c⌋`). Read only by
+    /// the liquid-alpha sigmoid when [`YumaParams::liquid_alpha_consensus`] resolves to
+    /// `Previous` or `Max` (spec §13.10); may be shorter than `n` (see
+    /// [`super::liquid_alpha_consensus`]), and is usually empty otherwise.
+    pub previous_consensus: &'a [u16],
     /// The alpha to distribute, `E`, in rao.
     pub emission: u64,
 }
@@ -108,7 +113,7 @@ impl EpochOutput {
         v.iter().map(|x| u16_proportion(*x)).collect()
     }
 
-    fn reset(&mut self, n: usize) {
+    pub(super) fn reset(&mut self, n: usize) {
         fn fill<T: Clone>(v: &mut Vec<T>, n: usize, x: T) {
             v.clear();
             v.resize(n, x);
@@ -184,6 +189,8 @@ pub struct Workspace {
     stored: Vec<u16>,
     row_dividends: Vec<f64>,
     median: MedianBuf,
+    /// `c*`, the consensus the liquid-alpha sigmoid reads (§13.10).
+    liquid_consensus: Vec<f64>,
     order: Vec<u32>,
     scratch: BondsScratch,
 }
@@ -201,7 +208,7 @@ pub fn run_epoch(
     Ok(out)
 }
 
-fn check_shape(input: &EpochInput<'_>) -> Result<usize, EpochShapeError> {
+pub(super) fn check_shape(input: &EpochInput<'_>) -> Result<usize, EpochShapeError> {
     let n = input.stake.len();
     let exact = [
         ("last_update", input.last_update.len()),
@@ -221,6 +228,7 @@ fn check_shape(input: &EpochInput<'_>) -> Result<usize, EpochShapeError> {
         ("weights", input.weights.len()),
         ("bonds", input.bonds.len()),
         ("first_commit_block", input.first_commit_block.len()),
+        ("previous_consensus", input.previous_consensus.len()),
     ];
     for (field, len) in at_most {
         if len > n {
@@ -464,6 +472,23 @@ pub fn run_epoch_into(
     }
     resize_only(&mut ws.stored, cells, 0);
     resize_only(&mut ws.row_dividends, m, 0.0);
+    // §13.10 The consensus the liquid-alpha sigmoid reads (this epoch's unless the mode says
+    // otherwise; the gate below still tests this epoch's).
+    let liquid_consensus = if params.liquid_alpha.is_some()
+        && params.liquid_alpha_consensus.resolve(params.bonds_penalty)
+            != LiquidAlphaConsensus::Current
+    {
+        liquid_alpha_consensus(
+            params.liquid_alpha_consensus,
+            params.bonds_penalty,
+            &out.consensus,
+            input.previous_consensus,
+            &mut ws.liquid_consensus,
+        );
+        &ws.liquid_consensus[..]
+    } else {
+        &out.consensus[..]
+    };
     let ctx = BondsCtx {
         n,
         m,
@@ -474,6 +499,7 @@ pub fn run_epoch_into(
         active_stake: &ws.row_active_stake,
         incentive: &out.incentive,
         consensus: &out.consensus,
+        liquid_consensus,
         params,
     };
     if m > 0 {

@@ -5,7 +5,8 @@
 //! - [`bonds`]: the step where variants differ ([`bonds::yuma2`], [`bonds::yuma3`]);
 //! - [`median`]: the κ stake-weighted median with the chain's tie rule;
 //! - [`mechanism`]: sub-subnets, splitting emission across mechanisms and combining outputs;
-//! - [`fixed`]: where the chain's fixed point is emulated.
+//! - [`fixed`]: where the chain's fixed point is emulated;
+//! - [`null`]: the Null epoch (§13.9), the opt-in alternative to Yuma Consensus.
 //!
 //! ```
 //! use yumalab::yuma::{EpochInput, YumaParams, run_epoch};
@@ -16,7 +17,7 @@
 //!     stake: &[3e9, 1e9, 0.0], stake_threshold: 0,
 //!     last_update: &[5, 5, 0], registered_at: &[0, 0, 0],
 //!     permits: &[true, true, false], owner: None,
-//!     weights: &weights, bonds: &[], first_commit_block: &[],
+//!     weights: &weights, bonds: &[], first_commit_block: &[], previous_consensus: &[],
 //!     emission: 1_000_000_000,
 //! };
 //! let out = run_epoch(&input, &YumaParams::default()).unwrap();
@@ -30,9 +31,10 @@ pub mod fixed;
 pub mod kernels;
 pub mod mechanism;
 pub mod median;
+pub mod null;
 pub mod params;
 
 pub use epoch::{
     EpochInput, EpochOutput, EpochShapeError, SparseRow, Workspace, run_epoch, run_epoch_into,
 };
-pub use params::{LiquidAlpha, YumaParams};
+pub use params::{LiquidAlpha, LiquidAlphaConsensus, YumaParams, liquid_alpha_consensus};

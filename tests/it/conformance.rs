@@ -111,6 +111,7 @@ impl Chain {
             weights: &self.weights,
             bonds: &self.bonds,
             first_commit_block: &[],
+            previous_consensus: &[],
             emission: E,
         };
         run_epoch_into(&input, &self.params, &mut self.ws, &mut self.out).expect("shape");
@@ -133,6 +134,7 @@ fn classic_params(p: &Value) -> YumaParams {
         max_allowed_validators: u(&p["max_allowed_validators"]) as u16,
         liquid_alpha: None,
         commit_reveal: false,
+        ..YumaParams::default()
     }
 }
 
@@ -342,6 +344,7 @@ fn run_yuma3(
             steepness: 1000,
         }),
         commit_reveal: false,
+        ..YumaParams::default()
     };
     let mut chain = Chain::new(params, 1, 13_889, &stake, 1);
     chain.epoch(2); // the permit-creating epoch

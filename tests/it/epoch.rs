@@ -92,6 +92,7 @@ impl Net {
             weights: &self.weights,
             bonds: &self.bonds,
             first_commit_block: &self.first_commit_block,
+            previous_consensus: &[],
             emission: self.emission,
         }
     }
@@ -231,6 +232,7 @@ fn params() -> impl Strategy<Value = YumaParams> {
                         steepness,
                     }),
                     commit_reveal,
+                    ..YumaParams::default()
                 }
             },
         )

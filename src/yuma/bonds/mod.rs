@@ -41,6 +41,10 @@ pub struct BondsCtx<'a> {
     pub incentive: &'a [f64],
     /// Consensus `c`, per uid (column).
     pub consensus: &'a [f64],
+    /// `c*`, the consensus the liquid-alpha sigmoid measures weights against (spec §13.10):
+    /// `consensus` itself unless [`YumaParams::liquid_alpha_consensus`] says otherwise. May be
+    /// shorter than `n`: columns beyond it get no liquid-alpha rate (their bonds are dropped).
+    pub liquid_consensus: &'a [f64],
     /// The subnet's parameters.
     pub params: &'a YumaParams,
 }

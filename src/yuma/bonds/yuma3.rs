@@ -85,7 +85,7 @@ impl BondsModel for Yuma3 {
                     *x = f64::from(o) * (1.0 / 65535.0);
                 }
                 let present = &ctx.wb_present[r * n..][..n];
-                ema_liquid(la, &ctx.consensus[..n], wb, present, b1, rate);
+                ema_liquid(la, ctx.liquid_consensus, wb, present, b1, rate);
                 for ((s, &x), v) in sum.iter_mut().zip(b1.iter()).zip(st.iter_mut()) {
                     *s += x;
                     *v = u16_proportion(x);
@@ -146,12 +146,12 @@ pub fn ema_alpha_sparse(
     }
 }
 
-/// Liquid-alpha EMA on one row, with the consensus `c` of each column: per-entry rates from
-/// [`liquid_alpha_rate`], sparse semantics. `b` holds `B⁰` as fractions on entry.
-/// Liquid-alpha EMA on one row, with the consensus `c` of each column: per-entry rates from
-/// [`liquid_alpha_rate`], then [`ema_alpha_sparse`]'s update (same values), written as three
-/// plain loops so that the first and last vectorise. `b` holds `B⁰` as fractions on entry and
-/// `B¹` on exit; `rate` is scratch of the row's length.
+/// Liquid-alpha EMA on one row, with the consensus `c` of each column (`c*` of §13.10): per-entry
+/// rates from [`liquid_alpha_rate`], then [`ema_alpha_sparse`]'s update (same values), written
+/// as three plain loops so that the first and last vectorise. `b` holds `B⁰` as fractions on
+/// entry and `B¹` on exit; `rate` is scratch of the row's length. Columns beyond `c` (a
+/// previous consensus shorter than the row) get no rate, and their bonds become 0, as the
+/// chain's sparse EMA drops entries it has no rate for.
 fn ema_liquid(
     la: LiquidAlpha,
     c: &[f64],
@@ -180,6 +180,9 @@ fn ema_liquid(
     for (((x, &w), &p), &a) in b.iter_mut().zip(wb).zip(present).zip(rate.iter()) {
         let v = ((1.0 - a) * *x + (a * w).max(0.0)).min(1.0);
         *x = if p { v } else { 0.0 };
+    }
+    if c.len() < b.len() {
+        b[c.len()..].fill(0.0);
     }
 }
 
