@@ -160,6 +160,10 @@ impl Chain {
         if baskets {
             self.flush_next_basket();
         }
+        // on_idle: dissolved subnets' cleanup, and one queued subnet registration (§13.12).
+        if !self.dissolving.is_empty() || !self.registration_queue.is_empty() {
+            self.on_idle();
+        }
         #[cfg(debug_assertions)]
         if let Err(e) = self.check_conservation() {
             panic!("{e}");

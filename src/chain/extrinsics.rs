@@ -10,10 +10,8 @@ use yumalab_agents::Action;
 use yumalab_agents::units::{ColdkeyId, HotkeyId, NetUid};
 
 use super::collateral;
-use super::emission::block_emission;
-use super::params::RootRegistration;
+use super::params::{RootRegistration, SubnetRegistration};
 use super::pool::{PoolKind, Swap, new_subnet_pool};
-use super::registration::lock_cost;
 use super::registration::{PruneCandidate, neuron_to_prune};
 use super::state::{Chain, Commit, Neuron};
 
@@ -472,11 +470,13 @@ impl Chain {
     }
 
     /// Subnet registration (§8.3, §6.5): pay the lock cost into a new pool priced at the median
-    /// spot price of the existing subnets. Returns the new netuid.
+    /// spot price of the existing subnets. Returns the new netuid; at the limit since 2026-10
+    /// the registration is queued (§13.12) and `NetUid(0)` is returned.
     fn register_subnet(&mut self, coldkey: ColdkeyId, hotkey: HotkeyId) -> Result<NetUid, Refusal> {
         self.owns(coldkey, hotkey)?;
         let b = self.block;
-        if self.subnets.len() >= usize::from(self.params.subnet_limit) {
+        let full = self.network_full();
+        if full && self.params.subnet_registration == SubnetRegistration::RefuseAtLimit {
             return Err(Refusal::SubnetLimit(self.params.subnet_limit));
         }
         let registered_before = self.network_last_lock_block != 0;
@@ -486,13 +486,7 @@ impl Chain {
                 wait: self.params.network_rate_limit - since,
             });
         }
-        let lock = lock_cost(
-            self.params.network_min_lock,
-            self.network_last_lock,
-            registered_before,
-            since,
-            block_emission(self.total_issuance),
-        );
+        let lock = self.network_lock_cost();
         let available = self.coldkeys[coldkey.0 as usize].balance;
         if lock > available {
             return Err(Refusal::InsufficientBalance {
@@ -500,18 +494,14 @@ impl Chain {
                 available,
             });
         }
-        let mut prices: Vec<f64> = self
-            .subnets
-            .values()
-            .map(|s| s.pool.price())
-            .filter(|p| *p > 0.0)
-            .collect();
-        prices.sort_by(f64::total_cmp);
-        let median = match prices.len() {
-            0 => None,
-            n if n % 2 == 1 => Some(prices[n / 2]),
-            n => Some((prices[n / 2 - 1] + prices[n / 2]) / 2.0),
-        };
+        if full {
+            // §13.12: prune now, settle later from the queue.
+            self.queue_subnet_registration(coldkey, hotkey, lock)?;
+            self.network_last_lock = lock;
+            self.network_last_lock_block = b;
+            return Ok(NetUid(0));
+        }
+        let median = self.median_subnet_price();
         // The lock is at least the minimum, so the pool's TAO is exactly the lock paid.
         let pool = new_subnet_pool(self.pool_kind(), lock, self.params.network_min_lock, median);
         self.coldkeys[coldkey.0 as usize].balance -= lock;

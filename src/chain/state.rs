@@ -401,6 +401,10 @@ pub struct Chain {
     pub last_coinbase: CoinbaseRecord,
     /// Root Reborn funds and their deposit queue (§13.6); empty before 2026-10.
     pub baskets: Baskets,
+    /// `DissolveCleanupQueue`: dissolved netuids and the block their cleanup is done (§13.12).
+    pub dissolving: Vec<(NetUid, u64)>,
+    /// `NetworkRegistrationQueue` (§13.12), first in first out.
+    pub registration_queue: Vec<super::network::QueuedSubnet>,
     /// Scratch for the epoch, shared by all subnets (allocation-free stepping).
     pub(crate) workspace: Workspace,
     /// Scratch epoch output.
@@ -425,6 +429,8 @@ impl Chain {
             gate_bar: 0.0,
             last_coinbase: CoinbaseRecord::default(),
             baskets: Baskets::default(),
+            dissolving: Vec::new(),
+            registration_queue: Vec::new(),
             workspace: Workspace::default(),
             epoch_out: EpochOutput::default(),
         }
@@ -505,7 +511,16 @@ impl Chain {
         pool: Pool,
         first_emission_block: Option<u64>,
     ) -> NetUid {
-        let netuid = NetUid(self.subnets.keys().next_back().map_or(1, |n| n.0 + 1));
+        // The lowest netuid neither in use nor being cleaned up (§8.3: a dissolved netuid is
+        // reused once its cleanup is done; without dissolutions this is max + 1).
+        let netuid = NetUid(
+            (1..=u16::MAX)
+                .find(|n| {
+                    !self.subnets.contains_key(&NetUid(*n))
+                        && !self.dissolving.iter().any(|(d, _)| d.0 == *n)
+                })
+                .expect("fewer than 65535 subnets"),
+        );
         self.ledger.alpha.insert(
             netuid,
             AlphaLedger {
@@ -652,11 +667,13 @@ impl Chain {
                 .map(|s| u128::from(s.pool.tao) + u128::from(s.tao_reservoir))
                 .sum::<u128>()
             + u128::from(self.root.total())
+            + u128::from(self.queued_locks())
             + u128::from(t.author_fees);
         let expected = issued - u128::from(t.external) - u128::from(t.burned);
         if exists != expected {
             return Err(err(
-                "TAO: balances + pool reserves + reservoirs + root stake + author fees".into(),
+                "TAO: balances + pool reserves + reservoirs + root stake + queued locks + author fees"
+                    .into(),
                 expected,
                 exists,
             ));

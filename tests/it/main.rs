@@ -9,6 +9,7 @@ mod collateral;
 mod conformance;
 mod epoch;
 mod metrics;
+mod network;
 mod pool;
 mod regression;
 mod replay;
