@@ -114,25 +114,26 @@ impl Chain {
         let staked: u128 = s.stakes.values().map(|p| u128::from(p.value())).sum();
         let denominator = staked + protocol;
         let mut paid = 0u64;
-        if denominator > 0 {
-            for (&hotkey, pool) in &s.stakes {
-                for coldkey in pool.holders() {
-                    let alpha = pool.stake_of(coldkey);
-                    let tao = (u128::from(pot) * u128::from(alpha) / denominator) as u64;
-                    if tao == 0 {
-                        continue;
-                    }
-                    paid += tao;
-                    if coldkey == ESCROW {
-                        // A fund's row is converted into its root slot.
-                        self.root
-                            .stakes
-                            .entry(hotkey)
-                            .or_default()
-                            .deposit(ESCROW, tao);
-                    } else {
-                        self.coldkeys[coldkey.0 as usize].balance += tao;
-                    }
+        for (&hotkey, pool) in &s.stakes {
+            for coldkey in pool.holders() {
+                let alpha = u128::from(pool.stake_of(coldkey));
+                let Some(tao) = (u128::from(pot) * alpha).checked_div(denominator) else {
+                    continue;
+                };
+                let tao = tao as u64;
+                if tao == 0 {
+                    continue;
+                }
+                paid += tao;
+                if coldkey == ESCROW {
+                    // A fund's row is converted into its root slot.
+                    self.root
+                        .stakes
+                        .entry(hotkey)
+                        .or_default()
+                        .deposit(ESCROW, tao);
+                } else {
+                    self.coldkeys[coldkey.0 as usize].balance += tao;
                 }
             }
         }

@@ -501,6 +501,35 @@ impl Chain {
         }
     }
 
+    /// Creates a subnet at a given `netuid` around a pool found in a live chain's state (a
+    /// snapshot, [`crate::world`]): the pool's TAO counts as genesis TAO and its alpha reserve
+    /// as minted alpha; the quote weight is the pool's own. Otherwise as
+    /// [`Chain::add_subnet_genesis`]. `None` (nothing changed) if `netuid` is 0 or taken.
+    pub fn add_subnet_at(
+        &mut self,
+        netuid: NetUid,
+        params: SubnetParams,
+        owner_coldkey: ColdkeyId,
+        owner_hotkey: HotkeyId,
+        pool: Pool,
+        first_emission_block: Option<u64>,
+    ) -> Option<NetUid> {
+        if netuid.0 == 0 || self.subnets.contains_key(&netuid) {
+            return None;
+        }
+        self.ledger.tao.genesis += pool.tao;
+        self.total_issuance += pool.tao;
+        self.create_subnet_at(
+            netuid,
+            params,
+            owner_coldkey,
+            owner_hotkey,
+            pool,
+            first_emission_block,
+        );
+        Some(netuid)
+    }
+
     /// Adds a subnet around an existing pool (whose TAO the caller has accounted for); its
     /// alpha reserve is minted.
     pub(crate) fn create_subnet(
@@ -521,6 +550,26 @@ impl Chain {
                 })
                 .expect("fewer than 65535 subnets"),
         );
+        self.create_subnet_at(
+            netuid,
+            params,
+            owner_coldkey,
+            owner_hotkey,
+            pool,
+            first_emission_block,
+        )
+    }
+
+    /// [`Chain::create_subnet`] at a given, free netuid.
+    fn create_subnet_at(
+        &mut self,
+        netuid: NetUid,
+        params: SubnetParams,
+        owner_coldkey: ColdkeyId,
+        owner_hotkey: HotkeyId,
+        pool: Pool,
+        first_emission_block: Option<u64>,
+    ) -> NetUid {
         self.ledger.alpha.insert(
             netuid,
             AlphaLedger {
@@ -631,6 +680,43 @@ impl Chain {
         let s = self.subnets.get_mut(&netuid)?;
         s.alpha_out += alpha;
         s.stakes.entry(hotkey).or_default().deposit(coldkey, alpha);
+        self.ledger.alpha.entry(netuid).or_default().minted += alpha;
+        Some(())
+    }
+
+    /// Stakes `tao` rao on root from `coldkey` to `hotkey` at genesis and gives the hotkey a
+    /// root UID (§13.5): the TAO counts as genesis TAO, held as root stake (`SubnetTAO[root]`).
+    pub fn root_stake_at_genesis(&mut self, coldkey: ColdkeyId, hotkey: HotkeyId, tao: u64) {
+        self.ledger.tao.genesis += tao;
+        self.total_issuance += tao;
+        self.root
+            .stakes
+            .entry(hotkey)
+            .or_default()
+            .deposit(coldkey, tao);
+        self.root.registered.insert(hotkey);
+    }
+
+    /// Mints `alpha` rao on a subnet at genesis as `SubnetProtocolAlpha`: outstanding alpha
+    /// held by the protocol (bought by earlier chain buys) and paid to nobody. `None` if the
+    /// subnet does not exist.
+    pub fn protocol_alpha_at_genesis(&mut self, netuid: NetUid, alpha: u64) -> Option<()> {
+        let s = self.subnets.get_mut(&netuid)?;
+        s.alpha_out += alpha;
+        s.protocol_alpha += alpha;
+        self.ledger.alpha.entry(netuid).or_default().minted += alpha;
+        Some(())
+    }
+
+    /// Fills a subnet's liquidity reservoirs at genesis (§13.3): `tao` rao of genesis TAO in
+    /// `BalancerTaoReservoir`, `alpha` rao of minted alpha in `BalancerAlphaReservoir`. `None`
+    /// if the subnet does not exist.
+    pub fn reservoirs_at_genesis(&mut self, netuid: NetUid, tao: u64, alpha: u64) -> Option<()> {
+        let s = self.subnets.get_mut(&netuid)?;
+        s.tao_reservoir += tao;
+        s.alpha_reservoir += alpha;
+        self.ledger.tao.genesis += tao;
+        self.total_issuance += tao;
         self.ledger.alpha.entry(netuid).or_default().minted += alpha;
         Some(())
     }

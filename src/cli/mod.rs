@@ -6,6 +6,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod check;
+pub mod coinbase;
 pub mod replay;
 pub mod report;
 pub mod scenario;
@@ -32,18 +33,28 @@ pub enum Command {
     Run(scenario::RunArgs),
     /// Run every point of a scenario's sweep in parallel; one summary row per run.
     Sweep(sweep::SweepArgs),
-    /// Print a JSON Schema of scenario files (for editors).
-    Schema,
+    /// Print a JSON Schema of scenario files (or, with --snapshot, of snapshot files).
+    Schema(SchemaArgs),
     /// Check scenario files without running them; report every problem.
     Validate(scenario::ValidateArgs),
     /// Replay a sequence of (stakes, weights) epochs through the Yuma epoch.
     Replay(replay::ReplayArgs),
+    /// Step a chain built from a snapshot and print each block's coinbase, per subnet.
+    Coinbase(coinbase::CoinbaseArgs),
     /// Rebuild a run's or sweep's summary, charts and report from its tables.
     Report(report::ReportArgs),
     /// Compare a run's or sweep's summary with a baseline; exit 1 if a metric moved.
     Check(check::CheckArgs),
     /// Reproduce published results (docs/validation.md) and check them.
     ValidateSuite(validate_suite::ValidateSuiteArgs),
+}
+
+/// Arguments of `yumalab schema`.
+#[derive(Debug, clap::Args)]
+pub struct SchemaArgs {
+    /// The schema of snapshot files (`yumalab coinbase`) instead of scenario files.
+    #[arg(long)]
+    pub snapshot: bool,
 }
 
 /// Why a command failed, which decides the exit code.
@@ -78,9 +89,15 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Report(args) => report::run(&args),
         Command::Check(args) => check::run(&args),
         Command::ValidateSuite(args) => validate_suite::run(&args),
-        Command::Schema => {
-            let text = serde_json::to_string_pretty(&yumalab::scenario::schema::json_schema())
-                .map_err(|e| Failure::Internal(e.into()))?;
+        Command::Coinbase(args) => coinbase::run(&args),
+        Command::Schema(args) => {
+            let schema = if args.snapshot {
+                yumalab::world::snapshot::json_schema()
+            } else {
+                yumalab::scenario::schema::json_schema()
+            };
+            let text =
+                serde_json::to_string_pretty(&schema).map_err(|e| Failure::Internal(e.into()))?;
             println!("{text}");
             Ok(())
         }

@@ -16,6 +16,7 @@ mod replay;
 mod report;
 mod scenario;
 mod scenarios;
+mod snapshot;
 mod sweep;
 mod tables;
 mod validate_suite;
