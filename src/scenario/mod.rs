@@ -340,7 +340,7 @@ fn read_scenario(r: &mut Reader<'_>, tree: &Node) -> Option<Scenario> {
         .get("regime")
         .and_then(|n| r.choice(n, "regime", &regime_names))
         .and_then(Regime::from_name)
-        .unwrap_or(Regime::Y2026_06);
+        .unwrap_or(Regime::Y2026_10);
     let mut chain = ChainParams::for_regime(regime);
     let mut external_issuance = 0;
     if let Some(n) = f.get("chain") {
@@ -353,7 +353,8 @@ fn read_scenario(r: &mut Reader<'_>, tree: &Node) -> Option<Scenario> {
     let mut subnets = Vec::new();
     if let Some(n) = r.required(&f, "subnets") {
         for (k, item) in r.seq(n, "subnets").iter().enumerate() {
-            if let Some(s) = read_subnet(r, item, &format!("subnets[{k}]")) {
+            let fee = chain.tx_fees.map(|f| f.other);
+            if let Some(s) = read_subnet(r, item, &format!("subnets[{k}]"), fee) {
                 if subnets.iter().any(|o: &SubnetSpec| o.name == s.name) {
                     r.problem(
                         item,
@@ -831,7 +832,8 @@ pub(crate) const SUBNET: &[&str] = &[
     "consensus",
 ];
 
-fn read_subnet(r: &mut Reader<'_>, n: &Node, path: &str) -> Option<SubnetSpec> {
+/// `fee`: the transaction fee of an owner's hyperparameter change under the regime (§13.7).
+fn read_subnet(r: &mut Reader<'_>, n: &Node, path: &str, fee: Option<u64>) -> Option<SubnetSpec> {
     let f = r.map(n, path, SUBNET)?;
     let name = r
         .required(&f, "name")
@@ -944,6 +946,19 @@ fn read_subnet(r: &mut Reader<'_>, n: &Node, path: &str) -> Option<SubnetSpec> {
                 }
             }
             owner_balance = r.number_or(&of, "balance", 0.0, |x| x >= 0.0, "TAO >= 0");
+            // Under recycled fees (§13.7) each change is an extrinsic the owner pays for; a
+            // change the owner cannot pay would be refused during the run.
+            let needed = fee.unwrap_or(0) as f64 * owner_changes.len() as f64 / TAO;
+            if needed > owner_balance {
+                r.problem(
+                    of.get("balance").unwrap_or(on),
+                    &join(&op, "balance"),
+                    format!(
+                        "must pay the transaction fees of the owner's {} change(s) ({needed} TAO under this regime), got `{owner_balance}`",
+                        owner_changes.len()
+                    ),
+                );
+            }
             owner_miners = r.integer_or(&of, "miners", 0, 0, 4096) as u32;
             if owner_miners > 0 {
                 owner_params = of.get("params").map_or(owner_params, Node::to_json);
