@@ -47,7 +47,7 @@ pub fn simulate_with(
     for o in observers(&members)? {
         builder.observer(o);
     }
-    let analysis = Rc::new(RefCell::new(Analysis::new()));
+    let analysis = Rc::new(RefCell::new(analysis_for(scenario)));
     builder.observer(Box::new(AnalysisObserver::new(
         Rows::for_scenario(&members, scenario),
         analysis.clone(),
@@ -65,4 +65,16 @@ pub fn simulate_with(
         simulation: sim,
         members,
     })
+}
+
+/// The analysis a run of `scenario` feeds: in a snapshot world, blocks count from its genesis
+/// block and only the scenario's own subnets are analysed ([`Analysis::in_world`]).
+pub fn analysis_for(scenario: &Scenario) -> Analysis {
+    match &scenario.network {
+        crate::scenario::Network::Isolated => Analysis::new(),
+        crate::scenario::Network::Snapshot(_) => Analysis::in_world(
+            scenario.network.genesis_block(),
+            scenario.subnets.iter().map(|s| s.netuid.0),
+        ),
+    }
 }

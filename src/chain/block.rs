@@ -374,6 +374,10 @@ impl Chain {
 
     /// Drains a subnet's pending alpha, runs its epoch and pays everyone (§5.7, §5.8).
     fn run_subnet_epoch(&mut self, netuid: NetUid) -> EpochRecord {
+        // A world's background subnet has no neurons to run Yuma on (`crate::world`).
+        if let Some(holders) = self.subnets[&netuid].background {
+            return self.background_epoch(netuid, holders);
+        }
         let b = self.block;
         let tao_weight = self.params.tao_weight;
         let threshold = self.params.stake_threshold;

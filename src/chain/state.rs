@@ -237,6 +237,22 @@ pub struct Subnet {
     /// `SubnetFastMovingPrice` (§13.6.7): an EMA of the spot price with a 600-block half-life,
     /// used only to mark basket rows at a claim; seeded at spot.
     pub fast_moving_price: f64,
+    /// A background subnet of a world ([`crate::world`]): no Yuma epoch; each epoch pays the
+    /// pending buckets straight to these aggregate holders (a rule of the world, not of the
+    /// chain). `None` for every subnet the chain or a scenario creates.
+    pub background: Option<BackgroundHolders>,
+}
+
+/// Who a background subnet's epoch pays, by role ([`Subnet::background`]): (coldkey, hotkey)
+/// pairs holding the alpha as stake on the subnet. The owner cut goes to the subnet's owner.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BackgroundHolders {
+    /// Miner incentive (less the `MinerBurned` fraction, which is burned).
+    pub miners: (ColdkeyId, HotkeyId),
+    /// Validator dividends.
+    pub validators: (ColdkeyId, HotkeyId),
+    /// Root dividends (the root stakers' aggregate).
+    pub root: (ColdkeyId, HotkeyId),
 }
 
 impl Subnet {
@@ -631,6 +647,7 @@ impl Chain {
             alpha_reservoir: 0,
             fast_moving_price: 0.0,
             collateral: BTreeMap::new(),
+            background: None,
         };
         subnet.neurons.push(Neuron {
             hotkey: owner_hotkey,

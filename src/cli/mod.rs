@@ -13,6 +13,7 @@ pub mod scenario;
 pub mod sweep;
 pub mod validate_suite;
 
+use std::path::Path;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -131,4 +132,10 @@ pub fn usage(err: clap::Error) -> ExitCode {
     } else {
         ExitCode::SUCCESS
     }
+}
+
+/// Reads a file a scenario names (a snapshot): the disk reader handed to the scenario parser
+/// ([`yumalab::scenario::ReadFile`]).
+pub(crate) fn read_file(path: &Path) -> Result<String, String> {
+    std::fs::read_to_string(path).map_err(|e| e.to_string())
 }

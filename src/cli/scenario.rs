@@ -57,7 +57,7 @@ pub(crate) fn load(path: &Path, set: &[(String, String)]) -> Result<Scenario, Fa
     let name = path.display().to_string();
     let text = fs::read_to_string(path)
         .map_err(|e| Failure::User(anyhow!("{name}: cannot read the file: {e}")))?;
-    Scenario::parse(&text, &name, set).map_err(|e| Failure::User(e.into()))
+    Scenario::parse_with(&text, &name, set, &super::read_file).map_err(|e| Failure::User(e.into()))
 }
 
 /// Runs `yumalab validate`: every file is checked; all problems of all files are printed.
@@ -69,12 +69,13 @@ pub fn validate(args: &ValidateArgs) -> Result<(), Failure> {
     for file in &args.files {
         match load(file, &args.set) {
             Ok(s) => println!(
-                "ok: {} ({}, {} blocks, {} subnets, {} groups)",
+                "ok: {} ({}, {} blocks, {} subnets, {} groups, world {})",
                 file.display(),
                 s.name,
                 s.blocks,
                 s.subnets.len(),
-                s.population.len()
+                s.population.len(),
+                s.network.name()
             ),
             Err(Failure::User(e)) | Err(Failure::Internal(e)) => {
                 bad += 1;
@@ -174,12 +175,25 @@ fn print_summary(
     writeln!(out, "{}: {}", s.name, s.description.trim())?;
     writeln!(
         out,
-        "seed {}, regime {}, {} blocks ({:.1} days), {epochs} epochs",
+        "seed {}, regime {}, world {}, {} blocks ({:.1} days), {epochs} epochs",
         s.seed,
         s.regime.name(),
+        s.network.name(),
         s.blocks,
         s.blocks as f64 / 7200.0
     )?;
+    for sn in s.subnets.iter().filter(|_| s.network.snapshot().is_some()) {
+        let how = match (&sn.adopt, sn.pruned) {
+            (Some((_, written)), _) => format!("adopts the snapshot's subnet (`adopt: {written}`)"),
+            (None, Some(p)) => format!(
+                "registered at genesis (lock {:.3} TAO), pruning netuid {}",
+                sn.lock as f64 / 1e9,
+                p.0
+            ),
+            (None, None) => format!("registered at genesis (lock {:.3} TAO)", sn.lock as f64 / 1e9),
+        };
+        writeln!(out, "subnet `{}` is netuid {}: {how}", sn.name, sn.netuid.0)?;
+    }
     writeln!(out)?;
     writeln!(
         out,

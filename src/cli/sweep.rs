@@ -13,7 +13,7 @@ use rayon::prelude::*;
 use yumalab::report::document::{run_metadata, write_sweep};
 use yumalab::report::sweep::{RunResult, write};
 use yumalab::scenario::{Problems, Scenario, set_path};
-use yumalab::sweep::{expand, scenario_for, shard};
+use yumalab::sweep::{expand, scenario_for_with, shard};
 use yumalab::yaml::{Node, parse_scalar, parse_tree};
 
 use super::Failure;
@@ -70,7 +70,8 @@ pub fn run(args: &SweepArgs) -> Result<(), Failure> {
         set_path(&mut tree, path, Node::detached(parse_scalar(value)))
             .map_err(|e| Failure::User(anyhow!("{name}: --set {path}: {e}")))?;
     }
-    let base = Scenario::from_tree(&tree, &name).map_err(|e| Failure::User(e.into()))?;
+    let base = Scenario::from_tree_with(&tree, &name, &super::read_file)
+        .map_err(|e| Failure::User(e.into()))?;
     let sweep = base
         .sweep
         .clone()
@@ -79,7 +80,7 @@ pub fn run(args: &SweepArgs) -> Result<(), Failure> {
     // Every point is validated before anything runs, and all problems are reported.
     let mut problems = Vec::new();
     for r in runs.iter().filter(|r| r.replicate == 0) {
-        if let Err(Problems(p)) = scenario_for(&tree, &name, r) {
+        if let Err(Problems(p)) = scenario_for_with(&tree, &name, r, &super::read_file) {
             problems.extend(p);
         }
     }
@@ -110,7 +111,8 @@ pub fn run(args: &SweepArgs) -> Result<(), Failure> {
         runs.par_iter()
             .progress_with(bar)
             .map(|spec| {
-                let scenario = scenario_for(&tree, &name, spec).map_err(|e| e.to_string())?;
+                let scenario = scenario_for_with(&tree, &name, spec, &super::read_file)
+                    .map_err(|e| e.to_string())?;
                 let results = yumalab::run::simulate(&scenario, spec.seed)?.results;
                 Ok(RunResult {
                     spec: spec.clone(),

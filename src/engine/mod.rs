@@ -61,7 +61,7 @@ pub trait Observer {
 /// A mistake in how a simulation was put together.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum BuildError {
-    /// The end block is 0 or not set.
+    /// The end block is not set, or not after the chain's genesis block.
     NoEnd,
     /// A scheduled action names a subnet that does not exist.
     UnknownSubnet {
@@ -70,7 +70,8 @@ pub enum BuildError {
         /// The subnet.
         netuid: u16,
     },
-    /// A scheduled action at block 0 (block 1 is the first that runs).
+    /// A scheduled action at the genesis block or before (the next block is the first that
+    /// runs: block 1 of an empty chain).
     ScheduledAtGenesis,
     /// A genesis registration on a subnet that does not exist, is full, or has the hotkey.
     GenesisRegistration {
@@ -82,7 +83,10 @@ pub enum BuildError {
 impl fmt::Display for BuildError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            BuildError::NoEnd => write!(f, "the run has no end block (set one with `end_at`)"),
+            BuildError::NoEnd => write!(
+                f,
+                "the run has no end block after its genesis block (set one with `end_at`)"
+            ),
             BuildError::UnknownSubnet { block, netuid } => {
                 write!(
                     f,
@@ -95,7 +99,7 @@ impl fmt::Display for BuildError {
             ),
             BuildError::ScheduledAtGenesis => write!(
                 f,
-                "actions cannot be scheduled at block 0; the first block is 1"
+                "actions cannot be scheduled at the genesis block or before; the first block is the next one (1 on an empty chain)"
             ),
         }
     }
@@ -122,6 +126,23 @@ impl SimulationBuilder {
             scheduled: Vec::new(),
             end: 0,
         }
+    }
+
+    /// A simulation of an already built chain (a world, [`crate::world`]): it starts at the
+    /// chain's block, and the first block stepped is the next one.
+    pub fn from_chain(chain: Chain) -> Self {
+        SimulationBuilder {
+            chain,
+            agents: Vec::new(),
+            observers: Vec::new(),
+            scheduled: Vec::new(),
+            end: 0,
+        }
+    }
+
+    /// Write access to the chain being built (genesis set-up that has no builder method).
+    pub fn chain_mut(&mut self) -> &mut Chain {
+        &mut self.chain
     }
 
     /// A coldkey with `balance` rao of genesis TAO.
@@ -225,7 +246,7 @@ impl SimulationBuilder {
         self
     }
 
-    /// The last block to run.
+    /// The last block to run (absolute: a chain built from a snapshot starts after its block).
     pub fn end_at(&mut self, block: u64) -> &mut Self {
         self.end = block;
         self
@@ -241,7 +262,8 @@ impl SimulationBuilder {
     /// # Errors
     /// [`BuildError`] naming the first problem.
     pub fn build(self) -> Result<Simulation, BuildError> {
-        if self.end == 0 {
+        let start = self.chain.block;
+        if self.end <= start {
             return Err(BuildError::NoEnd);
         }
         let mut queue = BinaryHeap::new();
@@ -252,7 +274,7 @@ impl SimulationBuilder {
         scheduled.sort_by_key(|(seq, (block, _))| (*block, *seq));
         let mut known_max = self.chain.subnets.keys().next_back().map_or(0, |n| n.0);
         for (seq, (block, action)) in scheduled {
-            if block == 0 {
+            if block <= start {
                 return Err(BuildError::ScheduledAtGenesis);
             }
             if let Some(netuid) = action_netuid(&action)
@@ -273,12 +295,12 @@ impl SimulationBuilder {
                 action,
             }));
         }
-        // Each agent first wakes when it asks to (never before block 1).
+        // Each agent first wakes when it asks to (never before the first block stepped).
         let wake = self
             .agents
             .iter()
             .enumerate()
-            .map(|(id, a)| Reverse((a.next_block(0).max(1), id)))
+            .map(|(id, a)| Reverse((a.next_block(start).max(start + 1), id)))
             .collect();
         Ok(Simulation {
             chain: self.chain,

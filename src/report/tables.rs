@@ -473,7 +473,8 @@ pub struct NeuronExtra {
 #[derive(Clone, Debug, Default)]
 pub struct Rows {
     names: BTreeMap<HotkeyId, (String, String)>,
-    value_per_quality: Vec<f64>,
+    /// By netuid.
+    value_per_quality: BTreeMap<u16, f64>,
 }
 
 impl Rows {
@@ -488,20 +489,23 @@ impl Rows {
         }
         Rows {
             names,
-            value_per_quality,
+            value_per_quality: (1..)
+                .zip(value_per_quality)
+                .map(|(n, v): (u16, f64)| (n, v))
+                .collect(),
         }
     }
 
-    /// Rows for a run of `scenario`'s `members` (its subnets' `value_per_quality`).
+    /// Rows for a run of `scenario`'s `members` (its subnets' `value_per_quality`, by their
+    /// netuids).
     pub fn for_scenario(members: &[Member], scenario: &crate::scenario::Scenario) -> Rows {
-        Rows::new(
-            members,
-            scenario
-                .subnets
-                .iter()
-                .map(|s| s.value_per_quality)
-                .collect(),
-        )
+        let mut rows = Rows::new(members, Vec::new());
+        rows.value_per_quality = scenario
+            .subnets
+            .iter()
+            .map(|s| (s.netuid.0, s.value_per_quality))
+            .collect();
+        rows
     }
 
     /// Calls `f` with each neuron row of `r`, in uid order.
@@ -514,7 +518,7 @@ impl Rows {
         let s = &chain.subnets[&r.netuid];
         let vpq = self
             .value_per_quality
-            .get(usize::from(r.netuid.0).wrapping_sub(1))
+            .get(&r.netuid.0)
             .copied()
             .unwrap_or(1.0);
         for n in &r.neurons {
@@ -575,6 +579,7 @@ impl Rows {
             tao_reserve: r.tao_reserve,
             alpha_reserve: r.alpha_reserve,
             tao_in: r.tao_in,
+            excess_tao: r.excess_tao,
             alpha_in: r.alpha_in,
             alpha_emitted: r.alpha_emitted,
             emission: r.emission,

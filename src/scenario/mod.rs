@@ -9,6 +9,7 @@
 //! The format is documented field by field in `scenarios/README.md`; `yumalab schema` prints
 //! a JSON Schema for editors.
 
+pub mod network;
 pub mod reader;
 pub mod schema;
 
@@ -17,9 +18,11 @@ use crate::yaml::{Node, Value};
 use crate::yuma::bonds;
 use crate::yuma::fixed::u16_proportion;
 use crate::yuma::{LiquidAlpha, LiquidAlphaConsensus, YumaParams};
+pub use network::{Network, ReadFile, SnapshotWorld, no_files};
 pub use reader::{Problem, Problems};
 use reader::{Reader, join};
 use yumalab_agents::mechanism::Mechanism;
+use yumalab_agents::units::NetUid;
 
 /// Rao per TAO.
 const TAO: f64 = 1e9;
@@ -50,15 +53,18 @@ pub struct Scenario {
     pub description: String,
     /// Master seed: every random stream derives from it and a stable id.
     pub seed: u64,
+    /// The world it runs in ([`network`]).
+    pub network: Network,
     /// The regime the chain rules come from.
     pub regime: Regime,
     /// Chain parameters (regime defaults plus overrides).
     pub chain: ChainParams,
     /// How many blocks to run.
     pub blocks: u64,
-    /// TAO (rao) issued before the simulation and held outside it.
+    /// TAO (rao) issued before the simulation and held outside it (isolated; a snapshot
+    /// world's is its own).
     pub external_issuance: u64,
-    /// Subnets, in netuid order (the first is netuid 1).
+    /// Subnets, in file order (isolated: netuids 1, 2, …; see [`SubnetSpec::netuid`]).
     pub subnets: Vec<SubnetSpec>,
     /// Agent groups.
     pub population: Vec<Group>,
@@ -71,6 +77,17 @@ pub struct Scenario {
 pub struct SubnetSpec {
     /// Its name (groups refer to it).
     pub name: String,
+    /// Its netuid at genesis: its position + 1 when isolated; in a snapshot world the adopted
+    /// netuid or the one its registration takes ([`crate::world::plan`]).
+    pub netuid: NetUid,
+    /// In a snapshot world, the snapshot netuid it adopts and how `adopt` was written
+    /// (`64`, `median`, `p25`); `None`: created (isolated) or registered (world).
+    pub adopt: Option<(NetUid, String)>,
+    /// In a snapshot world, the lock of its registration (genesis TAO seeding its pool), rao;
+    /// 0 otherwise.
+    pub lock: u64,
+    /// In a snapshot world, the subnet its registration pruned at the subnet limit.
+    pub pruned: Option<NetUid>,
     /// Hyperparameters.
     pub params: SubnetParams,
     /// First block with emission (`None`: never started).
@@ -83,9 +100,9 @@ pub struct SubnetSpec {
     pub value_unit: String,
     /// Value produced per tempo by a miner serving quality 1 (linear in quality).
     pub value_per_quality: f64,
-    /// Initial pool TAO reserve, rao.
+    /// Initial pool TAO reserve, rao (in a snapshot world: the adopted or registered pool's).
     pub pool_tao: u64,
-    /// Initial pool price, TAO per alpha.
+    /// Initial pool price, TAO per alpha (in a snapshot world: its genesis spot price).
     pub pool_price: f64,
     /// The owner's free TAO at genesis, rao.
     pub owner_balance: u64,
@@ -155,6 +172,19 @@ impl Scenario {
         file: &str,
         overrides: &[(String, String)],
     ) -> Result<Scenario, Problems> {
+        Scenario::parse_with(text, file, overrides, &no_files)
+    }
+
+    /// [`Scenario::parse`], reading the files the scenario names (a snapshot) with `read`.
+    ///
+    /// # Errors
+    /// Every problem found, the snapshot file's with its own positions.
+    pub fn parse_with(
+        text: &str,
+        file: &str,
+        overrides: &[(String, String)],
+        read: ReadFile<'_>,
+    ) -> Result<Scenario, Problems> {
         let mut tree = crate::yaml::parse_tree(text).map_err(|e| {
             Problems(vec![Problem {
                 file: file.into(),
@@ -183,20 +213,34 @@ impl Scenario {
         if !problems.is_empty() {
             return Err(Problems(problems));
         }
-        Scenario::from_tree(&tree, file)
+        Scenario::from_tree_with(&tree, file, read)
     }
 
-    /// Checks a located tree.
+    /// Checks a located tree (a snapshot file it names is not read: see
+    /// [`Scenario::from_tree_with`]).
     ///
     /// # Errors
     /// Every problem found.
     pub fn from_tree(tree: &Node, file: &str) -> Result<Scenario, Problems> {
+        Scenario::from_tree_with(tree, file, &no_files)
+    }
+
+    /// Checks a located tree, reading the files it names with `read`.
+    ///
+    /// # Errors
+    /// Every problem found: the scenario's in file order, then a snapshot file's.
+    pub fn from_tree_with(
+        tree: &Node,
+        file: &str,
+        read: ReadFile<'_>,
+    ) -> Result<Scenario, Problems> {
         let mut r = Reader::new(file);
-        let scenario = read_scenario(&mut r, tree);
+        let scenario = read_scenario(&mut r, tree, file, read);
         match scenario {
             Some(s) if r.problems.is_empty() => Ok(s),
             _ => {
-                r.problems.sort_by_key(|p| (p.line == 0, p.line, p.column));
+                r.problems
+                    .sort_by_key(|p| (p.file != file, p.line == 0, p.line, p.column));
                 Err(Problems(r.problems))
             }
         }
@@ -305,6 +349,7 @@ pub(crate) const TOP: &[&str] = &[
     "name",
     "description",
     "seed",
+    "network",
     "regime",
     "duration",
     "chain",
@@ -313,7 +358,12 @@ pub(crate) const TOP: &[&str] = &[
     "sweep",
 ];
 
-fn read_scenario(r: &mut Reader<'_>, tree: &Node) -> Option<Scenario> {
+fn read_scenario(
+    r: &mut Reader<'_>,
+    tree: &Node,
+    file: &str,
+    read: ReadFile<'_>,
+) -> Option<Scenario> {
     let f = r.map(tree, "", TOP)?;
     let name = r
         .required(&f, "name")
@@ -335,16 +385,30 @@ fn read_scenario(r: &mut Reader<'_>, tree: &Node) -> Option<Scenario> {
         .and_then(|n| r.string(n, "description"))
         .unwrap_or_default();
     let seed = r.integer_or(&f, "seed", 0, 0, u64::MAX);
+    // The world first: a snapshot's regime and globals are the chain's starting point.
+    let network = network::read_network(r, f.get("network"), file, read);
+    let snapshot = network.as_ref().and_then(Network::snapshot);
     let regime_names: Vec<&str> = Regime::ALL.iter().map(|(_, n)| *n).collect();
     let regime = f
         .get("regime")
         .and_then(|n| r.choice(n, "regime", &regime_names))
         .and_then(Regime::from_name)
+        .or(snapshot.map(|s| s.regime))
         .unwrap_or(Regime::Y2026_10);
     let mut chain = ChainParams::for_regime(regime);
+    if let Some(s) = snapshot {
+        s.apply_globals(&mut chain);
+    }
     let mut external_issuance = 0;
     if let Some(n) = f.get("chain") {
         external_issuance = read_chain(r, n, &mut chain);
+        if let (Some(_), Some(i)) = (snapshot, field(n, "issuance")) {
+            r.problem(
+                i,
+                "chain.issuance",
+                "cannot be given in a snapshot world: the snapshot's `globals.total_issuance` sets the issuance",
+            );
+        }
     }
     let blocks = match r.required(&f, "duration") {
         Some(n) => read_duration(r, n, "duration"),
@@ -369,6 +433,16 @@ fn read_scenario(r: &mut Reader<'_>, tree: &Node) -> Option<Scenario> {
             r.problem(n, "subnets", "must list at least one subnet");
         }
     }
+    for (k, s) in subnets.iter_mut().enumerate() {
+        s.netuid = NetUid(k as u16 + 1);
+    }
+    network::join_subnets(
+        r,
+        network.as_ref(),
+        f.get("subnets"),
+        &chain,
+        &mut subnets,
+    );
     let mut population = Vec::new();
     if let Some(n) = f.get("population") {
         for (k, item) in r.seq(n, "population").iter().enumerate() {
@@ -387,6 +461,13 @@ fn read_scenario(r: &mut Reader<'_>, tree: &Node) -> Option<Scenario> {
     if let Some(n) = f.get("population") {
         check_scripted_columns(r, n, &population);
     }
+    network::check_supply(
+        r,
+        network.as_ref(),
+        f.get("network").unwrap_or(tree),
+        &subnets,
+        &population,
+    );
     // The starting population is registered at genesis: it must fit the subnets.
     for (k, sn) in subnets.iter().enumerate() {
         let genesis: u64 = population
@@ -429,6 +510,7 @@ fn read_scenario(r: &mut Reader<'_>, tree: &Node) -> Option<Scenario> {
         name,
         description,
         seed,
+        network: network.unwrap_or(Network::Isolated),
         regime,
         chain,
         blocks,
@@ -830,6 +912,7 @@ pub(crate) const SUBNET: &[&str] = &[
     "burn",
     "owner",
     "consensus",
+    "adopt",
 ];
 
 /// `fee`: the transaction fee of an owner's hyperparameter change under the regime (§13.7).
@@ -970,6 +1053,10 @@ fn read_subnet(r: &mut Reader<'_>, n: &Node, path: &str, fee: Option<u64>) -> Op
     }
     Some(SubnetSpec {
         name,
+        netuid: NetUid(0),
+        adopt: None,
+        lock: 0,
+        pruned: None,
         params,
         start_block,
         environments,

@@ -40,6 +40,9 @@ fn choice(description: &str, options: &[&str]) -> Value {
 /// The schema.
 pub fn json_schema() -> Value {
     let regimes: Vec<&str> = Regime::ALL.iter().map(|(_, n)| *n).collect();
+    let worlds: Vec<&str> = std::iter::once("isolated")
+        .chain(crate::world::NAMED.iter().map(|(n, _)| *n))
+        .collect();
     let versions = crate::yuma::bonds::variant_names();
     let chain = object(
         json!({
@@ -121,6 +124,10 @@ pub fn json_schema() -> Value {
             }), &[]),
             "burn": number("initial registration burn, TAO", 0.0, Some(100.0)),
             "consensus": {"oneOf": [{"type": "null"}, choice("", &["yuma", "null"])], "description": "§13.9 the epoch: yuma (Yuma Consensus) or null (the Null epoch)"},
+            "adopt": {"oneOf": [
+                integer("a netuid of the snapshot world", 1, Some(65_535)),
+                {"type": "string", "pattern": "^(median|p([0-9]|[1-9][0-9]|100))$", "description": "median, or pNN: the subnet at that percentile of TAO reserve among the emitting subnets"},
+            ], "description": "snapshot worlds only: take over a snapshot subnet's pool, prices and flags (without `pool` or `start_block`); without it the subnet registers as a new one"},
             "owner": object(json!({"balance": number("TAO", 0.0, None), "miners": integer("owner's own miners", 0, Some(4096)), "params": {"type": "object"},
                 "changes": {"type": "array", "description": "hyperparameter changes: {block, one of tempo, bonds_moving_average, bonds_penalty, liquid_alpha, commit_reveal, reveal_period_epochs, immunity_period, max_validators, yuma3}", "items": {"type": "object", "required": ["block"]}}}), &[]),
         }),
@@ -160,6 +167,10 @@ pub fn json_schema() -> Value {
             "name": {"type": "string", "pattern": "^[A-Za-z0-9_-]+$"},
             "description": {"type": "string"},
             "seed": integer("master seed", 0, None),
+            "network": {"oneOf": [
+                choice("isolated (the scenario's subnets alone) or a world shipped with yumalab", &worlds),
+                object(json!({"snapshot": {"type": "string", "description": "a snapshot file (JSON or YAML), relative to the scenario file"}}), &["snapshot"]),
+            ], "description": "the world the scenario runs in (default isolated)"},
             "regime": choice("chain rules of a period", &regimes),
             "duration": {"type": "object", "additionalProperties": false, "minProperties": 1, "maxProperties": 1,
                 "properties": {"days": number("days", 0.0, Some(36_500.0)), "blocks": integer("blocks", 1, None), "tempos": integer("tempos of 360 blocks", 1, None)}},

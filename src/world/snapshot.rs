@@ -215,8 +215,15 @@ impl Snapshot {
     /// The chain parameters of this snapshot: the regime's, with `tao_weight`, `owner_cut`,
     /// `moving_alpha`, `gate` and `subnet_limit` overridden.
     pub fn chain_params(&self) -> ChainParams {
-        let g = &self.globals;
         let mut p = ChainParams::for_regime(self.regime);
+        self.apply_globals(&mut p);
+        p
+    }
+
+    /// Sets `tao_weight`, `owner_cut`, `moving_alpha`, `gate` and `subnet_limit` of `p` to the
+    /// snapshot's (on any regime's parameters: a scenario may name another regime).
+    pub fn apply_globals(&self, p: &mut ChainParams) {
+        let g = &self.globals;
         p.tao_weight = g.tao_weight;
         p.owner_cut = (g.owner_cut * 65535.0).round() as u16;
         p.subnet_moving_alpha = g.moving_alpha;
@@ -226,7 +233,6 @@ impl Snapshot {
             exponent: gate.exponent,
         });
         p.subnet_limit = g.subnet_limit;
-        p
     }
 
     /// TAO held by what a chain built from this snapshot models (root stake, pool reserves,

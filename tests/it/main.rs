@@ -22,3 +22,4 @@ mod tables;
 mod validate_suite;
 mod validation;
 mod vectors;
+mod world;
