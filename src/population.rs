@@ -158,6 +158,10 @@ fn make(
                 seed,
             ))
         }
+        "root-staker" => {
+            let p = params_of(params, root_staker::RootStakerParams::validate)?;
+            Box::new(root_staker::RootStaker::new(identity, p))
+        }
         "speculator" => {
             let p = params_of(params, speculator::SpeculatorParams::validate)?;
             Box::new(speculator::Speculator::new(identity, p, seed))

@@ -72,6 +72,8 @@ pub struct EpochRecord {
     pub excess_tao: u64,
     /// The subnet's TAO share in the last block.
     pub share: f64,
+    /// That share before the emission gate (§13.2; equal to `share` without a gate).
+    pub share_before_gate: f64,
     /// Per uid.
     pub neurons: Vec<NeuronRecord>,
 }
@@ -630,6 +632,12 @@ impl Chain {
             alpha_emitted: std::mem::take(&mut s.alpha_emitted_since_epoch),
             excess_tao: std::mem::take(&mut s.excess_tao_since_epoch),
             share: s.share,
+            share_before_gate: self
+                .last_coinbase
+                .subnets
+                .iter()
+                .find(|c| c.netuid == netuid)
+                .map_or(s.share, |c| c.share_before_gate),
             neurons: records,
         }
     }

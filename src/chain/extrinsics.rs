@@ -85,6 +85,8 @@ pub enum Refusal {
     BadHyperparameter(String),
     /// A basket claim under a regime without baskets (before 2026-10).
     NoBaskets,
+    /// A basket trade outside its bounds (§13.6.10).
+    BasketTrade(String),
 }
 
 impl fmt::Display for Refusal {
@@ -127,6 +129,7 @@ impl fmt::Display for Refusal {
             Refusal::NotSubnetOwner => write!(f, "only the subnet owner may do this"),
             Refusal::AlreadyStarted => write!(f, "the subnet already emits"),
             Refusal::BadHyperparameter(why) => write!(f, "{why}"),
+            Refusal::BasketTrade(why) => write!(f, "basket trade refused: {why}"),
             Refusal::NoBaskets => write!(
                 f,
                 "root dividends are not kept in baskets under this regime (claims exist since 2026-10)"
@@ -236,7 +239,9 @@ impl Chain {
             Action::AddStake { coldkey, .. } | Action::RemoveStake { coldkey, .. } => {
                 Some((*coldkey, fees.stake))
             }
-            Action::MoveStake { coldkey, .. } => Some((*coldkey, fees.move_stake)),
+            Action::MoveStake { coldkey, .. } | Action::SwapBasket { coldkey, .. } => {
+                Some((*coldkey, fees.move_stake))
+            }
             Action::ClaimRoot { coldkey, .. } => Some((*coldkey, fees.claim)),
             Action::RegisterSubnet { coldkey, .. }
             | Action::RootRegister { coldkey, .. }
@@ -374,6 +379,13 @@ impl Chain {
                 Ok(())
             }
             Action::RootRegister { coldkey, hotkey } => self.root_register(*coldkey, *hotkey),
+            Action::SwapBasket {
+                coldkey,
+                hotkey,
+                from,
+                to,
+                amount,
+            } => self.swap_basket(*coldkey, *hotkey, *from, *to, amount.0),
             Action::ClaimRoot { coldkey, hotkey } => {
                 self.coldkey_ok(*coldkey)?;
                 if !self.uses_baskets() {

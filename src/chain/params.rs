@@ -236,6 +236,9 @@ pub enum EpochConsensus {
     Null,
 }
 
+/// `SubnetMovingAlpha` as read on Finney in 2026-08 and 2026-10 (I96F32 0.000299999956).
+pub const LIVE_SUBNET_MOVING_ALPHA: f64 = 0.000_299_999_956;
+
 /// A named period of the chain's rules.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Regime {
@@ -376,6 +379,12 @@ impl ChainParams {
         };
         match regime {
             Regime::Y2026_10 => ChainParams {
+                // Governance values read on Finney (shared/calibration/mainnet-2026-08/
+                // network.yaml: raw storage at blocks 8 789 719 and 9 221 719), not the code
+                // defaults: TaoWeight 0.18 (code ≈ 0.0527) and SubnetMovingAlpha 0.000299999956
+                // (code 0.000003), so prices move emission shares within days, as on chain.
+                tao_weight: 0.18,
+                subnet_moving_alpha: LIVE_SUBNET_MOVING_ALPHA,
                 gate: Some(GateParams::default()),
                 injection_order: InjectionOrder::ChainBuyFirst,
                 dividend_split: DividendSplit::RootRegistered,

@@ -329,7 +329,9 @@ fn action_netuid(a: &Action) -> Option<NetUid> {
         | Action::CommitMetadata { netuid, .. }
         | Action::SetHyperparameter { netuid, .. } => Some(*netuid),
         Action::MoveStake { to_netuid, .. } => Some(*to_netuid),
-        Action::ClaimRoot { .. } | Action::RootRegister { .. } => Some(NetUid(0)),
+        Action::ClaimRoot { .. } | Action::RootRegister { .. } | Action::SwapBasket { .. } => {
+            Some(NetUid(0))
+        }
         Action::SetTake { .. } | Action::RegisterSubnet { .. } => None,
     }
 }

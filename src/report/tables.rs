@@ -268,6 +268,7 @@ impl RunTables {
                 ("alpha_emitted", U),
                 ("excess_tao", U),
                 ("share", F),
+                ("share_before_gate", F),
                 ("emission", U),
                 ("owner_cut", U),
                 ("burned", U),
@@ -286,6 +287,7 @@ impl RunTables {
                 ("tao_recycled", U),
                 ("root_stake", U),
                 ("pool_tao", U),
+                ("gate_bar", F),
             ]),
             metadata,
         )?;
@@ -360,6 +362,7 @@ impl RunTables {
             Cell::U(r.alpha_emitted),
             Cell::U(r.excess_tao),
             Cell::F(r.share),
+            Cell::F(r.share_before_gate),
             Cell::U(r.emission),
             Cell::U(r.owner_cut),
             Cell::U(r.burned),
@@ -380,6 +383,7 @@ impl RunTables {
             Cell::U(chain.ledger.tao.recycled),
             Cell::U(chain.root.total()),
             Cell::U(pool_tao),
+            Cell::F(chain.gate_bar),
         ])
     }
 

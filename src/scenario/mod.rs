@@ -40,6 +40,7 @@ pub const KINDS: &[&str] = &[
     "weight-copier",
     "colluding-validator",
     "speculator",
+    "root-staker",
     "scripted-validator",
     "scripted-miner",
 ];
@@ -662,6 +663,7 @@ fn read_duration(r: &mut Reader<'_>, n: &Node, path: &str) -> u64 {
 pub(crate) const CHAIN: &[&str] = &[
     "issuance",
     "tao_weight",
+    "moving_alpha",
     "stake_threshold",
     "owner_cut",
     "swap_fee",
@@ -697,6 +699,13 @@ fn read_chain(r: &mut Reader<'_>, n: &Node, chain: &mut ChainParams) -> u64 {
         chain.tao_weight,
         unit,
         "a fraction in [0, 1]",
+    );
+    chain.subnet_moving_alpha = r.number_or(
+        &f,
+        "moving_alpha",
+        chain.subnet_moving_alpha,
+        unit,
+        "a fraction in [0, 1] (SubnetMovingAlpha, per block)",
     );
     chain.stake_threshold = (r.number_or(
         &f,

@@ -47,7 +47,8 @@ pub fn json_schema() -> Value {
     let chain = object(
         json!({
             "issuance": number("TAO issued before the simulation (sets the point on the halving schedule)", 0.0, Some(21e6)),
-            "tao_weight": fraction("weight of root stake (TaoWeight)"),
+            "tao_weight": fraction("weight of root stake (TaoWeight; 2026-10: the live 0.18)"),
+            "moving_alpha": fraction("SubnetMovingAlpha: the price EMA's rate per block (2026-10: the live 0.0003)"),
             "stake_threshold": number("TAO below which stake counts as zero", 0.0, None),
             "owner_cut": fraction("subnet owner's share of alpha emission"),
             "swap_fee": number("pool fee as a fraction", 0.0, Some(0.1526)),
