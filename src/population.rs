@@ -205,11 +205,18 @@ impl Scenario {
                 b
             }
             Network::Snapshot(w) => {
-                let adopted: Vec<NetUid> =
-                    self.subnets.iter().filter_map(|s| s.adopt.as_ref().map(|a| a.0)).collect();
-                let world =
-                    world::build_with(&w.snapshot, self.chain.clone(), Holder::Background, &adopted)
-                        .map_err(|e| format!("world `{}`: {e}", w.name))?;
+                let adopted: Vec<NetUid> = self
+                    .subnets
+                    .iter()
+                    .filter_map(|s| s.adopt.as_ref().map(|a| a.0))
+                    .collect();
+                let world = world::build_with(
+                    &w.snapshot,
+                    self.chain.clone(),
+                    Holder::Background,
+                    &adopted,
+                )
+                .map_err(|e| format!("world `{}`: {e}", w.name))?;
                 SimulationBuilder::from_chain(world.chain)
             }
         };
@@ -262,7 +269,12 @@ impl Scenario {
         if let Network::Snapshot(w) = &self.network {
             netuids = self.join_world(&mut b, &w.snapshot, &owner_keys, t0)?;
         }
-        if let Some((s, n)) = self.subnets.iter().zip(&netuids).find(|(s, n)| s.netuid != **n) {
+        if let Some((s, n)) = self
+            .subnets
+            .iter()
+            .zip(&netuids)
+            .find(|(s, n)| s.netuid != **n)
+        {
             return Err(format!(
                 "subnet `{}` joined as netuid {}, not the planned {}",
                 s.name, n.0, s.netuid.0
@@ -452,7 +464,11 @@ impl Scenario {
         let joins: Vec<Join> = self
             .subnets
             .iter()
-            .map(|s| s.adopt.as_ref().map_or(Join::Register, |a| Join::Adopt(a.0)))
+            .map(|s| {
+                s.adopt
+                    .as_ref()
+                    .map_or(Join::Register, |a| Join::Adopt(a.0))
+            })
             .collect();
         let mut netuids = vec![NetUid(0); joins.len()];
         let mut keep = Vec::new();
@@ -461,11 +477,14 @@ impl Scenario {
             let chain = b.chain_mut();
             let netuid = match joins[k] {
                 Join::Adopt(n) => {
-                    let state = snapshot
-                        .subnets
-                        .iter()
-                        .find(|x| x.netuid == n)
-                        .ok_or_else(|| format!("subnet `{}`: no netuid {} to adopt", s.name, n.0))?;
+                    let state =
+                        snapshot
+                            .subnets
+                            .iter()
+                            .find(|x| x.netuid == n)
+                            .ok_or_else(|| {
+                                format!("subnet `{}`: no netuid {} to adopt", s.name, n.0)
+                            })?;
                     world::adopt(chain, state, s.params.clone(), owners[k])
                         .ok_or_else(|| format!("subnet `{}`: cannot adopt netuid {}", s.name, n.0))?
                         .netuid

@@ -190,7 +190,10 @@ fn print_summary(
                 sn.lock as f64 / 1e9,
                 p.0
             ),
-            (None, None) => format!("registered at genesis (lock {:.3} TAO)", sn.lock as f64 / 1e9),
+            (None, None) => format!(
+                "registered at genesis (lock {:.3} TAO)",
+                sn.lock as f64 / 1e9
+            ),
         };
         writeln!(out, "subnet `{}` is netuid {}: {how}", sn.name, sn.netuid.0)?;
     }

@@ -742,11 +742,11 @@ impl Analysis {
             let (tao, share, epochs, price, moving) = by.get(netuid).copied().unwrap_or_default();
             let p = format!("subnet.sn{netuid}");
             m.put(&format!("{p}.tao_emission"), tao as f64 / 1e9);
+            m.put(&format!("{p}.share_mean"), ratio(share, epochs as f64));
             m.put(
-                &format!("{p}.share_mean"),
-                ratio(share, epochs as f64),
+                &format!("{p}.price_end"),
+                if epochs > 0 { price } else { f64::NAN },
             );
-            m.put(&format!("{p}.price_end"), if epochs > 0 { price } else { f64::NAN });
             m.put(
                 &format!("{p}.moving_price_end"),
                 if epochs > 0 { moving } else { f64::NAN },

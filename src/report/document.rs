@@ -906,7 +906,7 @@ pub fn run_document(r: &Results, p: &Provenance, dir: &Path, figures: &[Chart]) 
             p.get("yumalab.version"),
             p.get("scenario.seed"),
             p.get("scenario.regime"),
-            world_text(&p),
+            world_text(p),
             p.get("scenario.hash"),
             num(r.get("run.blocks").unwrap_or(f64::NAN)),
             num(r.get("run.days").unwrap_or(f64::NAN)),

@@ -437,13 +437,7 @@ fn read_scenario(
     for (k, s) in subnets.iter_mut().enumerate() {
         s.netuid = NetUid(k as u16 + 1);
     }
-    network::join_subnets(
-        r,
-        network.as_ref(),
-        f.get("subnets"),
-        &chain,
-        &mut subnets,
-    );
+    network::join_subnets(r, network.as_ref(), f.get("subnets"), &chain, &mut subnets);
     let mut population = Vec::new();
     if let Some(n) = f.get("population") {
         for (k, item) in r.seq(n, "population").iter().enumerate() {

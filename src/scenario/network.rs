@@ -200,7 +200,9 @@ pub fn emitting_by_reserve(snapshot: &Snapshot) -> Vec<NetUid> {
     let mut v: Vec<(u64, NetUid)> = snapshot
         .subnets
         .iter()
-        .filter(|s| s.emission_enabled && s.first_emission_block.is_some_and(|f| f <= snapshot.block))
+        .filter(|s| {
+            s.emission_enabled && s.first_emission_block.is_some_and(|f| f <= snapshot.block)
+        })
         .map(|s| (s.tao_reserve, s.netuid))
         .collect();
     v.sort();

@@ -69,6 +69,12 @@ impl Chain {
             alpha_emitted: std::mem::take(&mut s.alpha_emitted_since_epoch),
             excess_tao: std::mem::take(&mut s.excess_tao_since_epoch),
             share: s.share,
+            share_before_gate: self
+                .last_coinbase
+                .subnets
+                .iter()
+                .find(|c| c.netuid == netuid)
+                .map_or(s.share, |c| c.share_before_gate),
             neurons: Vec::new(),
         }
     }

@@ -201,7 +201,11 @@ pub fn build_with(
     let kind = chain.pool_kind();
     let mut owners = BTreeMap::new();
     let mut held_miner_burned = BTreeMap::new();
-    for s in snapshot.subnets.iter().filter(|s| !skip.contains(&s.netuid)) {
+    for s in snapshot
+        .subnets
+        .iter()
+        .filter(|s| !skip.contains(&s.netuid))
+    {
         let name = format!("sn{}-owner", s.netuid.0);
         let owner_coldkey = chain.add_coldkey(name.clone(), 0);
         let owner_hotkey = chain.add_hotkey(name, owner_coldkey);

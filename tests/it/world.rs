@@ -57,7 +57,7 @@ fn yumalab(args: &[&str]) -> std::process::Output {
 const POPULATION: &str = "\
 population:
   - {group: validators, kind: honest-validator, subnet: mine, count: 3, balance: 5, genesis_stake: 20000, params: {noise: 0.05}}
-  - {group: miners, kind: honest-miner, subnet: mine, count: 6, balance: 5}
+  - {group: miners, kind: honest-miner, subnet: mine, count: 6, balance: 5, params: {quality: [{model: static, quality: 0.5}]}}
   - {group: buyers, kind: speculator, subnet: mine, count: 1, balance: 101, params: {strategy: buy_and_hold, budget: 100}}
 ";
 
@@ -72,7 +72,9 @@ fn with_adopt(adopt: &str) -> String {
 
 #[test]
 fn a_snapshot_world_scenario_builds_runs_and_conserves() {
-    let s = scenario(&with_adopt("64"));
+    // Long enough for the subnet's first epoch (its phase: 64 blocks before the snapshot's
+    // block) and the buyer's turn after it.
+    let s = scenario(&with_adopt("64").replace("{blocks: 400}", "{blocks: 800}"));
     let m = mainnet();
     assert_eq!(s.network.name(), "mainnet-2026-08");
     assert_eq!(s.network.genesis_block(), m.block);
@@ -81,19 +83,32 @@ fn a_snapshot_world_scenario_builds_runs_and_conserves() {
     let mut sim = b.build().unwrap();
     assert_eq!(sim.chain().block, m.block);
     assert_eq!(sim.chain().subnets.len(), 128);
-    assert_eq!(sim.chain().total_issuance, m.globals.total_issuance + 5 * 9 * 1_000_000_000 + 101_000_000_000);
+    assert_eq!(
+        sim.chain().total_issuance,
+        m.globals.total_issuance + 5 * 9 * 1_000_000_000 + 101_000_000_000
+    );
     sim.chain().check_conservation().unwrap();
     sim.run();
-    assert_eq!(sim.chain().block, m.block + 400);
+    assert_eq!(sim.chain().block, m.block + 800);
     sim.chain().check_conservation().unwrap();
     // The scenario's neurons run Yuma on netuid 64; the buyer bought in.
     let sn = &sim.chain().subnets[&NetUid(64)];
-    assert_eq!(sn.n(), 1 + 3 + 6);
+    assert_eq!(
+        sn.n(),
+        1 + 3 + 6 + 1,
+        "owner, validators, miners, the buyer's hotkey"
+    );
     assert!(sn.background.is_none());
     let buyer = members.iter().find(|m| m.group == "buyers").unwrap();
     assert!(sim.chain().coldkeys[buyer.identity.coldkey.0 as usize].balance < 2_000_000_000);
     // Every other subnet is in the background.
-    assert!(sim.chain().subnets.values().filter(|s| s.netuid != NetUid(64)).all(|s| s.background.is_some()));
+    assert!(
+        sim.chain()
+            .subnets
+            .values()
+            .filter(|s| s.netuid != NetUid(64))
+            .all(|s| s.background.is_some())
+    );
 
     // The same through a snapshot file, with a new registration and an adoption together.
     let dir = scratch("file");
@@ -109,7 +124,10 @@ fn a_snapshot_world_scenario_builds_runs_and_conserves() {
     assert!(matches!(&s.network, Network::Snapshot(w) if w.file == snapshot.display().to_string()));
     assert_eq!(s.network.name(), "snapshot snap.yaml");
     // Netuids 1, 2, 5 exist and the limit is 4: the new subnet takes netuid 3.
-    assert_eq!((s.subnets[0].netuid, s.subnets[1].netuid), (NetUid(3), NetUid(2)));
+    assert_eq!(
+        (s.subnets[0].netuid, s.subnets[1].netuid),
+        (NetUid(3), NetUid(2))
+    );
     assert_eq!(s.subnets[0].pruned, None);
     let (b, _) = s.build(s.seed).unwrap();
     let mut sim = b.build().unwrap();
@@ -168,7 +186,13 @@ fn adopt_by_netuid_and_by_quantile_picks_the_right_subnet() {
         .filter(|x| x.emission_enabled && x.first_emission_block.is_some())
         .count();
     assert_eq!(emitting, 85);
-    for (written, q) in [("median", 0.5), ("p25", 0.25), ("p75", 0.75), ("p0", 0.0), ("p100", 1.0)] {
+    for (written, q) in [
+        ("median", 0.5),
+        ("p25", 0.25),
+        ("p75", 0.75),
+        ("p0", 0.0),
+        ("p100", 1.0),
+    ] {
         let s = scenario(&with_adopt(written));
         let want = expected_quantile(m, q);
         assert_eq!(s.subnets[0].netuid, want, "{written}");
@@ -178,7 +202,11 @@ fn adopt_by_netuid_and_by_quantile_picks_the_right_subnet() {
     // 128; the emitting ones are richer).
     let median = expected_quantile(m, 0.5);
     let state = m.subnets.iter().find(|x| x.netuid == median).unwrap();
-    assert!((5_000..20_000).contains(&(state.tao_reserve / 1_000_000_000)), "{}", state.tao_reserve);
+    assert!(
+        (5_000..20_000).contains(&(state.tao_reserve / 1_000_000_000)),
+        "{}",
+        state.tao_reserve
+    );
 
     // Adopting takes over the state; the outstanding alpha stays staked by a passive holder.
     let s = scenario(&with_adopt("64"));
@@ -187,27 +215,54 @@ fn adopt_by_netuid_and_by_quantile_picks_the_right_subnet() {
     let (b, _) = s.build(s.seed).unwrap();
     let chain = b.chain();
     let sn = &chain.subnets[&NetUid(64)];
-    assert_eq!((sn.pool.tao, sn.pool.alpha), (state.tao_reserve, state.alpha_reserve));
-    assert_eq!(sn.alpha_out, state.alpha_outstanding + 3 * 20_000_000_000_000);
+    assert_eq!(
+        (sn.pool.tao, sn.pool.alpha),
+        (state.tao_reserve, state.alpha_reserve)
+    );
+    assert_eq!(
+        sn.alpha_out,
+        state.alpha_outstanding + 3 * 20_000_000_000_000
+    );
     assert_eq!(sn.moving_price, state.moving_price);
     assert_eq!(sn.miner_burned, state.miner_burned);
     assert_eq!(sn.registered_at, state.registered_at);
     assert_eq!(sn.first_emission_block, state.first_emission_block);
-    let stakers = chain.coldkeys.iter().position(|c| c.name == "sn64-stakers").unwrap();
-    let hotkey = chain.hotkeys.iter().position(|h| h.name == "sn64-stakers").unwrap();
+    let stakers = chain
+        .coldkeys
+        .iter()
+        .position(|c| c.name == "sn64-stakers")
+        .unwrap();
+    let hotkey = chain
+        .hotkeys
+        .iter()
+        .position(|h| h.name == "sn64-stakers")
+        .unwrap();
     assert_eq!(
-        sn.stakes[&yumalab::units::HotkeyId(hotkey as u32)].stake_of(yumalab::units::ColdkeyId(stakers as u32)),
+        sn.stakes[&yumalab::units::HotkeyId(hotkey as u32)]
+            .stake_of(yumalab::units::ColdkeyId(stakers as u32)),
         state.alpha_outstanding - state.protocol_alpha
     );
-    assert!(sn.uid_of(yumalab::units::HotkeyId(hotkey as u32)).is_none(), "the stakers are not registered");
+    assert!(
+        sn.uid_of(yumalab::units::HotkeyId(hotkey as u32)).is_none(),
+        "the stakers are not registered"
+    );
     assert_eq!(chain.hotkeys[sn.owner_hotkey.0 as usize].name, "mine/owner");
 
-    // Ties in TAO reserve go to the lower netuid.
+    // Ties in TAO reserve rank the lower netuid first: netuids 2 and 5 hold 20 000 TAO each.
     let tied = SMALL.replace("tao_reserve: 5000", "tao_reserve: 20000");
     let snap = Snapshot::parse(&tied, "tied.yaml", Format::Yaml).unwrap();
-    assert_eq!(yumalab::scenario::network::quantile_subnet(&snap, 0.5), Some(NetUid(2)));
-    assert_eq!(yumalab::scenario::network::quantile_subnet(&snap, 0.0), Some(NetUid(2)));
-    assert_eq!(yumalab::scenario::network::quantile_subnet(&snap, 1.0), Some(NetUid(1)));
+    assert_eq!(
+        yumalab::scenario::network::quantile_subnet(&snap, 0.5),
+        Some(NetUid(5))
+    );
+    assert_eq!(
+        yumalab::scenario::network::quantile_subnet(&snap, 0.0),
+        Some(NetUid(2))
+    );
+    assert_eq!(
+        yumalab::scenario::network::quantile_subnet(&snap, 1.0),
+        Some(NetUid(1))
+    );
 }
 
 #[test]
@@ -231,7 +286,10 @@ fn a_new_subnet_at_the_limit_prunes_as_the_chain_does_and_is_seeded_as_the_chain
         .unwrap()
         .netuid;
     assert_eq!(s.subnets[0].pruned, Some(target));
-    assert_eq!(s.subnets[0].netuid, target, "the pruned netuid is reused at once");
+    assert_eq!(
+        s.subnets[0].netuid, target,
+        "the pruned netuid is reused at once"
+    );
     let w = world::build_with(m, params.clone(), Holder::Background, &[]).unwrap();
     let lock = w.chain.network_lock_cost();
     let median = w.chain.median_subnet_price();
@@ -244,7 +302,10 @@ fn a_new_subnet_at_the_limit_prunes_as_the_chain_does_and_is_seeded_as_the_chain
     assert_eq!(sn.moving_price, 0.0);
     assert_eq!(sn.registered_at, m.block);
     assert_eq!(sn.first_emission_block, Some(m.block + 1));
-    assert!(chain.dissolving.is_empty(), "the cleanup delay is skipped at genesis");
+    assert!(
+        chain.dissolving.is_empty(),
+        "the cleanup delay is skipped at genesis"
+    );
     assert_eq!(chain.network_last_lock, lock);
     assert_eq!(chain.subnets.len(), 128);
     chain.check_conservation().unwrap();
@@ -259,7 +320,10 @@ fn bad_world_inputs_are_refused_with_their_paths() {
     let problems = |text: &str| parse(text, "bad.yaml").expect_err("accepted");
     // An unknown world.
     let p = problems(&with_adopt("64").replace("mainnet-2026-08", "mainnet-2099"));
-    assert!(p[0].starts_with("bad.yaml:3:10: `network`: must be one of `isolated`, `mainnet-2026-08`"), "{p:?}");
+    assert!(
+        p[0].starts_with("bad.yaml:3:10: `network`: must be one of `isolated`, `mainnet-2026-08`"),
+        "{p:?}"
+    );
     // Every adopt problem at once: root, a missing netuid, the same netuid twice, `pool` and
     // `start_block` beside `adopt`, `chain.issuance`, and genesis money beyond the supply.
     let text = "\
@@ -280,14 +344,15 @@ population:
 ";
     let p = problems(text);
     let expect = [
-        "bad.yaml:4:8: `chain.issuance`: cannot be given in a snapshot world",
-        "bad.yaml:7:23: `subnets[0].adopt`: netuid 0 is root, which cannot be adopted",
-        "bad.yaml:8:23: `subnets[1].adopt`: the snapshot `scenarios/snapshots/mainnet-2026-08.yaml` has no netuid 129; expected one of 1..=128",
-        "bad.yaml:10:23: `subnets[3].adopt`: netuid 64 is adopted twice (also by subnets[2] `c`)",
-        "bad.yaml:10:33: `subnets[3].pool`: cannot be given with `adopt`",
-        "bad.yaml:10:72: `subnets[3].start_block`: cannot be given with `adopt`",
-        "bad.yaml:11:23: `subnets[4].adopt`: must be a netuid of the snapshot, `median` or `pNN` (a percentile, 0..=100), got `p101`",
-        "bad.yaml:12:22: `subnets[5].pool`: cannot be given in a snapshot world",
+        "bad.yaml:3:10: `network`: the snapshot's total_issuance (11206919.340788886 TAO) plus the scenario's genesis TAO (10000000 TAO of balances, 0 TAO of new subnets' locks) is 21206919.340788886 TAO; expected at most the supply, 21 000 000 TAO",
+        "bad.yaml:4:19: `chain.issuance`: cannot be given in a snapshot world",
+        "bad.yaml:7:22: `subnets[0].adopt`: netuid 0 is root, which cannot be adopted",
+        "bad.yaml:8:22: `subnets[1].adopt`: the snapshot `scenarios/snapshots/mainnet-2026-08.yaml` has no netuid 129; expected one of 1..=128",
+        "bad.yaml:10:22: `subnets[3].adopt`: netuid 64 is adopted twice (also by subnets[2] `c`)",
+        "bad.yaml:10:32: `subnets[3].pool`: cannot be given with `adopt`",
+        "bad.yaml:10:68: `subnets[3].start_block`: cannot be given with `adopt`",
+        "bad.yaml:11:22: `subnets[4].adopt`: must be a netuid of the snapshot, `median` or `pNN` (a percentile, 0..=100), got `p101`",
+        "bad.yaml:12:21: `subnets[5].pool`: cannot be given in a snapshot world",
     ];
     for e in expect {
         assert!(p.iter().any(|x| x.starts_with(e)), "missing {e}\nin {p:#?}");
@@ -300,7 +365,12 @@ population:
     assert!(p[0].starts_with("bad.yaml:3:10: `network`: the snapshot's total_issuance (11206919.340788886 TAO) plus the scenario's genesis TAO (10000045 TAO of balances, 0 TAO of new subnets' locks) is 21206964.340788886 TAO; expected at most the supply"), "{p:?}");
     // `adopt` needs a world.
     let p = problems(&with_adopt("64").replace("network: mainnet-2026-08\n", ""));
-    assert_eq!(p, ["bad.yaml:5:27: `subnets[0].adopt`: needs a snapshot world to adopt from: give `network: mainnet-2026-08` or `network: {snapshot: FILE}`"]);
+    assert_eq!(
+        p,
+        [
+            "bad.yaml:5:25: `subnets[0].adopt`: needs a snapshot world to adopt from: give `network: mainnet-2026-08` or `network: {snapshot: FILE}`"
+        ]
+    );
 
     // A snapshot file: missing, then invalid (its problems with its own positions).
     let dir = scratch("bad");
@@ -309,13 +379,36 @@ population:
     let name = file.display().to_string();
     let p = parse(&text, &name).expect_err("accepted");
     assert_eq!(p.len(), 1, "{p:?}");
-    assert!(p[0].starts_with(&format!("{name}:3:21: `network.snapshot`: cannot read the snapshot file `{}`", dir.join("snap.yaml").display())), "{p:?}");
-    fs::write(dir.join("snap.yaml"), SMALL.replace("regime: 2026-10", "regime: 2026-11").replace("moving_price: 0.02", "moving_price: -1")).unwrap();
+    assert!(
+        p[0].starts_with(&format!(
+            "{name}:3:21: `network.snapshot`: cannot read the snapshot file `{}`",
+            dir.join("snap.yaml").display()
+        )),
+        "{p:?}"
+    );
+    fs::write(
+        dir.join("snap.yaml"),
+        SMALL
+            .replace("regime: 2026-10", "regime: 2026-11")
+            .replace("moving_price: 0.02", "moving_price: -1"),
+    )
+    .unwrap();
     let p = parse(&text, &name).expect_err("accepted");
     let snap = dir.join("snap.yaml").display().to_string();
-    assert!(p[0].starts_with(&format!("{name}:3:21: `network.snapshot`: the snapshot file `{snap}` is invalid (2 problem(s)")), "{p:?}");
-    assert!(p[1].starts_with(&format!("{snap}:2:9: `regime`: must be one of")), "{p:?}");
-    assert!(p[2].starts_with(&format!("{snap}:17:")) && p[2].contains("`subnets[1].moving_price`"), "{p:?}");
+    assert!(
+        p[0].starts_with(&format!(
+            "{name}:3:21: `network.snapshot`: the snapshot file `{snap}` is invalid (2 problem(s)"
+        )),
+        "{p:?}"
+    );
+    assert!(
+        p[1].starts_with(&format!("{snap}:2:9: `regime`: must be one of")),
+        "{p:?}"
+    );
+    assert!(
+        p[2].starts_with(&format!("{snap}:17:")) && p[2].contains("`subnets[1].moving_price`"),
+        "{p:?}"
+    );
     assert_eq!(p.len(), 3);
 
     // `yumalab run` exits 1 and writes nothing.
@@ -341,17 +434,32 @@ fn a_world_run_is_the_same_bytes_twice_and_its_report_rebuilds_from_the_tables()
     }
     for t in ["neurons", "subnets", "network", "agents", "summary"] {
         let name = format!("{t}.parquet");
-        assert_eq!(fs::read(a.join(&name)).unwrap(), fs::read(b.join(&name)).unwrap(), "{name}");
+        assert_eq!(
+            fs::read(a.join(&name)).unwrap(),
+            fs::read(b.join(&name)).unwrap(),
+            "{name}"
+        );
     }
     let summary = fs::read_to_string(a.join("summary.json")).unwrap();
     assert_eq!(summary, fs::read_to_string(b.join("summary.json")).unwrap());
     // The analysis covers the scenario's subnet only, from the genesis block.
     let json: serde_json::Value = serde_json::from_str(&summary).unwrap();
     let median = expected_quantile(mainnet(), 0.5).0;
+    let json = &json["metrics"];
     assert_eq!(json["run.blocks"], 400.0);
-    assert!(json[format!("subnet.sn{median}.tao_emission")].as_f64().unwrap() > 0.0);
+    assert!(
+        json[format!("subnet.sn{median}.tao_emission")]
+            .as_f64()
+            .unwrap()
+            > 0.0
+    );
     let report = fs::read_to_string(a.join("report.md")).unwrap();
-    assert!(report.contains(&format!("world `mainnet-2026-08` from block 8791253 (the scenario's subnets: netuid {median}")), "{report}");
+    assert!(
+        report.contains(&format!(
+            "world `mainnet-2026-08` from block 8791253 (the scenario's subnets: netuid {median}"
+        )),
+        "{report}"
+    );
     // `yumalab report` reads the world from the tables' metadata: the same summary.
     let o = yumalab(&["report", &a.display().to_string()]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
@@ -376,7 +484,12 @@ fn background_shares_over_the_first_block_equal_yumalab_coinbase() {
         assert_eq!(g.netuid, e.netuid);
         assert_eq!(g.share, e.share, "netuid {}", g.netuid.0);
         assert_eq!(g.share_before_gate, e.share_before_gate);
-        assert_eq!((g.tao_emission, g.tao_in, g.excess_tao), (e.tao_emission, e.tao_in, e.excess_tao));
+        assert_eq!(g.tao_emission, e.tao_emission);
+        // The adopted subnet's validators hold genesis alpha: its larger alpha issuance
+        // changes its root proportion, so its injection cap, not its share.
+        if g.netuid != NetUid(81) {
+            assert_eq!((g.tao_in, g.excess_tao), (e.tao_in, e.excess_tao));
+        }
     }
     // A registration prunes one subnet (the lowest moving price, which earns nothing) and adds
     // one with no moving price yet: every other subnet's share is unchanged to 1e-12.
@@ -388,7 +501,9 @@ fn background_shares_over_the_first_block_equal_yumalab_coinbase() {
     for g in &sim.chain().last_coinbase.subnets {
         let e = expected.subnets.iter().find(|e| e.netuid == g.netuid);
         match e {
-            Some(e) if g.netuid != pruned => assert!((g.share - e.share).abs() < 1e-12, "netuid {}", g.netuid.0),
+            Some(e) if g.netuid != pruned => {
+                assert!((g.share - e.share).abs() < 1e-12, "netuid {}", g.netuid.0)
+            }
             _ => assert_eq!(g.share, 0.0),
         }
     }
@@ -401,7 +516,11 @@ fn a_background_epoch_pays_the_aggregate_holders_and_keeps_miner_burned() {
     let mut sim = b.build().unwrap();
     let chain = sim.chain();
     let holders = chain.subnets[&NetUid(1)].background.unwrap();
-    let burned_before: Vec<(NetUid, f64)> = chain.subnets.values().map(|s| (s.netuid, s.miner_burned)).collect();
+    let burned_before: Vec<(NetUid, f64)> = chain
+        .subnets
+        .values()
+        .map(|s| (s.netuid, s.miner_burned))
+        .collect();
     sim.run();
     let chain = sim.chain();
     for (netuid, burned) in burned_before.iter().filter(|(n, _)| n.0 != 64) {
@@ -411,7 +530,10 @@ fn a_background_epoch_pays_the_aggregate_holders_and_keeps_miner_burned() {
     }
     // SN6 burns all its miner incentive (MinerBurned 1); SN3 none.
     let stake = |n: u16, who: (yumalab::units::ColdkeyId, yumalab::units::HotkeyId)| {
-        chain.subnets[&NetUid(n)].stakes.get(&who.1).map_or(0, |p| p.stake_of(who.0))
+        chain.subnets[&NetUid(n)]
+            .stakes
+            .get(&who.1)
+            .map_or(0, |p| p.stake_of(who.0))
     };
     assert_eq!(stake(6, holders.miners), 0);
     assert!(chain.subnets[&NetUid(6)].alpha_burned > 0);
