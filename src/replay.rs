@@ -244,7 +244,7 @@ impl fmt::Display for ReplayErrors {
             if k > 0 {
                 writeln!(f)?;
             }
-            // `file:line:col: ...` for parser errors, `file: `path`: ...` for the rest.
+            // `file:line:col: ...` wherever the place is known, `file: `path`: ...` otherwise.
             let sep = if matches!(
                 p,
                 Problem::Syntax { .. } | Problem::Invalid { line: 1.., .. }

@@ -1,5 +1,10 @@
 //! `yumalab sweep FILE`: run every point × replicate of a scenario's `sweep:` section in
 //! parallel and write one summary row per run.
+//!
+//! A sweep that does not finish (a run fails: no new run starts; SIGINT / SIGTERM: the runs
+//! under way stop too) writes no summary and no report; the rows of its completed runs go to
+//! `DIR/incomplete/`, and `error.txt` says which runs failed or did not run
+//! ([`super::outputs`], [`super::signals`]).
 // The binary's front end is where output to the terminal belongs.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
@@ -62,7 +67,8 @@ fn parse_shard(s: &str) -> Result<(usize, usize), String> {
 /// Runs `yumalab sweep`.
 ///
 /// # Errors
-/// [`Failure::User`] for a bad scenario or sweep, [`Failure::Internal`] for a failed run.
+/// [`Failure::User`] for a bad scenario or sweep, [`Failure::Internal`] for a failed run,
+/// [`Failure::Interrupted`] on a signal.
 pub fn run(args: &SweepArgs) -> Result<(), Failure> {
     let name = args.file.display().to_string();
     let text = fs::read_to_string(&args.file)
