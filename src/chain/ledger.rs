@@ -84,7 +84,7 @@ impl std::error::Error for ConservationError {}
 /// ([`crate::chain::emission::TOTAL_SUPPLY`]), and so possibly more than a `u64` holds.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SupplyError {
-    /// What overflowed, e.g. ``TotalIssuance after the genesis balance of coldkey `a/0` ``.
+    /// What overflowed, e.g. ``TotalIssuance with the genesis balance of coldkey `a/0` ``.
     pub what: String,
     /// The amount it would have reached, rao.
     pub amount: u128,
