@@ -6,7 +6,7 @@ use std::fmt;
 use std::rc::Rc;
 use std::sync::atomic::AtomicBool;
 
-use crate::engine::{Observer, Simulation, Stopped};
+use crate::engine::{Halt, Observer, Simulation, Stopped};
 use crate::report::analysis::{Analysis, Results};
 use crate::report::summary::{GroupSummary, summarize};
 use crate::report::tables::{AnalysisObserver, Rows, finish_analysis};
@@ -82,6 +82,21 @@ pub fn simulate_or_stop(
     stop: &AtomicBool,
     observers: impl FnOnce(&[crate::population::Member]) -> Result<Vec<Box<dyn Observer>>, String>,
 ) -> Result<Outcome, RunError> {
+    simulate_checked(scenario, seed, stop, false, observers)
+}
+
+/// [`simulate_or_stop`] that, with `every_block`, checks conservation and the supply after
+/// every block (release builds too; [`Simulation::run_checked`]).
+///
+/// # Errors
+/// As [`simulate_or_stop`]; a block that breaks the books is [`RunError::Failed`], naming it.
+pub fn simulate_checked(
+    scenario: &Scenario,
+    seed: u64,
+    stop: &AtomicBool,
+    every_block: bool,
+    observers: impl FnOnce(&[crate::population::Member]) -> Result<Vec<Box<dyn Observer>>, String>,
+) -> Result<Outcome, RunError> {
     let (mut builder, members) = scenario.build(seed).map_err(RunError::Failed)?;
     for o in observers(&members).map_err(RunError::Failed)? {
         builder.observer(o);
@@ -94,7 +109,10 @@ pub fn simulate_or_stop(
     let mut sim = builder
         .build()
         .map_err(|e| RunError::Failed(e.to_string()))?;
-    sim.run_or_stop(stop).map_err(RunError::Stopped)?;
+    sim.run_checked(stop, every_block).map_err(|h| match h {
+        Halt::Stopped(s) => RunError::Stopped(s),
+        broken @ Halt::Broken(_) => RunError::Failed(broken.to_string()),
+    })?;
     sim.chain()
         .check_conservation()
         .map_err(|e| RunError::Failed(e.to_string()))?;

@@ -45,6 +45,11 @@ pub struct RunArgs {
     /// Where to write the tables, summary, charts and report [default: reports/runs/NAME].
     #[arg(short = 'o', long = "out", value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// Check conservation (every rao of TAO and alpha accounted for) and the supply after
+    /// every block, in release builds too (debug builds always do); stops at the first
+    /// block that breaks them.
+    #[arg(long)]
+    pub check_every_block: bool,
 }
 
 pub(crate) fn parse_set(s: &str) -> Result<(String, String), String> {
@@ -138,8 +143,12 @@ fn run_into(
     let table_metadata = metadata.clone();
     // The output directory refusing the tables is the user's to fix, not a bug.
     let create_error = std::cell::RefCell::new(None);
-    let outcome =
-        yumalab::run::simulate_or_stop(scenario, scenario.seed, interrupt.flag(), |members| {
+    let outcome = yumalab::run::simulate_checked(
+        scenario,
+        scenario.seed,
+        interrupt.flag(),
+        args.check_every_block,
+        |members| {
             let t = RunTables::create(
                 &out_dir,
                 Rows::for_scenario(members, scenario),
@@ -154,7 +163,8 @@ fn run_into(
             Ok(vec![
                 Box::new(TablesObserver(shared)) as Box<dyn yumalab::engine::Observer>
             ])
-        });
+        },
+    );
     // Unfinished tables remove their partial files when dropped.
     let outcome = outcome.map_err(|e| {
         drop(tables.borrow_mut().take());

@@ -406,6 +406,24 @@ pub struct Stopped {
     pub end: u64,
 }
 
+/// Why [`Simulation::run_checked`] ended early.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Halt {
+    /// Told to stop.
+    Stopped(Stopped),
+    /// A block broke conservation or the supply.
+    Broken(crate::chain::ledger::ConservationError),
+}
+
+impl fmt::Display for Halt {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Halt::Stopped(s) => s.fmt(f),
+            Halt::Broken(e) => write!(f, "{e} (checked every block; this is a bug in yumalab)"),
+        }
+    }
+}
+
 impl fmt::Display for Stopped {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "stopped after block {} of {}", self.block, self.end)
@@ -525,6 +543,44 @@ impl Simulation {
             self.step();
         }
         Ok(())
+    }
+
+    /// [`Simulation::run_or_stop`] that also checks conservation and the supply after every
+    /// block when `every_block` is set (debug builds always check inside the block step; this
+    /// makes the check available in release builds, at the cost of a pass over the state per
+    /// block).
+    ///
+    /// # Errors
+    /// [`Halt::Stopped`] as [`Simulation::run_or_stop`]; [`Halt::Broken`] at the first block
+    /// whose books do not balance (a bug in yumalab), with the state after that block.
+    pub fn run_checked(&mut self, stop: &AtomicBool, every_block: bool) -> Result<(), Halt> {
+        while self.chain.block < self.end {
+            if stop.load(Ordering::Relaxed) {
+                return Err(Halt::Stopped(Stopped {
+                    block: self.chain.block,
+                    end: self.end,
+                }));
+            }
+            self.step();
+            if every_block {
+                self.chain.check_conservation().map_err(Halt::Broken)?;
+                if let Err(e) = self.chain.check_supply() {
+                    return Err(Halt::Broken(crate::chain::ledger::ConservationError {
+                        block: self.chain.block,
+                        what: e.to_string(),
+                        expected: u128::from(e.bound),
+                        found: e.amount,
+                    }));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The chain, mutably: for tools and tests that set up a state by hand. Changes bypass
+    /// the ledger unless the caller books them; [`Chain::check_conservation`] tells.
+    pub fn chain_mut(&mut self) -> &mut Chain {
+        &mut self.chain
     }
 
     /// Consumes the simulation, returning the final chain state and the observers.

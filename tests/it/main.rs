@@ -11,6 +11,7 @@ mod epoch;
 mod faults;
 mod fuzz;
 mod hostile;
+mod long_run;
 mod metrics;
 mod network;
 mod pool;
