@@ -57,7 +57,7 @@ pub fn check_params(kind: &str, params: &serde_json::Value) -> Result<(), String
 
 /// Parameter fields that are amounts of TAO: written in TAO in scenario files, held in rao by
 /// the behaviours.
-const TAO_FIELDS: &[&str] = &["cost_per_tempo", "budget"];
+pub(crate) const TAO_FIELDS: &[&str] = &["cost_per_tempo", "budget"];
 
 /// Parses `params` into a behaviour's parameter type and checks it.
 fn params_of<P: serde::de::DeserializeOwned>(

@@ -193,6 +193,10 @@ impl Node {
             Value::Null => "null".into(),
             Value::Bool(b) => b.to_string(),
             Value::Int(i) => i.to_string(),
+            // Huge and tiny values in exponent form (`1e30`, `1e-320`), not hundreds of digits.
+            Value::Float(x) if x.abs() >= 1e16 || (*x != 0.0 && x.abs() < 1e-6) => {
+                format!("{x:e}")
+            }
             Value::Float(x) => x.to_string(),
             Value::Str(s) => s.escape_debug().to_string(),
             Value::Seq(_) => "a list".into(),
@@ -256,11 +260,22 @@ pub fn parse_tree_with_sources(text: &str) -> Result<(Node, ScalarSources), Yaml
 }
 
 fn parse_raw(text: &str) -> Result<serde_saphyr::Spanned<Raw>, YamlError> {
-    serde_saphyr::from_str(text).map_err(|e| YamlError {
-        path: None,
-        line: e.location().map_or(0, |l| l.line()),
-        column: e.location().map_or(0, |l| l.column()),
-        message: e.to_string(),
+    // `.nan` and `.inf` reach the tree as floats, so a validator can say which field holds
+    // one (rather than the parser refusing the whole file).
+    let options = serde_saphyr::options! {
+        non_finite_float_policy: serde_saphyr::NonFiniteFloatPolicy::PassThrough,
+    };
+    serde_saphyr::from_str_with_options(text, options).map_err(|e| {
+        let location = e.location();
+        YamlError {
+            path: None,
+            line: location.map_or(0, |l| l.line()),
+            column: location.map_or(0, |l| l.column()),
+            // The message alone: the caller adds the file, line and column.
+            message: serde_saphyr::DefaultMessageFormatter
+                .format_message(e.without_snippet())
+                .into_owned(),
+        }
     })
 }
 

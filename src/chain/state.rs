@@ -9,7 +9,8 @@ use yumalab_agents::Served;
 use yumalab_agents::units::{ColdkeyId, HotkeyId, NetUid};
 
 use super::basket::Baskets;
-use super::ledger::{AlphaLedger, ConservationError, Ledger};
+use super::emission::TOTAL_SUPPLY;
+use super::ledger::{AlphaLedger, ConservationError, Ledger, SupplyError};
 use super::params::{BurnRule, ChainParams, PoolRule, SubnetParams};
 use super::pool::{Pool, PoolKind};
 use super::registration::{BurnState, LegacyBurnState, u64f64_from_f64};
@@ -272,7 +273,11 @@ impl Subnet {
     /// Alpha issued by this subnet so far (`SubnetAlphaIn + SubnetAlphaOut +
     /// BalancerAlphaReservoir`, §13.3.3; the reservoir is always 0 before 2026-10).
     pub fn alpha_issuance(&self) -> u64 {
-        self.pool.alpha + self.alpha_out + self.alpha_reservoir
+        // Saturating: never a wrapped issuance (see `Chain::check_supply`).
+        self.pool
+            .alpha
+            .saturating_add(self.alpha_out)
+            .saturating_add(self.alpha_reservoir)
     }
 
     /// Alpha of (hotkey, coldkey) locked as registration collateral (§13.8).
@@ -458,16 +463,17 @@ impl Chain {
             name: name.into(),
             balance,
         });
-        self.ledger.tao.genesis += balance;
-        self.total_issuance += balance;
+        // Saturating: never a wrapped amount; [`Chain::check_supply`] refuses the result.
+        self.ledger.tao.genesis = self.ledger.tao.genesis.saturating_add(balance);
+        self.total_issuance = self.total_issuance.saturating_add(balance);
         ColdkeyId(self.coldkeys.len() as u32 - 1)
     }
 
     /// Records `amount` rao of TAO issued before the simulation and held outside it: it
     /// counts towards `TotalIssuance` (and so the halvings) but belongs to no account.
     pub fn add_external_issuance(&mut self, amount: u64) {
-        self.ledger.tao.external += amount;
-        self.total_issuance += amount;
+        self.ledger.tao.external = self.ledger.tao.external.saturating_add(amount);
+        self.total_issuance = self.total_issuance.saturating_add(amount);
     }
 
     /// Creates a hotkey owned by `owner`, with the default take.
@@ -497,8 +503,8 @@ impl Chain {
         alpha: u64,
         first_emission_block: Option<u64>,
     ) -> NetUid {
-        self.ledger.tao.genesis += tao;
-        self.total_issuance += tao;
+        self.ledger.tao.genesis = self.ledger.tao.genesis.saturating_add(tao);
+        self.total_issuance = self.total_issuance.saturating_add(tao);
         let pool = Pool::new(self.pool_kind(), tao, alpha);
         self.create_subnet(
             params,
@@ -695,9 +701,10 @@ impl Chain {
         alpha: u64,
     ) -> Option<()> {
         let s = self.subnets.get_mut(&netuid)?;
-        s.alpha_out += alpha;
+        s.alpha_out = s.alpha_out.saturating_add(alpha);
         s.stakes.entry(hotkey).or_default().deposit(coldkey, alpha);
-        self.ledger.alpha.entry(netuid).or_default().minted += alpha;
+        let minted = &mut self.ledger.alpha.entry(netuid).or_default().minted;
+        *minted = minted.saturating_add(alpha);
         Some(())
     }
 
@@ -738,6 +745,33 @@ impl Chain {
         Some(())
     }
 
+    /// Checks that no token exists beyond its supply: `TotalIssuance` and every subnet's
+    /// alpha issuance at most [`TOTAL_SUPPLY`] rao. With that, no sum of balances, stakes or
+    /// reserves can overflow a `u64`.
+    ///
+    /// # Errors
+    /// The first amount beyond the supply, named.
+    pub fn check_supply(&self) -> Result<(), SupplyError> {
+        let over = |what: String, amount: u128| {
+            (amount > u128::from(TOTAL_SUPPLY)).then_some(SupplyError {
+                what,
+                amount,
+                bound: TOTAL_SUPPLY,
+            })
+        };
+        if let Some(e) = over("TotalIssuance".into(), u128::from(self.total_issuance)) {
+            return Err(e);
+        }
+        for (netuid, s) in &self.subnets {
+            let issued =
+                u128::from(s.pool.alpha) + u128::from(s.alpha_out) + u128::from(s.alpha_reservoir);
+            if let Some(e) = over(format!("subnet {} alpha issuance", netuid.0), issued) {
+                return Err(e);
+            }
+        }
+        Ok(())
+    }
+
     /// Checks every conservation invariant of the ledger against the state.
     ///
     /// # Errors
@@ -750,8 +784,10 @@ impl Chain {
             found,
         };
         let t = &self.ledger.tao;
-        let issued = u128::from(t.genesis) + u128::from(t.external) + u128::from(t.minted)
-            - u128::from(t.recycled);
+        // u128 sums cannot overflow; a difference that would go below 0 is itself a broken
+        // invariant, so it saturates (and the comparison reports it) rather than panicking.
+        let issued = (u128::from(t.genesis) + u128::from(t.external) + u128::from(t.minted))
+            .saturating_sub(u128::from(t.recycled));
         if issued != u128::from(self.total_issuance) {
             return Err(err(
                 "TotalIssuance = genesis + external + minted − recycled".into(),
@@ -772,7 +808,7 @@ impl Chain {
             + u128::from(self.root.total())
             + u128::from(self.queued_locks())
             + u128::from(t.author_fees);
-        let expected = issued - u128::from(t.external) - u128::from(t.burned);
+        let expected = issued.saturating_sub(u128::from(t.external) + u128::from(t.burned));
         if exists != expected {
             return Err(err(
                 "TAO: balances + pool reserves + reservoirs + root stake + queued locks + author fees"
@@ -783,7 +819,7 @@ impl Chain {
         }
         for (netuid, s) in &self.subnets {
             let a = self.ledger.alpha.get(netuid).copied().unwrap_or_default();
-            let net = u128::from(a.minted) - u128::from(a.recycled);
+            let net = u128::from(a.minted).saturating_sub(u128::from(a.recycled));
             let issued =
                 u128::from(s.pool.alpha) + u128::from(s.alpha_out) + u128::from(s.alpha_reservoir);
             if issued != net {

@@ -1,15 +1,21 @@
 //! The command line: clap types, one file per command, and how failures become exit codes.
 //!
 //! Exit codes: 0 success, 1 user error (bad arguments, a file that cannot be read, invalid
-//! input, an output directory that cannot be written), 2 internal error (a bug).
+//! input, an output directory that cannot be written), 2 internal error (a bug), 128 + N
+//! interrupted by signal N (130 SIGINT, 143 SIGTERM; see [`signals`]).
+//!
+//! A command that fails or is interrupted after it started writing into its output directory
+//! leaves nothing there that looks complete, only an `error.txt` ([`outputs`]).
 // The binary's front end is where output to the terminal belongs.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod check;
 pub mod coinbase;
+pub mod outputs;
 pub mod replay;
 pub mod report;
 pub mod scenario;
+pub mod signals;
 pub mod sweep;
 pub mod validate_suite;
 
@@ -65,6 +71,13 @@ pub enum Failure {
     User(anyhow::Error),
     /// A bug in yumalab.
     Internal(anyhow::Error),
+    /// Stopped by a signal (SIGINT, SIGTERM) before it finished.
+    Interrupted {
+        /// The signal's number.
+        signal: i32,
+        /// What was stopped, and where.
+        error: anyhow::Error,
+    },
 }
 
 impl Failure {
@@ -73,6 +86,9 @@ impl Failure {
         match self {
             Failure::User(_) => ExitCode::from(1),
             Failure::Internal(_) => ExitCode::from(2),
+            Failure::Interrupted { signal, .. } => {
+                ExitCode::from(u8::try_from(128 + signal).unwrap_or(130))
+            }
         }
     }
 }
@@ -109,7 +125,8 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
 /// exit code.
 pub fn report(failure: Failure) -> ExitCode {
     let code = failure.exit_code();
-    let (Failure::User(e) | Failure::Internal(e)) = &failure;
+    let (Failure::User(e) | Failure::Internal(e) | Failure::Interrupted { error: e, .. }) =
+        &failure;
     let internal = matches!(failure, Failure::Internal(_));
     for line in format!("{e:#}").lines() {
         eprintln!("error: {line}");

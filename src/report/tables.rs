@@ -1,7 +1,8 @@
 //! A run's tables, written as Parquet while the run goes: an [`Observer`] that appends rows
 //! and flushes a row group every [`ROW_GROUP`] rows, so memory stays bounded however long the
 //! run. Each table is written under a temporary name (`.NAME.partial`) and renamed only by
-//! [`RunTables::finish`]: an interrupted run leaves no table that looks complete.
+//! [`RunTables::finish`]: an interrupted run leaves no table that looks complete. A table
+//! dropped before it was finished (a run that failed or was stopped) removes its partial file.
 //!
 //! Tables (schemas documented column by column in `reports/README.md`):
 //! - `neurons.parquet`: one row per uid per epoch;
@@ -85,6 +86,19 @@ struct Table {
     cols: Vec<Col>,
     rows: usize,
     writer: Option<ArrowWriter<File>>,
+    /// Renamed into place: nothing to clean up.
+    done: bool,
+}
+
+impl Drop for Table {
+    fn drop(&mut self) {
+        if !self.done {
+            // Close the file first; then the partial file goes. Best effort: a table that
+            // was never finished must not be left behind, and there is nobody to tell.
+            drop(self.writer.take());
+            let _ = fs::remove_file(&self.tmp);
+        }
+    }
 }
 
 impl Table {
@@ -111,6 +125,7 @@ impl Table {
             ))
             .build();
         let writer = ArrowWriter::try_new(file, schema.clone(), Some(props)).map_err(|source| {
+            let _ = fs::remove_file(&tmp);
             ReportError::Parquet {
                 path: path.clone(),
                 source,
@@ -128,6 +143,7 @@ impl Table {
             cols,
             rows: 0,
             writer: Some(writer),
+            done: false,
         })
     }
 
@@ -183,7 +199,8 @@ impl Table {
             path: self.path.clone(),
             source,
         })?;
-        Ok(self.path)
+        self.done = true;
+        Ok(self.path.clone())
     }
 }
 

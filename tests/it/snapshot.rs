@@ -198,11 +198,13 @@ fn cross_field_problems_name_the_totals() {
             "bad.yaml:19:65: `subnets[1].tao_weight_in_pool`: must be 0.5 under regime `2025-11-flow` (a constant-product pool has no weights), got `0.4`"
         ]
     );
-    // Non-finite numbers are refused by the YAML reader itself, with their position.
+    // Non-finite numbers reach the validator, which names the field.
     let text = HAND.replace("tao_reserve: 5000,", "tao_reserve: .inf,");
     assert_eq!(
         problems(&text, Format::Yaml),
-        ["bad.yaml:20:30: non-finite float `.inf` rejected by the configured policy"]
+        [
+            "bad.yaml:20:30: `subnets[2].tao_reserve`: must be TAO in [0, 21 000 000] (a finite decimal number), got `.inf`"
+        ]
     );
 }
 
