@@ -97,6 +97,9 @@ pub fn simulate_checked(
     every_block: bool,
     observers: impl FnOnce(&[crate::population::Member]) -> Result<Vec<Box<dyn Observer>>, String>,
 ) -> Result<Outcome, RunError> {
+    if let Some(why) = scenario.needs_python(&scenario.name) {
+        return Err(RunError::Failed(why));
+    }
     let (mut builder, members) = scenario.build(seed).map_err(RunError::Failed)?;
     for o in observers(&members).map_err(RunError::Failed)? {
         builder.observer(o);

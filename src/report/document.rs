@@ -413,7 +413,11 @@ pub fn summary_json(p: &Provenance, metrics: &[(String, f64)]) -> String {
     out
 }
 
-fn windows_table(windows: &[WindowRow]) -> Result<RecordBatch, ReportError> {
+/// The `windows` table (`windows.parquet`): one row per 360-block window.
+///
+/// # Errors
+/// [`ReportError::Arrow`] if the columns disagree (a bug).
+pub fn windows_table(windows: &[WindowRow]) -> Result<RecordBatch, ReportError> {
     let f = |name: &str, get: fn(&WindowRow) -> f64| -> (Field, ArrayRef) {
         (
             Field::new(name, DataType::Float64, false),

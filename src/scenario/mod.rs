@@ -10,6 +10,7 @@
 //! a JSON Schema for editors.
 
 pub mod network;
+mod python;
 pub mod reader;
 pub mod schema;
 
@@ -1181,7 +1182,7 @@ fn read_subnet(r: &mut Reader<'_>, n: &Node, path: &str, fee: Option<u64>) -> Op
                     mech
                 }
                 Err(e) => {
-                    r.problem(m, &p, format!("{e}; expected `{{kind: proportional | winner_takes_all | top_k (k) | softmax (temperature) | pareto_winner_takes_all (margin)}}`"));
+                    r.problem(m, &p, format!("{e}; expected `{{kind: proportional | winner_takes_all | top_k (k) | softmax (temperature) | pareto_winner_takes_all (margin) | python (function, params)}}`"));
                     Mechanism::Proportional
                 }
             }

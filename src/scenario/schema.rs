@@ -100,10 +100,12 @@ pub fn json_schema() -> Value {
         "description": "how validators turn observed work into weights",
         "type": "object",
         "properties": {
-            "kind": choice("mechanism", &["proportional", "winner_takes_all", "top_k", "softmax", "pareto_winner_takes_all"]),
+            "kind": choice("mechanism", &["proportional", "winner_takes_all", "top_k", "softmax", "pareto_winner_takes_all", "python"]),
             "k": integer("top_k: winners", 1, None),
             "temperature": number("softmax temperature", 0.0, None),
             "margin": number("pareto: how much better in every environment a challenger must be", 0.0, None),
+            "function": {"type": "string", "description": "python: `module:function` (run by the Python package, `python -m yumalab run`)"},
+            "params": {"type": "object", "description": "python: handed to the function as `params`"},
         },
         "required": ["kind"],
     });
