@@ -1,6 +1,8 @@
 """`kind: python` mechanisms: identity with the built-in, what the function sees, and how
 failures are reported."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -152,3 +154,34 @@ def test_the_cli_refuses_python_mechanisms_and_says_what_to_run(root, tmp_path):
     assert p.returncode == 1
     assert "python -m yumalab run scenarios/copying-miners-proportional.yaml" in p.stderr
     assert "pip install ./python" in p.stderr
+
+
+def test_python_m_yumalab_runs_what_the_binary_refuses(root, tmp_path):
+    import subprocess
+    import sys
+
+    text = (root / SCENARIO).read_text().replace(
+        "mechanism: {kind: proportional}", 'mechanism: {kind: python, function: "mechs:proportional"}'
+    )
+    f = tmp_path / "p.yaml"
+    f.write_text(text)
+    import shutil
+
+    shutil.copy(Path(mechs.__file__), tmp_path / "mechs.py")
+    out = tmp_path / "out"
+    p = subprocess.run(
+        [sys.executable, "-m", "yumalab", "run", str(f), "--set", "duration={blocks: 1500}", "-o", str(out)],
+        capture_output=True, text=True,
+    )
+    assert p.returncode == 0, p.stderr
+    assert (out / "neurons.parquet").exists() and (out / "index.html").exists()
+    same = yumalab.run(f, set={"duration": "{blocks: 1500}"})
+    import polars as pl
+
+    assert pl.read_parquet(out / "neurons.parquet").equals(same.neurons)
+    p = subprocess.run([sys.executable, "-m", "yumalab", "validate", str(f)], capture_output=True, text=True)
+    assert p.returncode == 0 and "ok:" in p.stdout
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(text.replace("mechs:proportional", "mechs"))
+    p = subprocess.run([sys.executable, "-m", "yumalab", "run", str(bad)], capture_output=True, text=True)
+    assert p.returncode == 1 and "bad.yaml:" in p.stderr and "module:function" in p.stderr
