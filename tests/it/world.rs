@@ -499,7 +499,11 @@ fn background_shares_over_the_first_block_equal_yumalab_coinbase() {
     let s = scenario(&with_adopt("81").replace("adopt: 81, ", ""));
     let pruned = s.subnets[0].pruned.unwrap();
     assert_eq!(pruned, NetUid(70));
-    let gone = expected.subnets.iter().find(|e| e.netuid == pruned).unwrap();
+    let gone = expected
+        .subnets
+        .iter()
+        .find(|e| e.netuid == pruned)
+        .unwrap();
     assert_eq!((gone.share, gone.tao_emission), (0.0, 0));
     let (b, _) = s.build(s.seed).unwrap();
     let mut sim = b.build().unwrap();
