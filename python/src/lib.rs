@@ -401,6 +401,54 @@ fn sweep<'py>(
     Ok(ArrowTable::new(batch.schema(), vec![batch]))
 }
 
+/// Replays a replay file (`text`, named `file`) through Yuma and writes its tables into
+/// `dir` (as `yumalab replay -o DIR`); returns the files written.
+#[pyfunction]
+fn replay(py: Python<'_>, text: &str, file: &str, dir: PathBuf) -> PyResult<Vec<PathBuf>> {
+    use yumalab::replay::{Format, Replay};
+    let format = Format::from_path(std::path::Path::new(file));
+    let replay = Replay::parse(text, file, format).map_err(|e| {
+        let message = e.to_string();
+        match py
+            .import("yumalab.errors")
+            .and_then(|m| m.getattr("ScenarioError"))
+            .and_then(|cls| cls.call1((message, Vec::<Problem>::new())))
+        {
+            Ok(err) => PyErr::from_value(err),
+            Err(err) => err,
+        }
+    })?;
+    let written = detached(py, || {
+        let result = replay
+            .run()
+            .map_err(|e| format!("{file}: replaying: {e}"))?;
+        yumalab::report::replay::write_parquet(&result, &dir).map_err(|e| e.to_string())
+    })?;
+    written.map_err(|e| raise(py, "InternalError", e))
+}
+
+/// Steps a chain snapshot (`text`, named `file`) `blocks` blocks and writes
+/// `coinbase.parquet` into `dir` (as `yumalab coinbase -o DIR`); returns the file.
+#[pyfunction]
+fn coinbase(
+    py: Python<'_>,
+    text: &str,
+    file: &str,
+    blocks: u64,
+    dir: PathBuf,
+) -> PyResult<PathBuf> {
+    use yumalab::world::{self, Holder, Snapshot};
+    let format = yumalab::replay::Format::from_path(std::path::Path::new(file));
+    let snapshot = Snapshot::parse(text, file, format).map_err(|e| scenario_error(py, &e))?;
+    let written = detached(py, || {
+        let mut w = world::build(&snapshot, Holder::Validator)
+            .map_err(|e| format!("{file}: building the chain: {e}"))?;
+        let records = world::coinbase(&mut w, blocks).map_err(|e| format!("{file}: {e}"))?;
+        yumalab::report::coinbase::write_parquet(&records, &dir).map_err(|e| e.to_string())
+    })?;
+    written.map_err(|e| raise(py, "InternalError", e))
+}
+
 /// The native module.
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -412,6 +460,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(table_schemas, m)?)?;
     m.add_function(wrap_pyfunction!(run, m)?)?;
     m.add_function(wrap_pyfunction!(sweep, m)?)?;
+    m.add_function(wrap_pyfunction!(replay, m)?)?;
+    m.add_function(wrap_pyfunction!(coinbase, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -23,7 +23,8 @@ A subnet's incentive mechanism can be a Python function::
 It returns one raw weight per visible miner (``obs.uids`` order); the engine scales the row to
 u16 exactly as for built-in mechanisms. See ``help(yumalab.Observation)``.
 
-Functions: :func:`run`, :func:`sweep`, :func:`validate`, :func:`schema`,
+Functions: :func:`run`, :func:`sweep`, :func:`replay`, :func:`coinbase`, :func:`validate`,
+:func:`schema`,
 :func:`table_schemas`. Exceptions: :class:`ScenarioError` (every problem, with file, line,
 column and field path), :class:`MechanismError`, :class:`InternalError`.
 """
@@ -46,6 +47,8 @@ from .errors import InternalError, MechanismError, ScenarioError, YumalabError
 __all__ = [
     "run",
     "sweep",
+    "replay",
+    "coinbase",
     "validate",
     "schema",
     "table_schemas",
@@ -274,6 +277,40 @@ class _Progress:
         if self.shown:
             sys.stderr.write("\n")
             sys.stderr.flush()
+
+
+def _read_back(directory: str) -> Dict[str, pl.DataFrame]:
+    return {p.stem: pl.read_parquet(p) for p in sorted(Path(directory).glob("*.parquet"))}
+
+
+def replay(input: Union[str, "os.PathLike[str]"]) -> Dict[str, pl.DataFrame]:
+    """Replays a file of (stakes, weights) epochs through Yuma (``yumalab replay``).
+
+    Returns ``{"epochs": ..., "bonds": ...}`` as DataFrames, the tables of
+    ``yumalab replay -o DIR`` (read back from a temporary directory, then removed).
+
+    Raises:
+        ScenarioError: the file has problems (the message lists every one).
+    """
+    import tempfile
+
+    path = Path(input)
+    text = path.read_text()
+    with tempfile.TemporaryDirectory(prefix="yumalab-replay-") as d:
+        _native.replay(text, str(input), d)
+        return _read_back(d)
+
+
+def coinbase(snapshot: Union[str, "os.PathLike[str]"], *, blocks: int = 1) -> pl.DataFrame:
+    """Steps a chain snapshot ``blocks`` blocks and explains each block's coinbase
+    (``yumalab coinbase``): the rows of ``coinbase.parquet``."""
+    import tempfile
+
+    path = Path(snapshot)
+    text = path.read_text()
+    with tempfile.TemporaryDirectory(prefix="yumalab-coinbase-") as d:
+        _native.coinbase(text, str(snapshot), int(blocks), d)
+        return _read_back(d)["coinbase"]
 
 
 def validate(scenario: Scenario, *, set: Optional[Mapping[str, Any]] = None) -> List[Problem]:
