@@ -323,6 +323,7 @@ pub fn run(args: &SweepArgs) -> Result<(), Failure> {
     let text = fs::read_to_string(&args.file)
         .map_err(|e| Failure::User(anyhow!("{name}: cannot read the file: {e}")))?;
     let prepared = prepare(&name, &text, &args.set)?;
+    let design_seconds = started.elapsed().as_secs_f64();
     let p = &prepared;
     let total = p.runs.len();
     let mine = match args.shard {
@@ -451,6 +452,7 @@ pub fn run(args: &SweepArgs) -> Result<(), Failure> {
     let failed = records.values().filter(|r| r.status != "ok").count();
     let mut timings = Timings {
         wall_seconds: started.elapsed().as_secs_f64(),
+        design_seconds,
         runs_run: ran,
         runs_resumed: resumed,
         run_seconds,
@@ -476,10 +478,11 @@ pub fn run(args: &SweepArgs) -> Result<(), Failure> {
         timings.clone(),
     )?;
     println!(
-        "{} of {total} runs ({} run now, {} resumed, {jobs} jobs; analysis {:.3} s of {:.1} s) -> {}",
+        "{} of {total} runs ({} run now, {} resumed, {jobs} jobs; design {:.3} s, analysis {:.3} s of {:.1} s) -> {}",
         mine.len(),
         ran,
         resumed,
+        timings.design_seconds,
         timings.analysis_seconds,
         timings.wall_seconds,
         path.display()
@@ -990,6 +993,7 @@ pub fn merge(args: &MergeArgs) -> Result<(), Failure> {
     let failed = records.values().filter(|r| r.status != "ok").count();
     let timings = Timings {
         wall_seconds: started.elapsed().as_secs_f64(),
+        design_seconds: 0.0,
         runs_run: 0,
         runs_resumed: records.len(),
         run_seconds: 0.0,

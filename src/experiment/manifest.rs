@@ -36,6 +36,7 @@ pub struct Manifest {
     /// Completion of the shards this directory holds.
     pub shards: Vec<ShardState>,
     /// Timings (wall clock; informative only).
+    #[serde(default)]
     pub timings: Timings,
 }
 
@@ -56,9 +57,12 @@ pub struct ShardState {
 
 /// Wall-clock timings of the last invocation, in seconds.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Timings {
     /// The whole command.
     pub wall_seconds: f64,
+    /// Reading the scenario, expanding the design and checking every point.
+    pub design_seconds: f64,
     /// Runs done by this invocation.
     pub runs_run: usize,
     /// Runs taken from the resumed directory.

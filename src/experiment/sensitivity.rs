@@ -1,5 +1,5 @@
 //! Sensitivity estimators: Sobol first-, total- and second-order indices from Saltelli's
-//! design (Saltelli et al. 2010, the estimators SALib uses: S1 = mean(f_B (f_AB_i − f_A)) / V,
+//! design (Saltelli et al. 2010, the estimators SALib uses, on the output centred on its mean: S1 = mean(f_B (f_AB_i − f_A)) / V,
 //! ST = mean((f_A − f_AB_i)²) / 2V, S2 = mean(f_BA_i f_AB_j − f_A f_B) / V − S1_i − S1_j,
 //! V the variance of f over A and B), and Morris's μ, μ* and σ of elementary effects.
 //! Confidence intervals: 95 %, half-width 1.96 × the standard deviation of a deterministic
@@ -126,10 +126,23 @@ pub fn sobol(
             y.len()
         ));
     }
-    let blocks = Blocks { y, d, size };
     let js: Vec<usize> = (0..y.len() / size)
         .filter(|&j| y[j * size..(j + 1) * size].iter().all(|v| v.is_finite()))
         .collect();
+    // Centred on the mean of every used row, as SALib does: the S1 estimator is not
+    // invariant to a shift of the output, and centring lowers its variance.
+    let used = js.len() * size;
+    let mean = js
+        .iter()
+        .flat_map(|&j| &y[j * size..(j + 1) * size])
+        .sum::<f64>()
+        / used.max(1) as f64;
+    let centred: Vec<f64> = y.iter().map(|v| v - mean).collect();
+    let blocks = Blocks {
+        y: &centred,
+        d,
+        size,
+    };
     if js.len() < 2 {
         return Err(format!(
             "{} usable base samples (every run of a sample must succeed); need at least 2",

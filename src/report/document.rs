@@ -1321,7 +1321,13 @@ pub fn write_sweep_with(
     };
     blocks.push(Block::Table(head, rows));
     blocks.extend(extra);
-    let figures = sweep_figures(t);
+    // A sampled design's points do not line up along one parameter: its charts are the
+    // sensitivity section's.
+    let figures = if matches!(p.get("sweep.design"), "lhs" | "sobol" | "morris") {
+        Vec::new()
+    } else {
+        sweep_figures(t)
+    };
     let charts = dir.join("charts");
     let mut warnings = Vec::new();
     if !figures.is_empty() {

@@ -1,12 +1,14 @@
 //! A sweep's summary table: one row per run, with the run's swept values and every group's
 //! key results as columns, written as Parquet (one file per shard; read them back as one table
-//! with `polars.read_parquet("DIR/*.parquet")`).
+//! with `polars.read_parquet("DIR/summary*.parquet")`); a sweep's sensitivity indices
+//! (`sensitivity.parquet`), its SALib export and the report's sensitivity section.
 //!
-//! Columns: `run`, `point`, `replicate`, `seed`; one column per swept path (Float64 when every
-//! value is a number, Utf8 otherwise); then every metric of [`super::analysis`], by name
-//! (Float64, null when a run lacks it). A single run's `summary.parquet` is the same table
-//! with one row and no swept paths. File metadata: the run's (see `reports/README.md`) plus
-//! `sweep.shard`.
+//! Columns: `run`, `point`, `replicate`, `seed`; in a sweep's table `status` and `message`;
+//! one column per swept path (Float64 when every value is a number, Utf8 otherwise); then every
+//! metric of [`super::analysis`], by name (Float64, null when a run lacks it or failed). A
+//! single run's `summary.parquet` is the same table with one row, no status and no swept
+//! paths. File metadata: the run's (see `reports/README.md`) plus `sweep.shard` and
+//! `sweep.design`.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
