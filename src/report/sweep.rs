@@ -509,7 +509,7 @@ pub fn sensitivity_blocks(all: &[Sensitivity], dir: &Path) -> (Vec<Block>, Vec<S
                 } else {
                     "μ* (per unit range)".into()
                 },
-                categories,
+                categories: categories.iter().map(|c| short_label(c)).collect(),
                 bars,
             },
             errors,
@@ -565,4 +565,17 @@ pub fn transpose(head: Vec<String>, rows: Vec<Vec<String>>) -> (Vec<String>, Vec
         })
         .collect();
     (new_head, new_rows)
+}
+
+/// A swept path shortened for a chart axis: its last field, with the group it belongs to
+/// (`population[copier].stake` → `copier stake`, `subnets[0].yuma.kappa` → `kappa`).
+pub fn short_label(path: &str) -> String {
+    let last = path.rsplit('.').next().unwrap_or(path);
+    match path
+        .strip_prefix("population[")
+        .and_then(|r| r.split_once(']'))
+    {
+        Some((group, _)) => format!("{group} {last}"),
+        None => last.to_owned(),
+    }
 }
