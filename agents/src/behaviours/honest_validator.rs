@@ -257,8 +257,13 @@ impl Evaluator {
         // The observations of earlier tempos are overwritten in place (their score vectors
         // keep their capacity), so a steady evaluation allocates nothing; `len` of them count.
         let mut len = 0;
+        let all = view.served_by_uid(subnet.netuid);
         for uid in (0..subnet.n).filter(|&u| u != own) {
-            let Some(served) = view.served(subnet.netuid, uid) else {
+            let served = match all {
+                Some(all) => all.get(usize::from(uid)).and_then(Option::as_ref),
+                None => view.served(subnet.netuid, uid),
+            };
+            let Some(served) = served else {
                 continue;
             };
             if len == self.observations.len() {
