@@ -257,6 +257,28 @@ impl Context {
                     )
                 })?,
         };
+        let kind = &scenario.population[index].kind;
+        let plays = if kind.contains("validator") || kind == "weight-copier" {
+            Some(Role::Validator)
+        } else if kind.contains("miner") {
+            Some(Role::Miner)
+        } else {
+            None
+        };
+        if plays != Some(role) {
+            return Err(format!(
+                "{file}: population[{index}] (group `{}`): a `{kind}` group cannot deviate as a {}; name a {} group with --deviator",
+                scenario.population[index].name,
+                match role {
+                    Role::Validator => "validator",
+                    Role::Miner => "miner",
+                },
+                match role {
+                    Role::Validator => "validator",
+                    Role::Miner => "miner",
+                },
+            ));
+        }
         if population(tree).is_none_or(|p| p.len() != scenario.population.len()) {
             return Err(format!("{file}: population: expected a list of groups"));
         }

@@ -239,6 +239,11 @@ fn bad_input_is_named() {
         e.contains("adv.yaml") && e.contains("`whales`") && e.contains("honest, miners"),
         "{e}"
     );
+    let e = Context::new(&tree, &s, "adv.yaml", Some("honest"), Role::Miner).unwrap_err();
+    assert!(
+        e.contains("population[0]") && e.contains("cannot deviate as a miner"),
+        "{e}"
+    );
     let cartel = by_name("cartel").unwrap();
     let bound = |param: &str, lo: f64, hi: f64| Bound {
         family: "cartel".into(),
