@@ -285,7 +285,9 @@ pub fn search(
                 dedup.push(x);
             }
         }
-        if book.run(obj, &dedup, r, Phase::Race, race_limit.max(2 * r as usize))? {
+        // The smallest candidate set may use everything but the confirmation.
+        let limit = if n <= 2 { avail } else { race_limit };
+        if book.run(obj, &dedup, r, Phase::Race, limit)? {
             break dedup;
         }
         if n <= 2 {

@@ -343,3 +343,105 @@ fn the_exploit_section_and_sweep_values_set_like_set() {
     }
     assert!(n >= 4);
 }
+
+fn yumalab(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_yumalab"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn the_commands_write_their_outputs_and_refuse_bad_input_with_exit_1() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let file = root.join("scenarios/exploit/copying-commit-reveal.yaml");
+    let file = file.to_str().unwrap();
+    let out = std::env::temp_dir().join(format!("yumalab-adv-cli-{}", std::process::id()));
+    let dir = out.to_str().unwrap();
+    let o = yumalab(&[
+        "exploit",
+        file,
+        "--budget",
+        "12",
+        "--replicates",
+        "2",
+        "--jobs",
+        "2",
+        "--set",
+        "duration={blocks: 600}",
+        "-o",
+        dir,
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        stdout.contains("weight-copying") && stdout.contains("Recommended"),
+        "{stdout}"
+    );
+    for f in [
+        "exploit.parquet",
+        "report.md",
+        "index.html",
+        "charts/gain-weight-copying-subnets-0--yuma-commit-reveal-false.png",
+    ] {
+        assert!(out.join(f).exists(), "{f}");
+    }
+    let report = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(
+        report.contains("Exploitability across the setting"),
+        "{report}"
+    );
+    let o = yumalab(&[
+        "game",
+        file,
+        "--strategies",
+        "honest,copier,uniform",
+        "--replicates",
+        "1",
+        "--set",
+        "duration={blocks: 400}",
+        "--set",
+        "population[honest].count=3",
+        "-o",
+        dir,
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(out.join("game.parquet").exists() && out.join("charts/simplex.svg").exists());
+    for (args, want) in [
+        (
+            vec!["exploit", file, "--families", "bribery"],
+            "unknown family `bribery`",
+        ),
+        (
+            vec!["exploit", file, "--deviator", "whales"],
+            "no group `whales`",
+        ),
+        (
+            vec!["exploit", file, "--deviator", "miners"],
+            "cannot deviate as a validator",
+        ),
+        (
+            vec!["exploit", file, "--budget", "3"],
+            "--budget 3 is smaller",
+        ),
+        (
+            vec![
+                "exploit",
+                file,
+                "--bound",
+                "weight-copying.stake_share=0.8..0.2",
+            ],
+            "empty",
+        ),
+        (
+            vec!["game", file, "--strategies", "honest,bribe"],
+            "unknown validator strategy",
+        ),
+    ] {
+        let o = yumalab(&args);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(1), "{args:?}: {err}");
+        assert!(err.contains(want), "{args:?}: {err}");
+    }
+    let _ = std::fs::remove_dir_all(&out);
+}
