@@ -8,7 +8,8 @@
 //!    winner with its choices fixed, in coordinates scaled to `[0, 1]` and clamped to the
 //!    bounds, every point on the same `r` replicates (common random numbers make the surface
 //!    smooth in the parameters), until the budget left for it is spent or the simplex is small.
-//! 3. **Profile**: the main parameter over five levels, the others at the best point found.
+//! 3. **Profile**: the main parameter over five levels, the others at the best point found
+//!    (a profile point that does better becomes the best).
 //! 4. **Confirmation**: the best point on `r` fresh replicates, so that its reported gain and
 //!    interval are not biased upwards by having been selected as the best of many.
 //!
@@ -80,7 +81,7 @@ pub struct Found {
     /// Every point evaluated (race, local and profile), in the order first evaluated.
     pub points: Vec<Point>,
     /// Index in `points` of the best (highest mean gain among those with at least `r`
-    /// replicates).
+    /// replicates, profile points included).
     pub best: usize,
     /// The best point re-evaluated on fresh replicates (none if the budget did not allow).
     pub confirm: Option<Point>,
@@ -269,7 +270,7 @@ pub fn search(
         0
     };
     let reserve_profile = profile * r as usize * 2;
-    let avail = settings.budget - reserve_confirm - reserve_profile.min(settings.budget / 4);
+    let avail = settings.budget - reserve_confirm - reserve_profile;
     let race_limit = avail * 3 / 5;
 
     // 1. Racing. The candidate set shrinks until its first round fits.
@@ -319,7 +320,7 @@ pub fn search(
     let start = survivors[0].clone();
 
     // 2. Nelder–Mead on the continuous coordinates.
-    let local_limit = settings.budget - reserve_confirm - reserve_profile.min(settings.budget / 4);
+    let local_limit = settings.budget - reserve_confirm - reserve_profile;
     let dims: Vec<usize> = (0..params.len())
         .filter(|&d| params[d].continuous() && params[d].bounds().1 > params[d].bounds().0)
         .collect();
@@ -329,7 +330,7 @@ pub fn search(
 
     let best = best_index(&book, r);
 
-    // 3. Profile of the main parameter.
+    // 3. Profile of the main parameter (its points may beat the best so far).
     if profile > 0 {
         let p = &params[settings.main];
         let xs: Vec<Vec<f64>> = p
@@ -351,6 +352,7 @@ pub fn search(
     }
 
     // 4. Confirmation on fresh replicates.
+    let best = best_index(&book, r);
     let x = book.points[best].x.clone();
     let batch: Vec<(Vec<f64>, u32)> = (0..r).map(|i| (x.clone(), CONFIRM_REPLICATE + i)).collect();
     let cost = obj.cost(&batch);
@@ -377,7 +379,7 @@ fn best_index(book: &Book, r: u32) -> usize {
     let mut best = 0;
     let mut best_mean = f64::NEG_INFINITY;
     for (i, p) in book.points.iter().enumerate() {
-        if p.gains.len() >= r as usize && p.phase != Phase::Profile {
+        if p.gains.len() >= r as usize {
             let m = mean(&p.gains);
             if m > best_mean {
                 best_mean = m;
