@@ -50,6 +50,7 @@
 pub mod adversary;
 pub mod chain;
 pub mod engine;
+pub mod experiment;
 pub mod metrics;
 pub mod population;
 pub mod replay;

@@ -2,6 +2,7 @@
 
 mod adversary;
 mod baskets;
+mod calibration;
 mod chain_2026_10;
 mod chain_rules;
 mod chain_sim;
@@ -9,6 +10,7 @@ mod charts;
 mod collateral;
 mod conformance;
 mod epoch;
+mod experiment;
 mod faults;
 mod fuzz;
 mod hostile;
