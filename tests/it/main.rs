@@ -23,6 +23,7 @@ mod scenarios;
 mod snapshot;
 mod sweep;
 mod tables;
+mod units;
 mod validate_suite;
 mod validation;
 mod vectors;
