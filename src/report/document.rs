@@ -1030,6 +1030,16 @@ fn real_units_answer(r: &Results) -> String {
             usd(g("units.tao_usd_mean")),
             usd(g("inflation.emission_usd")),
         );
+        let value_usd = g("inflation.value_produced_usd");
+        if value_usd.is_finite() {
+            let _ = write!(
+                text,
+                " Miners' work was worth {} ({} value units at the subnets' `value_usd`): {} of emission per dollar of value.",
+                usd(value_usd),
+                num(g("inflation.value_produced")),
+                num(g("inflation.emission_usd_per_value_usd")),
+            );
+        }
     } else {
         text.push_str(" (No `tao_usd` in the scenario: amounts in TAO only.)");
     }
