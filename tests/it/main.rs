@@ -1,5 +1,6 @@
 //! Integration tests, one binary; modules are named by behaviour.
 
+mod adversary;
 mod baskets;
 mod calibration;
 mod chain_2026_10;
@@ -25,6 +26,7 @@ mod scenarios;
 mod snapshot;
 mod sweep;
 mod tables;
+mod threads;
 mod units;
 mod validate_suite;
 mod validation;
