@@ -121,7 +121,8 @@ pub fn simulate_threaded(
     for o in observers(&members).map_err(RunError::Failed)? {
         builder.observer(o);
     }
-    let analysis = Rc::new(RefCell::new(analysis_for(scenario)));
+    let units = crate::report::units::Units::of(scenario, seed);
+    let analysis = Rc::new(RefCell::new(analysis_for(scenario).with_units(units)));
     builder.observer(Box::new(AnalysisObserver::new(
         Rows::for_scenario(&members, scenario),
         analysis.clone(),

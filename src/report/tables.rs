@@ -693,6 +693,7 @@ impl Rows {
             emission: r.emission,
             owner_cut: r.owner_cut,
             share: r.share,
+            share_before_gate: r.share_before_gate,
         }
     }
 
@@ -704,6 +705,7 @@ impl Rows {
             total_issuance: chain.total_issuance,
             tao_minted: chain.ledger.tao.minted,
             tao_recycled: chain.ledger.tao.recycled,
+            gate_bar: chain.gate_bar,
         })
     }
 }
