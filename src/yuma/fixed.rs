@@ -16,7 +16,7 @@ pub const I32F32_SCALE: f64 = 4_294_967_296.0;
 
 /// Truncates a non-negative value to the `I32F32` grid (towards zero, as `substrate_fixed`
 /// does). Negative values are truncated towards zero too.
-#[inline]
+#[inline(always)]
 pub fn to_i32f32(x: f64) -> f64 {
     let scaled = x * I32F32_SCALE;
     if scaled.abs() < 9.0e18 {
@@ -30,7 +30,7 @@ pub fn to_i32f32(x: f64) -> f64 {
 
 /// A fraction in `[0, 1]` as the chain stores a "u16 proportion": `⌊65535·x⌋`, saturating
 /// (negative and NaN give 0).
-#[inline]
+#[inline(always)]
 pub fn u16_proportion(x: f64) -> u16 {
     floor_u16(x * 65535.0)
 }
@@ -50,14 +50,14 @@ pub fn floor_u16(t: f64) -> u16 {
 }
 
 /// A stored u16 proportion read back as a fraction `u/65535`.
-#[inline]
+#[inline(always)]
 pub fn from_u16_proportion(u: u16) -> f64 {
     f64::from(u) / 65535.0
 }
 
 /// `⌊e·amount⌋` where `e` is first truncated to `I32F32`, computed exactly in integers as the
 /// chain's `I96F32` product is. `e` is clamped to `[0, 1]`.
-#[inline]
+#[inline(always)]
 pub fn share_of(e: f64, amount: u64) -> u64 {
     let e = e.clamp(0.0, 1.0);
     // Exact: e·2³² ≤ 2³², and `as u64` truncates (`f64::trunc` is a libm call without
@@ -68,6 +68,7 @@ pub fn share_of(e: f64, amount: u64) -> u64 {
 
 /// Normalises `v` in place to sum 1 and truncates each entry to `I32F32`, like the chain's
 /// `inplace_normalize`. A vector that sums to zero is left unchanged.
+#[inline(always)]
 pub fn normalize_i32f32(v: &mut [f64]) {
     let sum: f64 = v.iter().sum();
     if sum != 0.0 {
