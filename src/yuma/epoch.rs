@@ -464,6 +464,8 @@ fn epoch(
         resize_only(&mut ws.wb_present, cells, false);
     }
     let consensus = &out.consensus[..n];
+    // Only a zero consensus makes W^b's entries differ from W's (β = 1, below).
+    let zero_consensus = needs_presence && consensus.iter().any(|&c| c <= 0.0);
     for r in 0..m {
         let (raw, wb) = (&ws.raw_w[r * n..][..n], &mut ws.wb[r * n..][..n]);
         let (k, a) = (ws.row_scale[r], ws.row_active_stake[r]);
@@ -490,14 +492,15 @@ fn epoch(
             let present = &ws.w_present[r * n..][..n];
             let wbp = &mut ws.wb_present[r * n..][..n];
             // One plain loop per case (non-short-circuit `&`, so each vectorises).
-            if beta >= 1.0 {
+            if beta >= 1.0 && zero_consensus {
                 // Entries above a zero consensus are dropped, not zeroed.
                 let cols = raw.iter().zip(present).zip(consensus);
                 for (((&v, &p), &c), bp) in cols.zip(wbp) {
                     let x = f64::from(v) * k;
                     *bp = p & !((x > c) & (c <= 0.0));
                 }
-            } else if beta <= 0.0 {
+            } else if beta <= 0.0 || beta >= 1.0 {
+                // W^b = W (β = 0), or no entry sits above a zero consensus.
                 wbp.copy_from_slice(present);
             } else {
                 for (bp, &b) in wbp.iter_mut().zip(wb.iter()) {
@@ -758,7 +761,8 @@ fn copy_run(entries: &[(u16, u16)], j0: u32, dst: &mut [u16]) -> u32 {
 ///
 /// Zeros are rare in a full subnet: blocks of 16 values are checked for a zero (one compare
 /// and mask per block) and only a block with one is scanned value by value; each run of
-/// non-zero values between two zeros is written in one loop that vectorises.
+/// non-zero values between two zeros is written in one loop that vectorises. A block of
+/// zeros (most of a sparse row) is skipped whole.
 #[inline(always)]
 fn sparse_row(values: &[u16], row: &mut SparseRow) {
     const BLOCK: usize = 16;
@@ -785,10 +789,18 @@ fn sparse_row(values: &[u16], row: &mut SparseRow) {
             b += BLOCK;
         }
         let stop = (b + BLOCK).min(n);
-        for t in b..stop {
-            if values[t] == 0 {
-                run(row, start, t, &mut k);
-                start = t + 1;
+        if stop - b == BLOCK && values[b..stop].iter().fold(true, |z, &v| z & (v == 0)) {
+            // A block of zeros (most of a sparse row): skipped whole.
+            if start < b {
+                run(row, start, b, &mut k);
+            }
+            start = stop;
+        } else {
+            for t in b..stop {
+                if values[t] == 0 {
+                    run(row, start, t, &mut k);
+                    start = t + 1;
+                }
             }
         }
         b = stop;

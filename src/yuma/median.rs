@@ -299,6 +299,40 @@ impl MedianBuf {
                 overflow[l] = !settled[l] & !finite;
                 factor[l] = if finite { f } else { 0.0 };
             }
+            // A column whose minimum is 0 (a sparse column, or a validator's own column) may
+            // hold many tied zeros. Its quantile is 0 when the stake on its zeros exceeds the
+            // minority (a sparse column, typically: settled here); otherwise, with more zeros
+            // than the pairwise search takes, bucket 0 is kept for the minimum alone, and a
+            // target bucket 0 still settles the column.
+            let mut exact_min = false;
+            if (0..GROUP).any(|l| lo[l] == 0.0 && !settled[l]) {
+                let (zero_mass, zero_count) = simd::dispatch(
+                    self.isa,
+                    GroupZeros {
+                        sc: &self.group_scores,
+                        stakes,
+                    },
+                );
+                for l in 0..GROUP {
+                    settled[l] |= (lo[l] == 0.0) & (zero_mass[l] > minority);
+                    overflow[l] &= !settled[l];
+                    exact_min |= !settled[l]
+                        & !overflow[l]
+                        & (lo[l] == 0.0)
+                        & (zero_count[l] > PAIRWISE_MAX as u64);
+                }
+            }
+            if (0..GROUP).all(|l| settled[l] | overflow[l]) {
+                // Nothing left to search (an empty or sparse stretch of columns).
+                for l in 0..width {
+                    out[j0 + l] = if settled[l] {
+                        lo[l]
+                    } else {
+                        self.column_quickselect(l, stakes, minority, total)
+                    };
+                }
+                continue;
+            }
             let mut mass = [0i64; BUCKETS * GROUP];
             simd::dispatch(
                 self.isa,
@@ -307,6 +341,7 @@ impl MedianBuf {
                     lo: &lo,
                     factor: &factor,
                     stakes,
+                    exact_min,
                     buckets: &mut self.group_buckets,
                     mass: &mut mass,
                 },
@@ -316,6 +351,8 @@ impl MedianBuf {
             let (below, target) = group_targets(&mass, minority);
             let mut pattern = 0u64;
             for l in 0..GROUP {
+                // A target bucket 0 that holds only the minimum: that is the quantile.
+                settled[l] |= exact_min & !overflow[l] & (target[l] == 0);
                 // A column's bytes are ≡ l (mod GROUP), so l ^ 1 matches none of them.
                 let byte = if settled[l] || overflow[l] {
                     l ^ 1
@@ -329,12 +366,7 @@ impl MedianBuf {
                 out[j0 + l] = if settled[l] {
                     lo[l]
                 } else if overflow[l] {
-                    let mut col = std::mem::take(&mut self.col);
-                    col.clear();
-                    col.extend(self.group_scores.iter().map(|x| x[l]));
-                    let v = self.quickselect_all(&col, stakes, minority, total);
-                    self.col = col;
-                    v
+                    self.column_quickselect(l, stakes, minority, total)
                 } else {
                     let (sc, members) = (&self.group_scores, &self.group_members);
                     finish(
@@ -424,6 +456,17 @@ impl MedianBuf {
             below,
             mass[b],
         )
+    }
+
+    /// Quickselect over column `l` of the current group (a column whose range overflows the
+    /// bucket factor).
+    fn column_quickselect(&mut self, l: usize, stakes: &[i64], minority: i64, total: i64) -> f64 {
+        let mut col = std::mem::take(&mut self.col);
+        col.clear();
+        col.extend(self.group_scores.iter().map(|x| x[l]));
+        let v = self.quickselect_all(&col, stakes, minority, total);
+        self.col = col;
+        v
     }
 
     /// Quickselect over the entries with positive stake (degenerate and fallback cases).
@@ -532,12 +575,35 @@ impl Kernel for GroupScores<'_> {
     }
 }
 
+/// Each column's stake on its zero scores, and their number, as a [`Kernel`].
+struct GroupZeros<'a> {
+    sc: &'a [[f64; GROUP]],
+    stakes: &'a [i64],
+}
+
+impl Kernel for GroupZeros<'_> {
+    type Output = ([i64; GROUP], [u64; GROUP]);
+    #[inline(always)]
+    fn run(self) -> Self::Output {
+        let (mut mass, mut count) = ([0i64; GROUP], [0u64; GROUP]);
+        for (&x, &s) in self.sc.iter().zip(self.stakes) {
+            for l in 0..GROUP {
+                let zero = x[l] == 0.0;
+                mass[l] += if zero { s } else { 0 };
+                count[l] += if zero { 1 } else { 0 };
+            }
+        }
+        (mass, count)
+    }
+}
+
 /// [`group_buckets`] as a [`Kernel`].
 struct GroupBuckets<'a> {
     sc: &'a [[f64; GROUP]],
     lo: &'a [f64; GROUP],
     factor: &'a [f64; GROUP],
     stakes: &'a [i64],
+    exact_min: bool,
     buckets: &'a mut [u64],
     mass: &'a mut [i64; BUCKETS * GROUP],
 }
@@ -546,14 +612,26 @@ impl Kernel for GroupBuckets<'_> {
     type Output = ();
     #[inline(always)]
     fn run(self) {
-        group_buckets(
-            self.sc,
-            self.lo,
-            self.factor,
-            self.stakes,
-            self.buckets,
-            self.mass,
-        );
+        // One loop per case, so the common one pays nothing for the other.
+        if self.exact_min {
+            group_buckets::<true>(
+                self.sc,
+                self.lo,
+                self.factor,
+                self.stakes,
+                self.buckets,
+                self.mass,
+            );
+        } else {
+            group_buckets::<false>(
+                self.sc,
+                self.lo,
+                self.factor,
+                self.stakes,
+                self.buckets,
+                self.mass,
+            );
+        }
     }
 }
 
@@ -584,12 +662,13 @@ fn group_scores(
 }
 
 /// Each score's bucket `b` (as in [`MedianBuf::quantile`]:
-/// `round(min((x − lo)·factor, B − 1))`, monotone in `x`), as the byte `b·GROUP + l` for
+/// `round(min((x − lo)·factor, B − 1))`, monotone in `x`; with `EXACT_MIN`, bucket 0 holds
+/// exactly the minimum and larger scores start at bucket 1), as the byte `b·GROUP + l` for
 /// column `l` of `buckets[r]`, and each column's stake per bucket, bucket-major
 /// (`mass[b·GROUP + l]`). The bucket computation vectorises across the columns; adding the
 /// stake is a scalar scatter, two instructions per score (the byte is the index).
 #[inline(always)]
-fn group_buckets(
+fn group_buckets<const EXACT_MIN: bool>(
     sc: &[[f64; GROUP]],
     lo: &[f64; GROUP],
     factor: &[f64; GROUP],
@@ -603,7 +682,16 @@ fn group_buckets(
         let mut at = [0u64; GROUP];
         for l in 0..GROUP {
             let t = (x[l] - lo[l]) * factor[l];
-            let b = (if t < top { t } else { top } + ROUND).to_bits() % BUCKETS as u64;
+            // Bucket 0 holds exactly the column's minimum; every larger score goes to bucket 1
+            // or above (still monotone in x).
+            let t = if t < top { t } else { top };
+            let t = if EXACT_MIN {
+                let t = if t > 1.0 { t } else { 1.0 };
+                if x[l] > lo[l] { t } else { 0.0 }
+            } else {
+                t
+            };
+            let b = (t + ROUND).to_bits() % BUCKETS as u64;
             at[l] = b * GROUP as u64 + l as u64;
         }
         let mut packed = 0;

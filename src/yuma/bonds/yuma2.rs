@@ -128,19 +128,15 @@ fn step(ctx: &BondsCtx<'_>, scratch: &mut BondsScratch, stored: &mut [u16], divi
             *mx = -1.0;
         }
     }
-    // Pass 3: D_r = Σ_j B¹_rj·g_j, and the stored values (the row of B¹ is then scaled
-    // in place, so the u16 conversion is the same plain loop as Yuma3's and vectorises).
+    // Pass 3: D_r = Σ_j B¹_rj·g_j, and the stored values (one loop that vectorises).
     for ((b1, st), d) in b1
-        .chunks_exact_mut(n)
+        .chunks_exact(n)
         .zip(stored.chunks_exact_mut(n))
         .zip(dividends.iter_mut())
     {
         *d = kernels::dot(b1, f_old);
-        for ((x, &up), &pin) in b1.iter_mut().zip(f_new.iter()).zip(max.iter()) {
-            *x = if *x == pin { 65535.0 } else { *x * up };
-        }
-        for (s, &t) in st.iter_mut().zip(b1.iter()) {
-            *s = floor_u16(t);
+        for (((s, &x), &up), &pin) in st.iter_mut().zip(b1).zip(f_new.iter()).zip(max.iter()) {
+            *s = floor_u16(if x == pin { 65535.0 } else { x * up });
         }
     }
 }
