@@ -9,13 +9,24 @@
 //! winner-takes-all subnet: the same stakes, but each validator submits three weights (the
 //! common winner, uid 200, at 65 535 and two pseudo-random miners), the sparse case.
 //!
+//! And the κ median alone: `median_256cols_x64`, [`MedianBuf::quantile`] on 256 separate f64
+//! columns of 64 scores (the per-column API), and `median_256x64_quantiles`, the epoch's
+//! [`MedianBuf::quantiles`] on a 64 × 256 matrix of raw weights.
+//!
 //! Run: `cargo bench --bench epoch` (criterion prints the median per variant).
+//!
+//! `EPOCH_TIMES=<name>:<count>` times single iterations and prints the minimum, 10th
+//! percentile and median: on a machine shared with other work, the low percentiles are the
+//! stable figures.
 //!
 //! Instruction counts (repeatable on a shared machine, where wall-clock medians are not):
 //! `EPOCH_PROFILE=<name>:<count>` runs `count` timed iterations of one benchmark (`<name>` as
 //! criterion names it, e.g. `epoch_256x64_yuma3`) inside [`profile_loop`] and exits, so
 //! `valgrind --tool=callgrind --toggle-collect='*profile_loop*' <bench binary>` counts exactly
 //! those iterations.
+//!
+//! [`MedianBuf::quantile`]: yumalab::yuma::median::MedianBuf::quantile
+//! [`MedianBuf::quantiles`]: yumalab::yuma::median::MedianBuf::quantiles
 
 use criterion::{Criterion, criterion_group};
 use std::hint::black_box;
@@ -185,12 +196,58 @@ fn median_case() -> impl FnMut() {
     }
 }
 
+/// The κ median as the epoch runs it, [`MedianBuf::quantiles`] on the 64 × 256 matrix of
+/// raw u16 weights (dense, pseudo-random) with each row's scale `1/Σ` and equal stakes.
+fn median_matrix_case() -> impl FnMut() {
+    let mut s = 11;
+    let raw: Vec<u16> = (0..VALIDATORS * N)
+        .map(|_| (next(&mut s) % 65_536) as u16)
+        .collect();
+    let scale: Vec<f64> = raw
+        .chunks_exact(N)
+        .map(|row| 1.0 / row.iter().map(|&v| f64::from(v)).sum::<f64>())
+        .collect();
+    let stakes: Vec<i64> = vec![1 << 26; VALIDATORS];
+    let total: i64 = stakes.iter().sum();
+    let kappa = 2_147_450_879; // ⌊32767·2³²/65535⌋
+    let mut buf = yumalab::yuma::median::MedianBuf::default();
+    let mut out = vec![0.0; N];
+    move || {
+        buf.quantiles(
+            black_box(&raw),
+            &scale,
+            &stakes,
+            total - kappa,
+            total,
+            &mut out,
+        );
+        black_box(&out);
+    }
+}
+
 fn median(c: &mut Criterion) {
     let mut run = median_case();
     c.bench_function("median_256cols_x64", |b| b.iter(&mut run));
+    let mut run = median_matrix_case();
+    c.bench_function("median_256x64_quantiles", |b| b.iter(&mut run));
 }
 
 criterion_group!(median_benches, median);
+
+/// The benchmark named `name`, ready to run.
+fn case(name: &str) -> Box<dyn FnMut()> {
+    match name {
+        "median_256cols_x64" => Box::new(median_case()),
+        "median_256x64_quantiles" => Box::new(median_matrix_case()),
+        _ => {
+            let (_, s, params) = epoch_cases()
+                .into_iter()
+                .find(|c| c.0 == name)
+                .unwrap_or_else(|| panic!("no benchmark named {name}"));
+            Box::new(warm_epoch(s, params))
+        }
+    }
+}
 
 /// Runs `run` `count` times (the function callgrind's `--toggle-collect` names).
 #[inline(never)]
@@ -204,33 +261,17 @@ fn profile_loop(run: &mut dyn FnMut(), count: u64) {
 fn profile(spec: &str) {
     let (name, count) = spec.split_once(':').unwrap_or((spec, "100"));
     let count: u64 = count.parse().expect("EPOCH_PROFILE=<name>:<count>");
-    let mut run: Box<dyn FnMut()> = if name == "median_256cols_x64" {
-        Box::new(median_case())
-    } else {
-        let (_, s, params) = epoch_cases()
-            .into_iter()
-            .find(|c| c.0 == name)
-            .unwrap_or_else(|| panic!("no benchmark named {name}"));
-        Box::new(warm_epoch(s, params))
-    };
-    profile_loop(&mut *run, count);
+    profile_loop(&mut *case(name), count);
 }
 
 /// `EPOCH_TIMES=<name>:<count>`: times `count` single iterations of one benchmark and prints
 /// the minimum, 10th percentile and median in µs. On a machine shared with other work the low
 /// percentiles are the stable figures (an iteration that nobody interrupted).
+#[allow(clippy::print_stdout)] // the benchmark's report, like criterion's
 fn times(spec: &str) {
     let (name, count) = spec.split_once(':').unwrap_or((spec, "20000"));
     let count: usize = count.parse().expect("EPOCH_TIMES=<name>:<count>");
-    let mut run: Box<dyn FnMut()> = if name == "median_256cols_x64" {
-        Box::new(median_case())
-    } else {
-        let (_, s, params) = epoch_cases()
-            .into_iter()
-            .find(|c| c.0 == name)
-            .unwrap_or_else(|| panic!("no benchmark named {name}"));
-        Box::new(warm_epoch(s, params))
-    };
+    let mut run = case(name);
     let mut t: Vec<f64> = (0..count)
         .map(|_| {
             let start = std::time::Instant::now();

@@ -796,8 +796,8 @@ fn sparse_row(values: &[u16], row: &mut SparseRow) {
             }
             start = stop;
         } else {
-            for t in b..stop {
-                if values[t] == 0 {
+            for (t, &v) in (b..stop).zip(&values[b..stop]) {
+                if v == 0 {
                     run(row, start, t, &mut k);
                     start = t + 1;
                 }

@@ -2,10 +2,14 @@
 //!
 //! A plain `iter().sum()` over f64 is one serial chain of adds, so it runs at the add's
 //! latency (about four cycles per element). These keep sixteen independent accumulators
-//! (eight SSE2 registers), enough to cover that latency over a 256-entry row, so the adds
-//! overlap. The summation order is fixed by the code, so results are deterministic; they can
-//! differ from a serial sum in the last bits, which is well inside the chain's own fixed-point
-//! error.
+//! (eight SSE2 or four AVX2 registers), enough to cover that latency over a 256-entry row, so
+//! the adds overlap. The summation order is fixed by the code (element `k` goes to accumulator
+//! `k mod 16`, which are then folded pairwise), so results are deterministic and the same for
+//! every instruction set (see [`super::simd`]); they can differ from a serial sum in the last
+//! bits, which is well inside the chain's own fixed-point error.
+//!
+//! They are `#[inline(always)]`: the epoch's [`super::simd::Kernel`]s inline them, so they are
+//! compiled for each instruction set the epoch runs with.
 
 /// Number of independent accumulators.
 const LANES: usize = 16;

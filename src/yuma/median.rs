@@ -5,18 +5,26 @@
 //! stake rates at or above. Because κ is slightly below ½, a 50/50 split yields the higher
 //! score. Any routine that finds that `v` exactly gives the chain's answer; two are here.
 //!
-//! - [`MedianBuf::quantile`], the epoch's: stakes are exact integers (`I32F32` raw units, as
-//!   the chain sums them), so every mass comparison is exact whatever the summation order.
-//!   One pass spreads the column over [`BUCKETS`] equal-width value buckets between its
-//!   minimum and maximum and adds each bucket's stake (the bucket numbers are computed in a
-//!   loop that vectorises; the stake is added by a scalar scatter, about five instructions per
-//!   score, the dominant cost); a scan of the bucket masses finds the bucket that holds `v`;
-//!   its members are found eight at a time in a byte copy of the bucket numbers (SWAR), and
-//!   only those few scores (about 2 for 64 spread-out scores) are compared pairwise. The
-//!   bucket of a score is a monotone function of it, so equal scores share a bucket and every
-//!   score in a lower bucket is strictly smaller: the bucket masses are exact `S(<·)`
-//!   boundaries. A crowded bucket (clustered scores) falls back to quickselect on its members,
-//!   so the cost degrades to quickselect's, never the result.
+//! - [`MedianBuf::quantiles`], the epoch's, and [`MedianBuf::quantile`] for one column: stakes
+//!   are exact integers (`I32F32` raw units, as the chain sums them), so every mass comparison
+//!   is exact whatever the summation order. One pass spreads the column over [`BUCKETS`]
+//!   equal-width value buckets between its minimum and maximum and adds each bucket's stake (a
+//!   scalar scatter, the dominant cost); a scan of the bucket masses finds the bucket that
+//!   holds `v`; its members are found eight at a time in a byte copy of the bucket numbers
+//!   (SWAR), and only those few scores (about 3 for 64 spread-out scores) are compared
+//!   pairwise. The bucket of a score is a monotone function of it, so equal scores share a
+//!   bucket and every score in a lower bucket is strictly smaller: the bucket masses are exact
+//!   `S(<·)` boundaries. A crowded bucket (clustered scores) falls back to quickselect on its
+//!   members, so the cost degrades to quickselect's, never the result.
+//!
+//!   `quantiles` runs these steps on [`GROUP`] = 8 columns at once, reading the row-major
+//!   matrix of raw u16 weights a short run per row (no transposed copy): scores, ranges and
+//!   bucket numbers vectorise across the eight columns, the bucket masses are stored
+//!   bucket-major so that one vectorised scan finds every column's target, and one SWAR pass
+//!   over the rows' packed bucket bytes finds every column's members. A column whose minimum
+//!   is 0 and whose zeros carry more than the minority (most columns of a winner-takes-all
+//!   subnet) settles at 0 before any bucketing; with many tied zeros below the minority,
+//!   bucket 0 is kept for the minimum alone.
 //! - Quickselect, as the chain writes it (`weighted_median` in `math.rs`: the pivot is the
 //!   middle element of the current partition, partitions keep the row order), for
 //!   [`kappa_median`], which takes arbitrary f64 stakes and so keeps today's f64 sums, and as
@@ -153,7 +161,7 @@ impl<M: Mass> Halves<M> {
 /// Reusable buffers for [`MedianBuf::quantile`].
 #[derive(Clone, Debug, Default)]
 pub struct MedianBuf {
-    /// The instruction set [`MedianBuf::quantile`] runs with.
+    /// The instruction set [`MedianBuf::quantiles`] runs with.
     isa: Isa,
     /// Bucket of each score, in the low bits.
     bucket: Vec<u64>,
@@ -183,19 +191,13 @@ impl MedianBuf {
     /// # Panics
     /// If `stakes` is shorter than `scores`.
     pub fn quantile(&mut self, scores: &[f64], stakes: &[i64], minority: i64, total: i64) -> f64 {
-        simd::dispatch(
-            self.isa,
-            Quantile {
-                buf: self,
-                scores,
-                stakes,
-                minority,
-                total,
-            },
-        )
+        // The portable code: these loops were tuned for it, and their AVX2 build is slower
+        // (the scatter reads back, one by one, buckets just written as 256-bit vectors).
+        // The epoch uses `quantiles`.
+        self.quantile_body(scores, stakes, minority, total)
     }
 
-    /// Buffers whose [`MedianBuf::quantile`] runs with `isa` (the default is
+    /// Buffers whose [`MedianBuf::quantiles`] runs with `isa` (the default is
     /// [`Isa::detect`]; every choice gives the same results).
     pub fn with_isa(isa: Isa) -> MedianBuf {
         MedianBuf {
@@ -385,7 +387,7 @@ impl MedianBuf {
         }
     }
 
-    #[inline(always)]
+    #[inline]
     fn quantile_body(&mut self, scores: &[f64], stakes: &[i64], minority: i64, total: i64) -> f64 {
         let len = scores.len();
         let stakes = &stakes[..len];
@@ -487,24 +489,6 @@ impl MedianBuf {
             }
         }
         self.halves.select(n, minority, 0, total)
-    }
-}
-
-/// [`MedianBuf::quantile`] as a [`Kernel`].
-struct Quantile<'a> {
-    buf: &'a mut MedianBuf,
-    scores: &'a [f64],
-    stakes: &'a [i64],
-    minority: i64,
-    total: i64,
-}
-
-impl Kernel for Quantile<'_> {
-    type Output = f64;
-    #[inline(always)]
-    fn run(self) -> f64 {
-        self.buf
-            .quantile_body(self.scores, self.stakes, self.minority, self.total)
     }
 }
 
@@ -695,8 +679,8 @@ fn group_buckets<const EXACT_MIN: bool>(
             at[l] = b * GROUP as u64 + l as u64;
         }
         let mut packed = 0;
-        for l in 0..GROUP {
-            packed |= at[l] << (8 * l);
+        for (l, &a) in at.iter().enumerate() {
+            packed |= a << (8 * l);
         }
         *word = packed;
         for l in 0..GROUP {
@@ -787,29 +771,33 @@ fn finish(
     halves.select(count, minority, below, below + bucket_mass)
 }
 
-/// (min, max) of a non-empty slice without NaNs, eight accumulators each (the min/max
-/// latency, not throughput, would bound fewer). The tail is padded with `xs[0]`, which
-/// changes neither, so every step is a whole chunk (vector registers, not single lanes).
-/// Comparisons rather than `f64::min`/`max`, whose NaN rule doubles the instruction count.
-#[inline(always)]
+/// (min, max) of a non-empty slice without NaNs, eight accumulators each (four SSE2 registers:
+/// the min/max latency, not throughput, would bound fewer). Comparisons rather than
+/// `f64::min`/`max`, whose NaN rule doubles the instruction count.
 fn min_max(xs: &[f64]) -> (f64, f64) {
     #[inline(always)]
-    fn step(lo: &mut [f64; 8], hi: &mut [f64; 8], c: &[f64]) {
-        for t in 0..8 {
-            lo[t] = if lo[t] < c[t] { lo[t] } else { c[t] };
-            hi[t] = if hi[t] > c[t] { hi[t] } else { c[t] };
-        }
+    fn min(a: f64, b: f64) -> f64 {
+        if a < b { a } else { b }
+    }
+    #[inline(always)]
+    fn max(a: f64, b: f64) -> f64 {
+        if a > b { a } else { b }
     }
     let (mut lo, mut hi) = ([xs[0]; 8], [xs[0]; 8]);
     let chunks = xs.chunks_exact(8);
-    let mut rest = [xs[0]; 8];
-    rest[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
+    let rest = chunks.remainder();
     for c in chunks {
-        step(&mut lo, &mut hi, c);
+        for t in 0..8 {
+            lo[t] = min(lo[t], c[t]);
+            hi[t] = max(hi[t], c[t]);
+        }
     }
-    step(&mut lo, &mut hi, &rest);
-    let lo = lo.iter().fold(lo[0], |a, b| if a < *b { a } else { *b });
-    let hi = hi.iter().fold(hi[0], |a, b| if a > *b { a } else { *b });
+    for (t, x) in rest.iter().enumerate() {
+        lo[t] = min(lo[t], *x);
+        hi[t] = max(hi[t], *x);
+    }
+    let lo = lo.iter().fold(lo[0], |a, b| min(a, *b));
+    let hi = hi.iter().fold(hi[0], |a, b| max(a, *b));
     (lo, hi)
 }
 

@@ -5,18 +5,26 @@
 //! [`super::kernels`]). The portable build targets the baseline of its architecture (SSE2 on
 //! x86-64, two f64 lanes; NEON on aarch64, which every aarch64 CPU has, so the portable build
 //! is already vectorised there). On x86-64, [`dispatch`] runs the same source (a [`Kernel`])
-//! compiled a second time with AVX2 enabled (four f64 lanes, byte shuffles, variable shifts), chosen once
-//! per [`Isa::detect`] at run time.
+//! compiled a second time with AVX2 enabled (four f64 lanes, 256-bit integer shuffles and
+//! variable shifts), chosen by [`Isa::detect`] at run time. The epoch, the bonds models and
+//! the median's per-group steps are kernels; each AVX2 entry point is a separate function,
+//! which also keeps the compiler's vectorisation decisions for one step independent of the
+//! rest.
 //!
-//! **Why both paths give the same bytes.** Both are the same Rust source. Rust never contracts
-//! `a·b + c` into a fused multiply-add and never reassociates floating-point operations
-//! (LLVM gets neither `contract` nor `reassoc`), whatever the target features: a vectorised
-//! loop performs, lane by lane, exactly the IEEE operations of the scalar loop, in the same
-//! order. Reductions keep the order written in the code (the multi-accumulator kernels fix it
-//! explicitly). The property tests `simd_and_portable_epochs_are_bit_identical`
-//! (`tests/it/epoch.rs`) and the kernel tests in [`super::kernels`] check it on random
-//! subnets, bit for bit. AVX-512 is not used: no machine this was measured on has it, and an
-//! untested path would be a liability.
+//! **Why every path gives the same bytes.** Both are the same Rust source. Rust never
+//! contracts `a·b + c` into a fused multiply-add and never reassociates floating-point
+//! operations (LLVM gets neither `contract` nor `reassoc`), whatever the target features: a
+//! vectorised loop performs, lane by lane, exactly the IEEE operations of the scalar loop, in
+//! the same order, and reductions keep the order written in the code (the multi-accumulator
+//! kernels fix it explicitly). There is no hand-written intrinsic whose rounding could differ.
+//! The property tests `simd_and_portable_epochs_are_bit_identical` (`tests/it/epoch.rs`),
+//! `quantiles_of_a_matrix_match_the_columns` ([`super::median`]) and
+//! `kernels_give_the_same_bits_on_every_instruction_set` ([`super::kernels`]) compare the
+//! paths bit for bit on random inputs; run them in a release build (`cargo test --release`),
+//! where the code is vectorised.
+//!
+//! AVX-512 is not used: no machine this was measured on has it, and an untested path would be
+//! a liability (adding it is one more [`Isa`] variant and one more entry point).
 
 #![allow(unsafe_code)]
 
