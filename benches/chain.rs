@@ -3,7 +3,12 @@
 //! Workloads (30 days = 216 000 blocks at 12 s):
 //! - `chain_1x256_30d`: one subnet of 256 uids (64 validators with fixed honest weights on
 //!   192 miners, commit-reveal off), 30 days;
-//! - `chain_64x256_30d`: 64 such subnets, 30 days.
+//! - `chain_64x256_30d`: 64 such subnets, 30 days;
+//! - `chain_1x256_30d_2026_06`: the first workload under the `2026-06` rules (no emission
+//!   gate, no baskets, no fees), to measure what the 2026-10 rules cost per block.
+//!
+//! Every validator also stakes 100 TAO on root behind its own hotkey, which holds a root seat,
+//! so root dividends flow (under 2026-10: into baskets, flushed one hotkey per block).
 //!
 //! Each is run a few times (criterion's minimum sample count is 10; use
 //! `--sample-size 10`), building the network outside the timed part.
@@ -11,7 +16,7 @@
 //! Run: `cargo bench --bench chain -- --sample-size 10` (the 64-subnet case takes minutes).
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
-use yumalab::chain::params::{ChainParams, SubnetParams};
+use yumalab::chain::params::{ChainParams, Regime, SubnetParams};
 use yumalab::engine::{Simulation, SimulationBuilder};
 use yumalab::units::{NetUid, Rao};
 use yumalab_agents::Action;
@@ -22,7 +27,12 @@ const DAYS_30: u64 = 216_000;
 
 /// `subnets` full subnets of 256 uids: the owner, 63 staked validators, 192 miners.
 pub fn network(subnets: usize, blocks: u64) -> Simulation {
-    let mut b = SimulationBuilder::new(ChainParams::default());
+    network_with(ChainParams::default(), subnets, blocks)
+}
+
+/// [`network`] under the given chain rules.
+pub fn network_with(params: ChainParams, subnets: usize, blocks: u64) -> Simulation {
+    let mut b = SimulationBuilder::new(params);
     for k in 0..subnets {
         let owner = b.coldkey(format!("owner{k}"), 10 * TAO);
         let owner_hk = b.hotkey(format!("owner{k}-hk"), owner);
@@ -63,6 +73,17 @@ pub fn network(subnets: usize, blocks: u64) -> Simulation {
                     hotkey: h,
                     netuid,
                     tao: Rao(500 * TAO),
+                    limit_price: None,
+                },
+            );
+            b.root_register_at_genesis(h);
+            b.at(
+                1,
+                Action::AddStake {
+                    coldkey: c,
+                    hotkey: h,
+                    netuid: NetUid(0),
+                    tao: Rao(100 * TAO),
                     limit_price: None,
                 },
             );
@@ -113,6 +134,13 @@ fn chain(c: &mut Criterion) {
     g.bench_function("chain_1x256_30d", |bench| {
         bench.iter_batched(
             || network(1, DAYS_30),
+            |mut sim| sim.run(),
+            BatchSize::PerIteration,
+        )
+    });
+    g.bench_function("chain_1x256_30d_2026_06", |bench| {
+        bench.iter_batched(
+            || network_with(ChainParams::for_regime(Regime::Y2026_06), 1, DAYS_30),
             |mut sim| sim.run(),
             BatchSize::PerIteration,
         )

@@ -7,7 +7,8 @@
 //! - [`engine`]: steps the chain block by block, drives agents (`yumalab_agents`) and feeds
 //!   observers;
 //! - [`replay`]: runs recorded or hand-made sequences of (stakes, weights) through Yuma;
-//!   [`report`] writes results as Parquet.
+//!   [`report`] writes results as Parquet;
+//! - [`world`]: a chain built from a snapshot of a live network (`yumalab coinbase`).
 //!
 //! Lifecycle: build a network with [`engine::SimulationBuilder`] (accounts, subnets,
 //! scheduled actions, agents, observers), `build()` it once into a
@@ -56,6 +57,7 @@ pub mod run;
 pub mod scenario;
 pub mod sweep;
 pub mod validation;
+pub mod world;
 pub mod yaml;
 pub mod yuma;
 

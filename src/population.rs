@@ -8,11 +8,12 @@ use std::collections::BTreeMap;
 
 use yumalab_agents::behaviours::Identity;
 use yumalab_agents::mechanism::Mechanism;
-use yumalab_agents::units::{HotkeyId, NetUid, Rao};
+use yumalab_agents::units::{ColdkeyId, HotkeyId, NetUid, Rao};
 use yumalab_agents::{Action, Agent, derive_seed, stable_id};
 
 use crate::engine::SimulationBuilder;
-use crate::scenario::{Group, Scenario};
+use crate::scenario::{Group, Network, Scenario};
+use crate::world::{self, Holder, Join};
 
 /// Who each agent is, for reports: group, kind, coldkey, hotkeys.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -56,7 +57,7 @@ pub fn check_params(kind: &str, params: &serde_json::Value) -> Result<(), String
 
 /// Parameter fields that are amounts of TAO: written in TAO in scenario files, held in rao by
 /// the behaviours.
-const TAO_FIELDS: &[&str] = &["cost_per_tempo", "budget"];
+pub(crate) const TAO_FIELDS: &[&str] = &["cost_per_tempo", "budget"];
 
 /// Parses `params` into a behaviour's parameter type and checks it.
 fn params_of<P: serde::de::DeserializeOwned>(
@@ -157,6 +158,10 @@ fn make(
                 seed,
             ))
         }
+        "root-staker" => {
+            let p = params_of(params, root_staker::RootStakerParams::validate)?;
+            Box::new(root_staker::RootStaker::new(identity, p))
+        }
         "speculator" => {
             let p = params_of(params, speculator::SpeculatorParams::validate)?;
             Box::new(speculator::Speculator::new(identity, p, seed))
@@ -183,20 +188,49 @@ impl Scenario {
     /// sweep replicate's). Returns the builder (observers can still be added) and who each
     /// agent is.
     ///
+    /// In a snapshot world ([`Network::Snapshot`]) the chain starts as the snapshot's world
+    /// ([`world::build_with`], background subnets) at its block, the scenario's subnets join
+    /// it ([`world::adopt`], [`world::register`], in [`world::join_order`]), and every time in
+    /// the scenario counts from that block.
+    ///
     /// # Errors
-    /// A group whose parameters do not build (already checked by parsing; kept for safety).
+    /// A group whose parameters do not build, or a world that does not build as planned
+    /// (both already checked by parsing; kept for safety).
     pub fn build(&self, seed: u64) -> Result<(SimulationBuilder, Vec<Member>), String> {
-        let mut b = SimulationBuilder::new(self.chain.clone());
-        b.external_issuance(self.external_issuance);
+        let t0 = self.network.genesis_block();
+        let mut b = match &self.network {
+            Network::Isolated => {
+                let mut b = SimulationBuilder::new(self.chain.clone());
+                b.external_issuance(self.external_issuance);
+                b
+            }
+            Network::Snapshot(w) => {
+                let adopted: Vec<NetUid> = self
+                    .subnets
+                    .iter()
+                    .filter_map(|s| s.adopt.as_ref().map(|a| a.0))
+                    .collect();
+                let world = world::build_with(
+                    &w.snapshot,
+                    self.chain.clone(),
+                    Holder::Background,
+                    &adopted,
+                )
+                .map_err(|e| format!("world `{}`: {e}", w.name))?;
+                SimulationBuilder::from_chain(world.chain)
+            }
+        };
         let mut netuids = Vec::new();
         let mut owners = Vec::new();
+        let mut owner_keys: Vec<(ColdkeyId, HotkeyId)> = Vec::new();
         for s in &self.subnets {
             let owner = b.coldkey(format!("{}/owner", s.name), s.owner_balance);
             let owner_hk = b.hotkey(format!("{}/owner", s.name), owner);
+            owner_keys.push((owner, owner_hk));
             for (block, h) in &s.owner_changes {
-                let netuid = NetUid(netuids.len() as u16 + 1);
+                let netuid = s.netuid;
                 b.at(
-                    *block,
+                    t0 + *block,
                     Action::SetHyperparameter {
                         coldkey: owner,
                         netuid,
@@ -216,18 +250,34 @@ impl Scenario {
                     Identity {
                         coldkey: owner,
                         hotkeys,
-                        netuid: NetUid(netuids.len() as u16 + 1),
+                        netuid: s.netuid,
                     },
                 ));
             }
-            let alpha = (s.pool_tao as f64 / s.pool_price).round() as u64;
-            netuids.push(b.subnet(
-                s.params.clone(),
-                owner,
-                owner_hk,
-                s.pool_tao,
-                alpha,
-                s.start_block,
+            if let Network::Isolated = self.network {
+                let alpha = (s.pool_tao as f64 / s.pool_price).round() as u64;
+                netuids.push(b.subnet(
+                    s.params.clone(),
+                    owner,
+                    owner_hk,
+                    s.pool_tao,
+                    alpha,
+                    s.start_block,
+                ));
+            }
+        }
+        if let Network::Snapshot(w) = &self.network {
+            netuids = self.join_world(&mut b, &w.snapshot, &owner_keys, t0)?;
+        }
+        if let Some((s, n)) = self
+            .subnets
+            .iter()
+            .zip(&netuids)
+            .find(|(s, n)| s.netuid != **n)
+        {
+            return Err(format!(
+                "subnet `{}` joined as netuid {}, not the planned {}",
+                s.name, n.0, s.netuid.0
             ));
         }
         // Accounts first, so cartels can be resolved to hotkeys before agents are built.
@@ -298,7 +348,7 @@ impl Scenario {
                 let h = id.hotkeys[0];
                 if g.stake > 0 {
                     b.at(
-                        1,
+                        t0 + 1,
                         Action::AddStake {
                             coldkey: id.coldkey,
                             hotkey: h,
@@ -310,7 +360,7 @@ impl Scenario {
                 }
                 if g.root_stake > 0 {
                     b.at(
-                        1,
+                        t0 + 1,
                         Action::AddStake {
                             coldkey: id.coldkey,
                             hotkey: h,
@@ -398,8 +448,63 @@ impl Scenario {
                 genesis: s.owner_balance,
             });
         }
-        b.end_at(self.blocks);
+        b.end_at(t0 + self.blocks);
         Ok((b, members))
+    }
+
+    /// The scenario's subnets join a snapshot world ([`world::join_order`]); returns their
+    /// netuids in file order.
+    fn join_world(
+        &self,
+        b: &mut SimulationBuilder,
+        snapshot: &world::Snapshot,
+        owners: &[(ColdkeyId, HotkeyId)],
+        t0: u64,
+    ) -> Result<Vec<NetUid>, String> {
+        let joins: Vec<Join> = self
+            .subnets
+            .iter()
+            .map(|s| {
+                s.adopt
+                    .as_ref()
+                    .map_or(Join::Register, |a| Join::Adopt(a.0))
+            })
+            .collect();
+        let mut netuids = vec![NetUid(0); joins.len()];
+        let mut keep = Vec::new();
+        for k in world::join_order(&joins) {
+            let s = &self.subnets[k];
+            let chain = b.chain_mut();
+            let netuid = match joins[k] {
+                Join::Adopt(n) => {
+                    let state =
+                        snapshot
+                            .subnets
+                            .iter()
+                            .find(|x| x.netuid == n)
+                            .ok_or_else(|| {
+                                format!("subnet `{}`: no netuid {} to adopt", s.name, n.0)
+                            })?;
+                    world::adopt(chain, state, s.params.clone(), owners[k])
+                        .ok_or_else(|| format!("subnet `{}`: cannot adopt netuid {}", s.name, n.0))?
+                        .netuid
+                }
+                Join::Register => {
+                    world::register(
+                        chain,
+                        s.params.clone(),
+                        owners[k],
+                        s.start_block.map(|x| t0 + x),
+                        &keep,
+                    )
+                    .map_err(|e| format!("subnet `{}`: {e}", s.name))?
+                    .netuid
+                }
+            };
+            keep.push(netuid);
+            netuids[k] = netuid;
+        }
+        Ok(netuids)
     }
 
     /// The groups, by name.

@@ -51,6 +51,10 @@ use crate::yuma::{
 /// The alpha each replayed epoch distributes, in rao.
 pub const EPOCH_EMISSION: u64 = 1_000_000_000;
 
+/// The largest raw stake a replay accepts, and the largest sum of an epoch's stakes: the whole
+/// 21 000 000 TAO supply counted in rao, so stakes may be written in any unit from TAO to rao.
+pub const MAX_STAKE: f64 = 21e15;
+
 // ------------------------------------------------------------------------------------ wire
 
 /// A replay file as written: JSON or YAML, checked only for shape. See [`Replay`] for the
@@ -183,6 +187,11 @@ pub enum Problem {
     },
     /// A value parsed but is not acceptable.
     Invalid {
+        /// 1-based line of the value (or of its closest enclosing value in the file); 0 if
+        /// unknown.
+        line: u64,
+        /// 1-based column; 0 if unknown.
+        column: u64,
         /// The field path, e.g. `epochs[3].weights[1][0]`.
         path: String,
         /// What was expected and what was found, e.g. ``must be a finite number >= 0, got `-5` ``.
@@ -205,7 +214,18 @@ impl fmt::Display for Problem {
                 path: None,
                 message,
             } => format!("{line}:{column}: {message}"),
-            Problem::Invalid { path, message } => format!("`{path}`: {message}"),
+            Problem::Invalid {
+                line: 0,
+                path,
+                message,
+                ..
+            } => format!("`{path}`: {message}"),
+            Problem::Invalid {
+                line,
+                column,
+                path,
+                message,
+            } => format!("{line}:{column}: `{path}`: {message}"),
         };
         // Paths and values echo the file; keep control characters from reaching a terminal.
         for c in text.chars() {
@@ -235,8 +255,11 @@ impl fmt::Display for ReplayErrors {
             if k > 0 {
                 writeln!(f)?;
             }
-            // `file:line:col: ...` for parser errors, `file: `path`: ...` for the rest.
-            let sep = if matches!(p, Problem::Syntax { .. }) {
+            // `file:line:col: ...` wherever the place is known, `file: `path`: ...` otherwise.
+            let sep = if matches!(
+                p,
+                Problem::Syntax { .. } | Problem::Invalid { line: 1.., .. }
+            ) {
                 ":"
             } else {
                 ": "
@@ -279,6 +302,8 @@ struct Problems(Vec<Problem>);
 impl Problems {
     fn add(&mut self, path: impl Into<String>, message: impl Into<String>) {
         self.0.push(Problem::Invalid {
+            line: 0,
+            column: 0,
             path: path.into(),
             message: message.into(),
         });
@@ -314,6 +339,37 @@ impl Problems {
                 );
                 ok = false;
             }
+        }
+        ok
+    }
+
+    /// Stakes (already finite and >= 0) within the supply: each, and their sum, at most
+    /// [`MAX_STAKE`]. The epoch normalises by the sum, so a sum that is not finite would zero
+    /// every stake.
+    fn stakes(&mut self, path: &str, v: &[f64]) -> bool {
+        let mut ok = true;
+        for (k, x) in v.iter().enumerate() {
+            if *x > MAX_STAKE {
+                self.add(
+                    format!("{path}[{k}]"),
+                    format!(
+                        "must be at most 21e15 (the 21 000 000 TAO supply in rao), got `{}`",
+                        show(*x)
+                    ),
+                );
+                ok = false;
+            }
+        }
+        let total: f64 = v.iter().sum();
+        if ok && total > MAX_STAKE {
+            self.add(
+                path,
+                format!(
+                    "must sum to at most 21e15 (the 21 000 000 TAO supply in rao), got `{}`",
+                    show(total)
+                ),
+            );
+            ok = false;
         }
         ok
     }
@@ -367,9 +423,12 @@ impl Replay {
             file: file.to_owned(),
             problems: vec![p],
         })?;
-        Replay::from_file(&wire).map_err(|problems| ReplayErrors {
-            file: file.to_owned(),
-            problems,
+        Replay::from_file(&wire).map_err(|mut problems| {
+            locate(text, &mut problems);
+            ReplayErrors {
+                file: file.to_owned(),
+                problems,
+            }
         })
     }
 
@@ -404,17 +463,11 @@ impl Replay {
         for (e, epoch) in file.epochs.iter().enumerate() {
             let mut plan = EpochPlan::default();
             match &epoch.stakes {
-                Some(s) if p.amounts(&format!("epochs[{e}].stakes"), s, v, "validator") => {
-                    let total: f64 = s.iter().sum();
-                    if total.is_finite() {
-                        plan.stake = Some(s.clone());
-                    } else {
-                        // The epoch normalises by the sum; an infinite one would zero every stake.
-                        p.add(
-                            format!("epochs[{e}].stakes"),
-                            format!("must have a finite sum, got `{total}`"),
-                        );
-                    }
+                Some(s)
+                    if p.amounts(&format!("epochs[{e}].stakes"), s, v, "validator")
+                        && p.stakes(&format!("epochs[{e}].stakes"), s) =>
+                {
+                    plan.stake = Some(s.clone());
                 }
                 Some(_) => {}
                 None if e == 0 => p.add(
@@ -572,6 +625,70 @@ impl Replay {
             epochs: records,
         })
     }
+}
+
+/// A number as written in a message: in exponent form when it is huge (`1e20`).
+fn show(x: f64) -> String {
+    if x.abs() >= 1e16 {
+        format!("{x:e}")
+    } else {
+        x.to_string()
+    }
+}
+
+/// Gives each [`Problem::Invalid`] the line and column of its value in `text`, or of the
+/// closest enclosing value the file has (a missing field is reported at its parent). JSON is
+/// read as YAML (its flow syntax) for this; if even that fails, problems keep no location.
+fn locate(text: &str, problems: &mut [Problem]) {
+    let Ok(tree) = crate::yaml::parse_tree(text) else {
+        return;
+    };
+    for p in problems {
+        if let Problem::Invalid {
+            line, column, path, ..
+        } = p
+        {
+            let node = node_at(&tree, path);
+            (*line, *column) = (node.line, node.column);
+        }
+    }
+}
+
+/// The deepest node of `tree` along `path` (`epochs[3].weights[1]`).
+fn node_at<'n>(tree: &'n crate::yaml::Node, path: &str) -> &'n crate::yaml::Node {
+    use crate::yaml::Value;
+    let mut node = tree;
+    for part in path.split('.') {
+        let mut pieces = part.split('[');
+        let name = pieces.next().unwrap_or_default();
+        let mut next = if name.is_empty() {
+            Some(node)
+        } else {
+            match &node.value {
+                Value::Map(entries) => entries
+                    .iter()
+                    .find(|(k, _)| k.key_text() == name)
+                    .map(|(_, v)| v),
+                _ => None,
+            }
+        };
+        for index in pieces {
+            let k = index.trim_end_matches(']').parse::<usize>().ok();
+            next = match (next.map(|n| &n.value), k) {
+                (Some(Value::Seq(items)), Some(k)) => items.get(k),
+                _ => None,
+            };
+            match next {
+                Some(n) => node = n,
+                None => return node,
+            }
+        }
+        match next {
+            Some(n) => node = n,
+            None => return node,
+        }
+    }
+    node
 }
 
 fn parse_json(text: &str) -> Result<ReplayFile, Problem> {
@@ -1031,8 +1148,8 @@ mod tests {
         assert_eq!(
             got,
             [
-                "t.json: `yuma.max_validators`: must be an integer in 1..=65535, got `0`",
-                "t.json: `yuma.liquid_alpha_consensus`: must be one of `current`, `previous`, `auto`, got `max`",
+                "t.json:1:29: `yuma.max_validators`: must be an integer in 1..=65535, got `0`",
+                "t.json:1:58: `yuma.liquid_alpha_consensus`: must be one of `current`, `previous`, `auto`, got `max`",
             ]
         );
         let got = problems(
@@ -1041,7 +1158,7 @@ mod tests {
         );
         assert_eq!(
             got,
-            ["t.json: `yuma.max_validators`: must be an integer in 1..=65535, got `65536`"]
+            ["t.json:1:29: `yuma.max_validators`: must be an integer in 1..=65535, got `65536`"]
         );
     }
 
@@ -1084,32 +1201,41 @@ mod tests {
         }"#;
         let got = problems(text);
         let want = [
-            "t.json: `yuma.version`: must be one of `yuma2`, `yuma3`, got `yuma9`",
-            "t.json: `yuma.kappa`: must be a fraction in [0, 1], got `1.5`",
-            "t.json: `yuma.bonds_moving_average`: must be a fraction in [0, 1], got `-0.1`",
-            "t.json: `yuma.liquid_alpha.alpha_high`: must be at least `alpha_low` (32767/65535), got `13107/65535`",
-            "t.json: `yuma.liquid_alpha.steepness`: must be an integer in -32768..=32767, got `40000`",
-            "t.json: `validators[2]`: must be unique, got `A` again (first at `validators[0]`)",
-            "t.json: `miners[1]`: must be unique, got `B` again (first at `validators[1]`)",
-            "t.json: `epochs[0].stakes`: must be given in the first epoch, got nothing",
-            "t.json: `epochs[0].weights[1]`: must have 2 entries (one per miner), got 1",
-            "t.json: `epochs[1].stakes[1]`: must be a finite number >= 0, got `-5`",
-            "t.json: `epochs[1].weights`: must have 3 rows (one per validator), got 2",
-            "t.json: `bond_resets[0].epoch`: must be an epoch index in 0..2, got `7`",
-            "t.json: `bond_resets[0].miner`: must name one of the miners, got `M9`",
+            "t.json:2:33: `yuma.version`: must be one of `yuma2`, `yuma3`, got `yuma9`",
+            "t.json:2:51: `yuma.kappa`: must be a fraction in [0, 1], got `1.5`",
+            "t.json:2:80: `yuma.bonds_moving_average`: must be a fraction in [0, 1], got `-0.1`",
+            "t.json:3:71: `yuma.liquid_alpha.alpha_high`: must be at least `alpha_low` (32767/65535), got `13107/65535`",
+            "t.json:3:89: `yuma.liquid_alpha.steepness`: must be an integer in -32768..=32767, got `40000`",
+            "t.json:4:38: `validators[2]`: must be unique, got `A` again (first at `validators[0]`)",
+            "t.json:5:30: `miners[1]`: must be unique, got `B` again (first at `validators[1]`)",
+            "t.json:7:17: `epochs[0].stakes`: must be given in the first epoch, got nothing",
+            "t.json:7:38: `epochs[0].weights[1]`: must have 2 entries (one per miner), got 1",
+            "t.json:8:32: `epochs[1].stakes[1]`: must be a finite number >= 0, got `-5`",
+            "t.json:8:51: `epochs[1].weights`: must have 3 rows (one per validator), got 2",
+            "t.json:10:39: `bond_resets[0].epoch`: must be an epoch index in 0..2, got `7`",
+            "t.json:10:51: `bond_resets[0].miner`: must name one of the miners, got `M9`",
         ];
         assert_eq!(got, want);
     }
 
     #[test]
-    fn stakes_must_have_a_finite_sum() {
+    fn stakes_are_bounded_by_the_supply_each_and_in_sum() {
         let got = problems(
-            r#"{"validators": ["A", "B"], "miners": ["M"], "epochs": [{"stakes": [1e308, 1e308]}]}"#,
+            r#"{"validators": ["A", "B"], "miners": ["M"], "epochs": [{"stakes": [1e308, 1e308]}, {"stakes": [2e15, 2e16]}]}"#,
         );
         assert_eq!(
             got,
-            ["t.json: `epochs[0].stakes`: must have a finite sum, got `inf`"]
+            [
+                "t.json:1:68: `epochs[0].stakes[0]`: must be at most 21e15 (the 21 000 000 TAO supply in rao), got `1e308`",
+                "t.json:1:75: `epochs[0].stakes[1]`: must be at most 21e15 (the 21 000 000 TAO supply in rao), got `1e308`",
+                "t.json:1:95: `epochs[1].stakes`: must sum to at most 21e15 (the 21 000 000 TAO supply in rao), got `2.2e16`",
+            ]
         );
+        // The whole supply in rao is accepted.
+        parse(
+            r#"{"validators": ["A", "B"], "miners": ["M"], "epochs": [{"stakes": [1e15, 20e15]}]}"#,
+        )
+        .unwrap();
     }
 
     #[test]
@@ -1118,9 +1244,9 @@ mod tests {
         assert_eq!(
             got,
             [
-                "t.json: `validators`: must name at least one validator, got none",
-                "t.json: `miners`: must name at least one miner, got none",
-                "t.json: `epochs`: must list at least one epoch, got none",
+                "t.json:1:16: `validators`: must name at least one validator, got none",
+                "t.json:1:30: `miners`: must name at least one miner, got none",
+                "t.json:1:44: `epochs`: must list at least one epoch, got none",
             ]
         );
     }
@@ -1153,7 +1279,7 @@ mod tests {
         assert_eq!(
             got,
             [
-                "t.json: `validators[1]`: must be unique, got `A\\u{7}` again (first at `validators[0]`)"
+                "t.json:1:28: `validators[1]`: must be unique, got `A\\u{7}` again (first at `validators[0]`)"
             ]
         );
     }

@@ -2,9 +2,11 @@
 //! sweep do. No I/O; the caller prints or writes.
 
 use std::cell::RefCell;
+use std::fmt;
 use std::rc::Rc;
+use std::sync::atomic::AtomicBool;
 
-use crate::engine::{Observer, Simulation};
+use crate::engine::{Halt, Observer, Simulation, Stopped};
 use crate::report::analysis::{Analysis, Results};
 use crate::report::summary::{GroupSummary, summarize};
 use crate::report::tables::{AnalysisObserver, Rows, finish_analysis};
@@ -43,20 +45,77 @@ pub fn simulate_with(
     seed: u64,
     observers: impl FnOnce(&[crate::population::Member]) -> Result<Vec<Box<dyn Observer>>, String>,
 ) -> Result<Outcome, String> {
-    let (mut builder, members) = scenario.build(seed)?;
-    for o in observers(&members)? {
+    simulate_or_stop(scenario, seed, &AtomicBool::new(false), observers).map_err(|e| e.to_string())
+}
+
+/// Why a run did not finish.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RunError {
+    /// It failed: the scenario did not build, an observer could not be made, or
+    /// conservation broke (once a scenario has validated, each of these is a bug or an
+    /// environment problem the message names).
+    Failed(String),
+    /// The caller's stop flag was set (a signal, or another run of a sweep failing).
+    Stopped(Stopped),
+}
+
+impl fmt::Display for RunError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RunError::Failed(e) => f.write_str(e),
+            RunError::Stopped(s) => write!(f, "interrupted: {s}"),
+        }
+    }
+}
+
+impl std::error::Error for RunError {}
+
+/// [`simulate_with`] that stops early once `stop` is set (read before every block, see
+/// [`Simulation::run_or_stop`]).
+///
+/// # Errors
+/// [`RunError::Failed`] as [`simulate`]; [`RunError::Stopped`] if `stop` was set before the
+/// end (observers are dropped with the simulation, so table writers can clean up).
+pub fn simulate_or_stop(
+    scenario: &Scenario,
+    seed: u64,
+    stop: &AtomicBool,
+    observers: impl FnOnce(&[crate::population::Member]) -> Result<Vec<Box<dyn Observer>>, String>,
+) -> Result<Outcome, RunError> {
+    simulate_checked(scenario, seed, stop, false, observers)
+}
+
+/// [`simulate_or_stop`] that, with `every_block`, checks conservation and the supply after
+/// every block (release builds too; [`Simulation::run_checked`]).
+///
+/// # Errors
+/// As [`simulate_or_stop`]; a block that breaks the books is [`RunError::Failed`], naming it.
+pub fn simulate_checked(
+    scenario: &Scenario,
+    seed: u64,
+    stop: &AtomicBool,
+    every_block: bool,
+    observers: impl FnOnce(&[crate::population::Member]) -> Result<Vec<Box<dyn Observer>>, String>,
+) -> Result<Outcome, RunError> {
+    let (mut builder, members) = scenario.build(seed).map_err(RunError::Failed)?;
+    for o in observers(&members).map_err(RunError::Failed)? {
         builder.observer(o);
     }
-    let analysis = Rc::new(RefCell::new(Analysis::new()));
+    let analysis = Rc::new(RefCell::new(analysis_for(scenario)));
     builder.observer(Box::new(AnalysisObserver::new(
         Rows::for_scenario(&members, scenario),
         analysis.clone(),
     )));
-    let mut sim = builder.build().map_err(|e| e.to_string())?;
-    sim.run();
+    let mut sim = builder
+        .build()
+        .map_err(|e| RunError::Failed(e.to_string()))?;
+    sim.run_checked(stop, every_block).map_err(|h| match h {
+        Halt::Stopped(s) => RunError::Stopped(s),
+        broken @ Halt::Broken(_) => RunError::Failed(broken.to_string()),
+    })?;
     sim.chain()
         .check_conservation()
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| RunError::Failed(e.to_string()))?;
     let results = finish_analysis(analysis.take(), &sim, &members);
     Ok(Outcome {
         groups: summarize(&sim, &members, &results),
@@ -65,4 +124,16 @@ pub fn simulate_with(
         simulation: sim,
         members,
     })
+}
+
+/// The analysis a run of `scenario` feeds: in a snapshot world, blocks count from its genesis
+/// block and only the scenario's own subnets are analysed ([`Analysis::in_world`]).
+pub fn analysis_for(scenario: &Scenario) -> Analysis {
+    match &scenario.network {
+        crate::scenario::Network::Isolated => Analysis::new(),
+        crate::scenario::Network::Snapshot(_) => Analysis::in_world(
+            scenario.network.genesis_block(),
+            scenario.subnets.iter().map(|s| s.netuid.0),
+        ),
+    }
 }

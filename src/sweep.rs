@@ -91,6 +91,19 @@ pub fn shard(runs: Vec<RunSpec>, i: usize, n: usize) -> Vec<RunSpec> {
 /// # Errors
 /// Every problem, naming the sweep path where a value is invalid.
 pub fn scenario_for(base: &Node, file: &str, run: &RunSpec) -> Result<Scenario, Problems> {
+    scenario_for_with(base, file, run, &crate::scenario::no_files)
+}
+
+/// [`scenario_for`], reading the files the scenario names (a snapshot) with `read`.
+///
+/// # Errors
+/// As [`scenario_for`].
+pub fn scenario_for_with(
+    base: &Node,
+    file: &str,
+    run: &RunSpec,
+    read: crate::scenario::ReadFile<'_>,
+) -> Result<Scenario, Problems> {
     let mut tree = base.clone();
     let mut problems = Vec::new();
     for (path, value) in &run.values {
@@ -107,7 +120,7 @@ pub fn scenario_for(base: &Node, file: &str, run: &RunSpec) -> Result<Scenario, 
     if !problems.is_empty() {
         return Err(Problems(problems));
     }
-    Scenario::from_tree(&tree, file)
+    Scenario::from_tree_with(&tree, file, read)
 }
 
 #[cfg(test)]

@@ -113,6 +113,33 @@ mod tests {
     }
 
     #[test]
+    fn scalar_sources_are_the_text_as_written() {
+        let text = "a: 11588360.177321376   # TAO\nb: [1.50, \"x\", 2e3]\nc:\n  - 7\n";
+        let (tree, sources) = parse_tree_with_sources(text).unwrap();
+        let Value::Map(entries) = &tree.value else {
+            panic!("a mapping")
+        };
+        let written = |n: &Node| sources.get(&(n.line, n.column)).cloned();
+        assert_eq!(
+            written(&entries[0].1).as_deref(),
+            Some("11588360.177321376")
+        );
+        let Value::Seq(b) = &entries[1].1.value else {
+            panic!("a list")
+        };
+        let b: Vec<_> = b.iter().map(|n| written(n).unwrap()).collect();
+        assert_eq!(b, ["1.50", "\"x\"", "2e3"]);
+        let (tree, sources) = parse_tree_with_sources("{\"a\": [3.000, 4]}").unwrap();
+        let Value::Map(entries) = &tree.value else {
+            panic!("a mapping")
+        };
+        let Value::Seq(a) = &entries[0].1.value else {
+            panic!("a list")
+        };
+        assert_eq!(sources[&(a[0].line, a[0].column)], "3.000");
+    }
+
+    #[test]
     fn messages_are_not_escaped_twice() {
         let err = from_str::<Doc>("name: x\nvalues: [1\n").unwrap_err();
         assert!(!err.message.contains('\\'), "{err}");
@@ -166,6 +193,10 @@ impl Node {
             Value::Null => "null".into(),
             Value::Bool(b) => b.to_string(),
             Value::Int(i) => i.to_string(),
+            // Huge and tiny values in exponent form (`1e30`, `1e-320`), not hundreds of digits.
+            Value::Float(x) if x.abs() >= 1e16 || (*x != 0.0 && x.abs() < 1e-6) => {
+                format!("{x:e}")
+            }
             Value::Float(x) => x.to_string(),
             Value::Str(s) => s.escape_debug().to_string(),
             Value::Seq(_) => "a list".into(),
@@ -209,14 +240,65 @@ impl Node {
 /// # Errors
 /// [`YamlError`] for a syntax error, with its line and column.
 pub fn parse_tree(text: &str) -> Result<Node, YamlError> {
-    let spanned: serde_saphyr::Spanned<Raw> =
-        serde_saphyr::from_str(text).map_err(|e| YamlError {
+    Ok(convert(parse_raw(text)?, text))
+}
+
+/// The text each scalar was written as, keyed by the (line, column) that [`parse_tree`] gives
+/// its [`Node`]: for readers that need a number exactly as written (a decimal amount turned
+/// into integer rao without passing through `f64`).
+pub type ScalarSources = std::collections::BTreeMap<(u64, u64), String>;
+
+/// [`parse_tree`], and the source text of every scalar in the document.
+///
+/// # Errors
+/// [`YamlError`] for a syntax error, with its line and column.
+pub fn parse_tree_with_sources(text: &str) -> Result<(Node, ScalarSources), YamlError> {
+    let raw = parse_raw(text)?;
+    let mut sources = ScalarSources::new();
+    collect_sources(&raw, text, &mut sources);
+    Ok((convert(raw, text), sources))
+}
+
+fn parse_raw(text: &str) -> Result<serde_saphyr::Spanned<Raw>, YamlError> {
+    // `.nan` and `.inf` reach the tree as floats, so a validator can say which field holds
+    // one (rather than the parser refusing the whole file).
+    let options = serde_saphyr::options! {
+        non_finite_float_policy: serde_saphyr::NonFiniteFloatPolicy::PassThrough,
+    };
+    serde_saphyr::from_str_with_options(text, options).map_err(|e| {
+        let location = e.location();
+        YamlError {
             path: None,
-            line: e.location().map_or(0, |l| l.line()),
-            column: e.location().map_or(0, |l| l.column()),
-            message: e.to_string(),
-        })?;
-    Ok(convert(spanned, text))
+            line: location.map_or(0, |l| l.line()),
+            column: location.map_or(0, |l| l.column()),
+            // The message alone: the caller adds the file, line and column.
+            message: serde_saphyr::DefaultMessageFormatter
+                .format_message(e.without_snippet())
+                .into_owned(),
+        }
+    })
+}
+
+fn collect_sources(s: &serde_saphyr::Spanned<Raw>, text: &str, out: &mut ScalarSources) {
+    match &s.value {
+        Raw::Seq(items) => items.iter().for_each(|i| collect_sources(i, text, out)),
+        Raw::Map(entries) => entries
+            .iter()
+            .for_each(|(_, v)| collect_sources(v, text, out)),
+        _ => {
+            let span = s.referenced.span();
+            if let Some(written) = span
+                .byte_offset()
+                .zip(span.byte_len())
+                .and_then(|(o, l)| text.get(o as usize..(o + l) as usize))
+            {
+                out.insert(
+                    (s.referenced.line(), s.referenced.column()),
+                    written.trim().to_owned(),
+                );
+            }
+        }
+    }
 }
 
 /// Drops locations (they point into the command line, not the file).

@@ -160,6 +160,22 @@ pub enum Action {
         /// The hotkey.
         hotkey: HotkeyId,
     },
+    /// A validator's owner trades its basket (`swap_basket`, spec §13.6.10): sells `amount`
+    /// of the fund's row on `from` (alpha; TAO of the fund's root slot when `from` is 0) and
+    /// buys the row on `to` (0: the root slot), within the chain's bounds (2 % price band,
+    /// 0.5 TAO minimum, 10 % of NAV a day, 10 % of the pool, 1/16 of NAV per row).
+    SwapBasket {
+        /// The owner of the validator hotkey.
+        coldkey: ColdkeyId,
+        /// The validator whose fund trades.
+        hotkey: HotkeyId,
+        /// The row sold.
+        from: NetUid,
+        /// The row bought.
+        to: NetUid,
+        /// Amount sold: alpha of `from`, or TAO when `from` is 0.
+        amount: Rao,
+    },
     /// Claim root dividends from validators' baskets (`claim_root` / `claim_root_with_hotkey`,
     /// spec §13.6.6): the claimant's share of each fund is sold and paid as root stake on the
     /// validator. Only under a regime with baskets (2026-10); refused otherwise.

@@ -47,6 +47,8 @@ pub struct Fund {
     pub deposited_tao: u64,
     /// `BasketRedeemedTao[h]` (display): Σ TAO paid to claimants, rao.
     pub redeemed_tao: u64,
+    /// The turnover bucket of the validator's trading (§13.6.10).
+    pub turnover: Turnover,
 }
 
 impl Fund {
@@ -758,5 +760,271 @@ mod tests {
         b.cursor = Some(HotkeyId(7));
         assert_eq!(b.next_to_flush(), Some(HotkeyId(3)));
         assert_eq!(b.queued_on(NetUid(1)), 10);
+    }
+}
+
+/// `MIN_BASKET_TRADE_TAO` (§13.6.10): the smallest sell leg, rao.
+pub const MIN_BASKET_TRADE: u64 = 500_000_000;
+/// `BasketDailyTurnoverCap`, `BasketLiquidityCap` (u16 proportions, 10 %).
+pub const BASKET_TURNOVER_CAP: u16 = 6_553;
+/// See [`BASKET_TURNOVER_CAP`].
+pub const BASKET_LIQUIDITY_CAP: u16 = 6_553;
+/// `BasketConcentrationCap` (4096/65535 = 1/16).
+pub const BASKET_CONCENTRATION_CAP: u16 = 4_096;
+/// Blocks over which the turnover bucket refills.
+pub const BASKET_REFILL_BLOCKS: u64 = 7_200;
+/// The price band of a leg, basis points (2 %).
+pub const BASKET_MAX_SLIPPAGE_BPS: u64 = 200;
+
+/// A fund's turnover bucket (§13.6.10): TAO it may still trade, refilled linearly.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Turnover {
+    /// TAO left in the bucket, rao.
+    pub level: u64,
+    /// The block of the last refill.
+    pub at: u64,
+    /// Whether the bucket was ever filled (a new fund starts full).
+    pub started: bool,
+}
+
+impl Turnover {
+    /// The level at block `b` for a capacity `cap`: refilled by cap·(b − at)/7200, at most cap.
+    pub fn refill(&mut self, b: u64, cap: u64) -> u64 {
+        if !self.started {
+            self.started = true;
+            self.level = cap;
+        } else {
+            let add = (u128::from(cap) * u128::from(b.saturating_sub(self.at))
+                / u128::from(BASKET_REFILL_BLOCKS)) as u64;
+            self.level = self.level.saturating_add(add).min(cap);
+        }
+        self.at = b;
+        self.level
+    }
+}
+
+fn u16_of(x: u64, p: u16) -> u64 {
+    (u128::from(x) * u128::from(p) / 65_535) as u64
+}
+
+impl Chain {
+    /// The fund's NAV with every subnet row capped at its slow-EMA mark (§13.6.10: the guarded
+    /// NAV the turnover cap reads).
+    pub fn basket_nav_guarded(&self, hotkey: HotkeyId) -> u64 {
+        let mut nav = self.basket_root_slot(hotkey);
+        for s in self.subnets.values() {
+            let held = s.stakes.get(&hotkey).map_or(0, |p| p.stake_of(ESCROW));
+            if held > 0 {
+                let mark = (held as f64 * s.moving_price).floor() as u64;
+                nav = nav.saturating_add(realizable(&s.pool, held).tao.min(mark));
+            }
+        }
+        nav
+    }
+
+    /// `swap_basket` (§13.6.10): the validator's owner sells `amount` of `hotkey`'s fund row
+    /// `from` (alpha, or TAO of the root slot when `from` is 0) and buys row `to` (0: the root
+    /// slot), at the AMM's fees, within the bounds: each leg fills completely within 2 % of the
+    /// strictest of the slow EMA, the fast EMA and spot; the sell leg yields at least 0.5 TAO;
+    /// the TAO passing through fits the turnover bucket (10 % of the guarded NAV per 7 200
+    /// blocks); after the buy the row holds at most 10 % of the pool's alpha reserve and is
+    /// worth at most 1/16 of the NAV (skipped while fewer than 16 subnets exist). Shares, rate
+    /// and watermarks are untouched. Basket trading is live since spec 469.
+    ///
+    /// # Errors
+    /// A [`Refusal`] naming the bound; the state is then unchanged.
+    pub(crate) fn swap_basket(
+        &mut self,
+        coldkey: ColdkeyId,
+        hotkey: HotkeyId,
+        from: NetUid,
+        to: NetUid,
+        amount: u64,
+    ) -> Result<(), super::extrinsics::Refusal> {
+        use super::extrinsics::{MIN_STAKE, Refusal};
+        let bad = |why: String| Err(Refusal::BasketTrade(why));
+        self.owns(coldkey, hotkey)?;
+        if !self.uses_baskets() {
+            return Err(Refusal::NoBaskets);
+        }
+        if !self.root.is_registered(hotkey) {
+            return Err(Refusal::NotRegistered);
+        }
+        if from == to {
+            return bad("the origin and destination rows are the same".into());
+        }
+        for n in [from, to] {
+            if n.0 != 0 && !self.subnets.contains_key(&n) {
+                return Err(Refusal::UnknownSubnet(n));
+            }
+        }
+        self.flush_basket(hotkey);
+        let fee = self.params.swap_fee;
+        let band = |p: f64, up: bool| {
+            let k = BASKET_MAX_SLIPPAGE_BPS as f64 / 10_000.0;
+            if up { p * (1.0 + k) } else { p * (1.0 - k) }
+        };
+        // The sell leg.
+        let tao = if from.0 == 0 {
+            let slot = self.basket_root_slot(hotkey);
+            if amount > slot {
+                return Err(Refusal::InsufficientStake {
+                    needed: amount,
+                    available: slot,
+                });
+            }
+            amount
+        } else {
+            let held = self.basket_row(hotkey, from);
+            if amount > held {
+                return Err(Refusal::InsufficientStake {
+                    needed: amount,
+                    available: held,
+                });
+            }
+            let s = &self.subnets[&from];
+            let spot = s.pool.price();
+            let reference = spot.max(s.moving_price).max(s.fast_moving_price);
+            let floor = band(reference, false);
+            if spot < floor {
+                return bad(format!(
+                    "spot {spot} is already below the sell floor {floor}"
+                ));
+            }
+            let q = s
+                .pool
+                .quote_sell(amount, fee, Some(floor))
+                .map_err(|e| Refusal::Swap(e.to_string()))?;
+            if q.refund > 0 {
+                return bad(format!("the sell does not fill within 2 % of {reference}"));
+            }
+            q.amount_out
+        };
+        let minimum = MIN_STAKE.max(MIN_BASKET_TRADE);
+        if tao < minimum {
+            return Err(Refusal::BelowMinimum(tao));
+        }
+        let cap = u16_of(self.basket_nav_guarded(hotkey), BASKET_TURNOVER_CAP);
+        let b = self.block;
+        let fund = self.baskets.funds.entry(hotkey).or_default();
+        let mut bucket = fund.turnover;
+        if tao > bucket.refill(b, cap) {
+            return bad(format!(
+                "{tao} rao exceeds the turnover bucket's {} rao (10 % of the guarded NAV a day)",
+                bucket.level
+            ));
+        }
+        // The buy leg.
+        let bought = if to.0 == 0 {
+            tao
+        } else {
+            let s = &self.subnets[&to];
+            let spot = s.pool.price();
+            let mut reference = spot;
+            for p in [s.moving_price, s.fast_moving_price] {
+                if p > 0.0 {
+                    reference = reference.min(p);
+                }
+            }
+            let ceiling = band(reference, true);
+            if spot > ceiling {
+                return bad(format!(
+                    "spot {spot} is already above the buy ceiling {ceiling}"
+                ));
+            }
+            let q = s
+                .pool
+                .quote_buy(tao, fee, Some(ceiling))
+                .map_err(|e| Refusal::Swap(e.to_string()))?;
+            if q.refund > 0 {
+                return bad(format!("the buy does not fill within 2 % of {reference}"));
+            }
+            let after = self.basket_row(hotkey, to) + q.amount_out;
+            let liquidity = u16_of(s.pool.alpha, BASKET_LIQUIDITY_CAP);
+            if after > liquidity {
+                return bad(format!(
+                    "the row would hold {after} alpha, above 10 % of the pool's {} alpha",
+                    s.pool.alpha
+                ));
+            }
+            if self.subnets.len() >= 16 {
+                let mut pool = s.pool.clone();
+                let _ = pool.buy_alpha(tao, fee, None);
+                let value = realizable(&pool, after).tao;
+                let nav = self.basket_nav(hotkey);
+                if value > u16_of(nav, BASKET_CONCENTRATION_CAP) {
+                    return bad(format!(
+                        "the row would be worth {value} rao, above 1/16 of the NAV {nav}"
+                    ));
+                }
+            }
+            q.amount_out
+        };
+        // Commit: the sell, then the buy; the AMM fees go to the block author.
+        if from.0 == 0 {
+            self.root
+                .stakes
+                .get_mut(&hotkey)
+                .expect("slot")
+                .withdraw(ESCROW, amount)
+                .expect("checked");
+        } else {
+            let s = self.subnets.get_mut(&from).expect("subnet");
+            let reference = s.pool.price().max(s.moving_price).max(s.fast_moving_price);
+            let swap = s
+                .pool
+                .sell_alpha(amount, fee, Some(band(reference, false)))
+                .expect("quoted");
+            s.stakes
+                .get_mut(&hotkey)
+                .expect("row")
+                .withdraw(ESCROW, swap.amount_in)
+                .expect("held");
+            s.alpha_out -= swap.amount_in;
+            let mut author = 0;
+            if swap.fee > 0 && s.pool.kind == PoolKind::Balancer {
+                match s.pool.sell_alpha(swap.fee, 0, None) {
+                    Ok(f) => author = f.amount_out,
+                    Err(_) => s.pool.alpha += swap.fee,
+                }
+            }
+            s.flow
+                .record_user_flow(-((swap.amount_out + author) as i64));
+            self.ledger.tao.author_fees += author;
+        }
+        if to.0 == 0 {
+            self.root
+                .stakes
+                .entry(hotkey)
+                .or_default()
+                .deposit(ESCROW, bought);
+        } else {
+            let s = self.subnets.get_mut(&to).expect("subnet");
+            let mut reference = s.pool.price();
+            for p in [s.moving_price, s.fast_moving_price] {
+                if p > 0.0 {
+                    reference = reference.min(p);
+                }
+            }
+            let swap = s
+                .pool
+                .buy_alpha(tao, fee, Some(band(reference, true)))
+                .expect("quoted");
+            let author = if s.pool.kind == PoolKind::Balancer {
+                swap.fee
+            } else {
+                0
+            };
+            s.flow.record_user_flow((swap.amount_in - author) as i64);
+            self.ledger.tao.author_fees += author;
+            s.alpha_out += swap.amount_out;
+            s.stakes
+                .entry(hotkey)
+                .or_default()
+                .deposit(ESCROW, swap.amount_out);
+        }
+        bucket.level -= tao;
+        self.baskets.funds.entry(hotkey).or_default().turnover = bucket;
+        Ok(())
     }
 }

@@ -72,6 +72,8 @@ pub struct EpochRecord {
     pub excess_tao: u64,
     /// The subnet's TAO share in the last block.
     pub share: f64,
+    /// That share before the emission gate (§13.2; equal to `share` without a gate).
+    pub share_before_gate: f64,
     /// Per uid.
     pub neurons: Vec<NeuronRecord>,
 }
@@ -159,6 +161,10 @@ impl Chain {
         // 9. One queued basket hotkey is flushed (§13.1 step 9, §13.6.3).
         if baskets {
             self.flush_next_basket();
+        }
+        // on_idle: dissolved subnets' cleanup, and one queued subnet registration (§13.12).
+        if !self.dissolving.is_empty() || !self.registration_queue.is_empty() {
+            self.on_idle();
         }
         #[cfg(debug_assertions)]
         if let Err(e) = self.check_conservation() {
@@ -370,6 +376,10 @@ impl Chain {
 
     /// Drains a subnet's pending alpha, runs its epoch and pays everyone (§5.7, §5.8).
     fn run_subnet_epoch(&mut self, netuid: NetUid) -> EpochRecord {
+        // A world's background subnet has no neurons to run Yuma on (`crate::world`).
+        if let Some(holders) = self.subnets[&netuid].background {
+            return self.background_epoch(netuid, holders);
+        }
         let b = self.block;
         let tao_weight = self.params.tao_weight;
         let threshold = self.params.stake_threshold;
@@ -622,6 +632,12 @@ impl Chain {
             alpha_emitted: std::mem::take(&mut s.alpha_emitted_since_epoch),
             excess_tao: std::mem::take(&mut s.excess_tao_since_epoch),
             share: s.share,
+            share_before_gate: self
+                .last_coinbase
+                .subnets
+                .iter()
+                .find(|c| c.netuid == netuid)
+                .map_or(s.share, |c| c.share_before_gate),
             neurons: records,
         }
     }

@@ -10,10 +10,8 @@ use yumalab_agents::Action;
 use yumalab_agents::units::{ColdkeyId, HotkeyId, NetUid};
 
 use super::collateral;
-use super::emission::block_emission;
-use super::params::RootRegistration;
+use super::params::{RootRegistration, SubnetRegistration};
 use super::pool::{PoolKind, Swap, new_subnet_pool};
-use super::registration::lock_cost;
 use super::registration::{PruneCandidate, neuron_to_prune};
 use super::state::{Chain, Commit, Neuron};
 
@@ -87,6 +85,8 @@ pub enum Refusal {
     BadHyperparameter(String),
     /// A basket claim under a regime without baskets (before 2026-10).
     NoBaskets,
+    /// A basket trade outside its bounds (§13.6.10).
+    BasketTrade(String),
 }
 
 impl fmt::Display for Refusal {
@@ -129,6 +129,7 @@ impl fmt::Display for Refusal {
             Refusal::NotSubnetOwner => write!(f, "only the subnet owner may do this"),
             Refusal::AlreadyStarted => write!(f, "the subnet already emits"),
             Refusal::BadHyperparameter(why) => write!(f, "{why}"),
+            Refusal::BasketTrade(why) => write!(f, "basket trade refused: {why}"),
             Refusal::NoBaskets => write!(
                 f,
                 "root dividends are not kept in baskets under this regime (claims exist since 2026-10)"
@@ -238,7 +239,9 @@ impl Chain {
             Action::AddStake { coldkey, .. } | Action::RemoveStake { coldkey, .. } => {
                 Some((*coldkey, fees.stake))
             }
-            Action::MoveStake { coldkey, .. } => Some((*coldkey, fees.move_stake)),
+            Action::MoveStake { coldkey, .. } | Action::SwapBasket { coldkey, .. } => {
+                Some((*coldkey, fees.move_stake))
+            }
             Action::ClaimRoot { coldkey, .. } => Some((*coldkey, fees.claim)),
             Action::RegisterSubnet { coldkey, .. }
             | Action::RootRegister { coldkey, .. }
@@ -376,6 +379,13 @@ impl Chain {
                 Ok(())
             }
             Action::RootRegister { coldkey, hotkey } => self.root_register(*coldkey, *hotkey),
+            Action::SwapBasket {
+                coldkey,
+                hotkey,
+                from,
+                to,
+                amount,
+            } => self.swap_basket(*coldkey, *hotkey, *from, *to, amount.0),
             Action::ClaimRoot { coldkey, hotkey } => {
                 self.coldkey_ok(*coldkey)?;
                 if !self.uses_baskets() {
@@ -472,11 +482,13 @@ impl Chain {
     }
 
     /// Subnet registration (§8.3, §6.5): pay the lock cost into a new pool priced at the median
-    /// spot price of the existing subnets. Returns the new netuid.
+    /// spot price of the existing subnets. Returns the new netuid; at the limit since 2026-10
+    /// the registration is queued (§13.12) and `NetUid(0)` is returned.
     fn register_subnet(&mut self, coldkey: ColdkeyId, hotkey: HotkeyId) -> Result<NetUid, Refusal> {
         self.owns(coldkey, hotkey)?;
         let b = self.block;
-        if self.subnets.len() >= usize::from(self.params.subnet_limit) {
+        let full = self.network_full();
+        if full && self.params.subnet_registration == SubnetRegistration::RefuseAtLimit {
             return Err(Refusal::SubnetLimit(self.params.subnet_limit));
         }
         let registered_before = self.network_last_lock_block != 0;
@@ -486,13 +498,7 @@ impl Chain {
                 wait: self.params.network_rate_limit - since,
             });
         }
-        let lock = lock_cost(
-            self.params.network_min_lock,
-            self.network_last_lock,
-            registered_before,
-            since,
-            block_emission(self.total_issuance),
-        );
+        let lock = self.network_lock_cost();
         let available = self.coldkeys[coldkey.0 as usize].balance;
         if lock > available {
             return Err(Refusal::InsufficientBalance {
@@ -500,18 +506,14 @@ impl Chain {
                 available,
             });
         }
-        let mut prices: Vec<f64> = self
-            .subnets
-            .values()
-            .map(|s| s.pool.price())
-            .filter(|p| *p > 0.0)
-            .collect();
-        prices.sort_by(f64::total_cmp);
-        let median = match prices.len() {
-            0 => None,
-            n if n % 2 == 1 => Some(prices[n / 2]),
-            n => Some((prices[n / 2 - 1] + prices[n / 2]) / 2.0),
-        };
+        if full {
+            // §13.12: prune now, settle later from the queue.
+            self.queue_subnet_registration(coldkey, hotkey, lock)?;
+            self.network_last_lock = lock;
+            self.network_last_lock_block = b;
+            return Ok(NetUid(0));
+        }
+        let median = self.median_subnet_price();
         // The lock is at least the minimum, so the pool's TAO is exactly the lock paid.
         let pool = new_subnet_pool(self.pool_kind(), lock, self.params.network_min_lock, median);
         self.coldkeys[coldkey.0 as usize].balance -= lock;

@@ -79,3 +79,27 @@ impl fmt::Display for ConservationError {
 }
 
 impl std::error::Error for ConservationError {}
+
+/// An amount of money beyond what can exist: more rao of a token than its 21 000 000 supply
+/// ([`crate::chain::emission::TOTAL_SUPPLY`]), and so possibly more than a `u64` holds.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SupplyError {
+    /// What overflowed, e.g. ``TotalIssuance with the genesis balance of coldkey `a/0` ``.
+    pub what: String,
+    /// The amount it would have reached, rao.
+    pub amount: u128,
+    /// The bound, rao.
+    pub bound: u64,
+}
+
+impl fmt::Display for SupplyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} would be {} rao, more than the supply of {} rao (21 000 000 tokens)",
+            self.what, self.amount, self.bound
+        )
+    }
+}
+
+impl std::error::Error for SupplyError {}

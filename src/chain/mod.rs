@@ -4,6 +4,7 @@
 //!   conservation check; [`stake`]: share pools;
 //! - [`basket`]: Root Reborn funds (root dividends kept as alpha, §13.6);
 //! - [`block`]: one block in the chain's order (emission, coinbase, epochs, payouts);
+//! - [`network`]: subnet pruning, dissolution and the registration queue (§8.3, §13.12);
 //! - [`root`]: root seats bought by burn (§13.6.12);
 //! - [`extrinsics`]: agents' actions (registration, weights, staking);
 //! - [`view`]: what agents may observe;
@@ -18,6 +19,7 @@ pub mod collateral;
 pub mod emission;
 pub mod extrinsics;
 pub mod ledger;
+pub mod network;
 pub mod params;
 pub mod pool;
 pub mod registration;

@@ -138,6 +138,16 @@ impl Default for BasketParams {
     }
 }
 
+/// What a subnet registration does when the network is full (§8.3, §13.12).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SubnetRegistration {
+    /// Before 2026-10 (a simplification of §8.3): refused at the limit.
+    RefuseAtLimit,
+    /// Since 2026-10 (§13.12): the prune target is dissolved at once and the registration
+    /// waits in a queue (lock paid into escrow, median price fixed) until a slot is free.
+    Queue,
+}
+
 /// How a hotkey gets a root UID (§13.5, §13.6.12).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RootRegistration {
@@ -226,6 +236,9 @@ pub enum EpochConsensus {
     Null,
 }
 
+/// `SubnetMovingAlpha` as read on Finney in 2026-08 and 2026-10 (I96F32 0.000299999956).
+pub const LIVE_SUBNET_MOVING_ALPHA: f64 = 0.000_299_999_956;
+
 /// A named period of the chain's rules.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Regime {
@@ -298,9 +311,16 @@ pub struct ChainParams {
     pub network_min_lock: u64,
     /// `NetworkRateLimit`: blocks between subnet registrations (7200).
     pub network_rate_limit: u64,
-    /// `SubnetLimit` (128). yumalab refuses registrations at the limit rather than dissolving
-    /// the lowest-priced subnet.
+    /// `SubnetLimit` (128). What a registration at the limit does is
+    /// [`ChainParams::subnet_registration`].
     pub subnet_limit: u16,
+    /// At the subnet limit (§8.3, §13.12).
+    pub subnet_registration: SubnetRegistration,
+    /// `NetworkImmunityPeriod`: blocks a new subnet cannot be pruned (1 296 000).
+    pub network_immunity: u64,
+    /// Blocks a dissolved subnet's cleanup takes in `on_idle` before its slot frees (the chain
+    /// spreads it over "several blocks"; yumalab: 2).
+    pub dissolve_cleanup_blocks: u64,
     /// The emission gate (§13.2); `None` before 2026-10.
     pub gate: Option<GateParams>,
     /// The injection order and reservoirs (§13.3).
@@ -343,6 +363,9 @@ impl ChainParams {
             network_min_lock: 1_000_000_000_000,
             network_rate_limit: 7200,
             subnet_limit: 128,
+            subnet_registration: SubnetRegistration::RefuseAtLimit,
+            network_immunity: 1_296_000,
+            dissolve_cleanup_blocks: 2,
             gate: None,
             injection_order: InjectionOrder::ReweightFirst,
             dividend_split: DividendSplit::AnyRootStake,
@@ -356,11 +379,18 @@ impl ChainParams {
         };
         match regime {
             Regime::Y2026_10 => ChainParams {
+                // Governance values read on Finney (shared/calibration/mainnet-2026-08/
+                // network.yaml: raw storage at blocks 8 789 719 and 9 221 719), not the code
+                // defaults: TaoWeight 0.18 (code ≈ 0.0527) and SubnetMovingAlpha 0.000299999956
+                // (code 0.000003), so prices move emission shares within days, as on chain.
+                tao_weight: 0.18,
+                subnet_moving_alpha: LIVE_SUBNET_MOVING_ALPHA,
                 gate: Some(GateParams::default()),
                 injection_order: InjectionOrder::ChainBuyFirst,
                 dividend_split: DividendSplit::RootRegistered,
                 root_dividends: RootDividends::Baskets,
                 root_registration: RootRegistration::Burn,
+                subnet_registration: SubnetRegistration::Queue,
                 tx_fees: Some(TxFees::default()),
                 safety_net: SafetyNet::TempoCapped,
                 epoch_cap: EpochCapRule::NullAware,

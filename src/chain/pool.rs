@@ -788,22 +788,71 @@ fn mul_wide(a: u128, b: u128) -> (u128, u128) {
     (hi, lo)
 }
 
-/// ⌊(hi·2¹²⁸ + lo)/c⌋ by long division; `None` if c = 0 or the quotient overflows.
+/// ⌊(hi·2¹²⁸ + lo)/c⌋, exactly; `None` if c = 0 or the quotient overflows. Native division
+/// when the numerator or the divisor fits a machine division, otherwise Knuth's algorithm D
+/// on 64-bit digits (two quotient digits) — the same quotient as bit-by-bit long division
+/// (tested against it), about ten times faster; the Balancer reweight of every subnet's
+/// injection runs three of these per block.
 fn div_wide(hi: u128, lo: u128, c: u128) -> Option<u128> {
+    const M: u128 = u64::MAX as u128;
     if c == 0 || hi >= c {
         return None;
     }
-    let (mut rem, mut q) = (hi, 0u128);
-    for i in (0..128).rev() {
-        let carry = rem >> 127;
-        rem = (rem << 1) | ((lo >> i) & 1);
-        q <<= 1;
-        if carry == 1 || rem >= c {
-            rem = rem.wrapping_sub(c);
-            q |= 1;
-        }
+    if hi == 0 {
+        return Some(lo / c);
     }
-    Some(q)
+    if c <= M {
+        // hi < c < 2⁶⁴: two steps of a 128-by-64 division.
+        let t = (hi << 64) | (lo >> 64);
+        let (q1, r) = (t / c, t % c);
+        let q0 = ((r << 64) | (lo & M)) / c;
+        return Some((q1 << 64) | q0);
+    }
+    // Normalise so that the divisor's top bit is set (c ≥ 2⁶⁴, so s < 64); hi < c keeps the
+    // shifted top half below the shifted divisor.
+    let s = c.leading_zeros();
+    let d = c << s;
+    let (nh, nl) = if s == 0 {
+        (hi, lo)
+    } else {
+        ((hi << s) | (lo >> (128 - s)), lo << s)
+    };
+    let (d1, d0) = ((d >> 64) as u64, d as u64);
+    let (q1, r) = div_3by2(nh, (nl >> 64) as u64, d1, d0);
+    let (q0, _) = div_3by2(r, nl as u64, d1, d0);
+    Some((u128::from(q1) << 64) | u128::from(q0))
+}
+
+/// (u·2⁶⁴ + u0) / d for d = d1·2⁶⁴ + d0 with the top bit of d1 set and u < d: the quotient
+/// digit (< 2⁶⁴) and the remainder (< d). Knuth's D3 estimate from u / d1 (never too small,
+/// at most one too large after the d0 test), then D4–D6: multiply, subtract, add back.
+fn div_3by2(u: u128, u0: u64, d1: u64, d0: u64) -> (u64, u128) {
+    const B: u128 = 1 << 64;
+    let (d1w, d0w) = (u128::from(d1), u128::from(d0));
+    // u < d, so its top digit is at most d1; when equal the estimate is capped at B − 1.
+    let (mut qhat, mut rhat) = if (u >> 64) == d1w {
+        (B - 1, u - (B - 1) * d1w)
+    } else {
+        (u / d1w, u % d1w)
+    };
+    while rhat < B && qhat * d0w > ((rhat << 64) | u128::from(u0)) {
+        qhat -= 1;
+        rhat += d1w;
+    }
+    // p = qhat·d as (high 128 bits, low 64 bits); the numerator is (u, u0).
+    let low = qhat * d0w;
+    let mut p_hi = qhat * d1w + (low >> 64);
+    let mut p_lo = low as u64;
+    if (p_hi, p_lo) > (u, u0) {
+        // One too large: take one d back off the product.
+        qhat -= 1;
+        let (l, borrow) = p_lo.overflowing_sub(d0);
+        p_lo = l;
+        p_hi = p_hi - d1w - u128::from(borrow);
+    }
+    let (l, borrow) = u0.overflowing_sub(p_lo);
+    let top = u - p_hi - u128::from(borrow);
+    (qhat as u64, (top << 64) | u128::from(l))
 }
 
 #[cfg(test)]
@@ -1147,6 +1196,83 @@ mod tests {
     #[should_panic(expected = "invalid median price")]
     fn new_subnet_pool_refuses_a_zero_median() {
         let _ = new_subnet_pool(PoolKind::Balancer, TAO, TAO, Some(0.0));
+    }
+
+    /// The bit-by-bit long division `div_wide` replaced, as the reference.
+    fn div_wide_bitwise(hi: u128, lo: u128, c: u128) -> Option<u128> {
+        if c == 0 || hi >= c {
+            return None;
+        }
+        let (mut rem, mut q) = (hi, 0u128);
+        for i in (0..128).rev() {
+            let carry = rem >> 127;
+            rem = (rem << 1) | ((lo >> i) & 1);
+            q <<= 1;
+            if carry == 1 || rem >= c {
+                rem = rem.wrapping_sub(c);
+                q |= 1;
+            }
+        }
+        Some(q)
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(20_000))]
+        #[test]
+        fn wide_division_equals_long_division(
+            a in proptest::prelude::any::<u128>(),
+            b in proptest::prelude::any::<u128>(),
+            c in proptest::prelude::any::<u128>(),
+            shift_a in 0u32..128,
+            shift_b in 0u32..128,
+            shift_c in 0u32..128,
+        ) {
+            // Operands of every size, from a few bits to all 128.
+            let (a, b, c) = (a >> shift_a, b >> shift_b, c >> shift_c);
+            let (hi, lo) = mul_wide(a, b);
+            proptest::prop_assert_eq!(div_wide(hi, lo, c), div_wide_bitwise(hi, lo, c));
+            // Quotients that need the add-back step and divisors at the top of the range.
+            let c2 = c | (1 << 127);
+            let hi2 = hi % c2;
+            proptest::prop_assert_eq!(div_wide(hi2, lo, c2), div_wide_bitwise(hi2, lo, c2));
+            let hi3 = c.saturating_sub(1);
+            proptest::prop_assert_eq!(div_wide(hi3, lo, c), div_wide_bitwise(hi3, lo, c));
+        }
+    }
+
+    #[test]
+    fn wide_division_edge_cases_equal_long_division() {
+        let m = u128::MAX;
+        let b = 1u128 << 64;
+        let values = [
+            0,
+            1,
+            2,
+            3,
+            b - 1,
+            b,
+            b + 1,
+            m,
+            m - 1,
+            m / 2,
+            m / 2 + 1,
+            (b - 1) << 64,
+            ((b - 1) << 64) | 1,
+            1 << 127,
+            (1 << 127) + 1,
+            1_000_000_000_000_000_000,
+        ];
+        for &c in &values {
+            for &hi in &values {
+                for &lo in &values {
+                    assert_eq!(
+                        div_wide(hi, lo, c),
+                        div_wide_bitwise(hi, lo, c),
+                        "{hi} {lo} {c}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]

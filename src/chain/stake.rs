@@ -50,7 +50,7 @@ impl SharePool {
     pub fn stake_of(&self, coldkey: ColdkeyId) -> u64 {
         match self.shares.get(&coldkey) {
             Some(&s) if self.total_shares > 0 => {
-                (s * u128::from(self.value) / self.total_shares) as u64
+                (s.saturating_mul(u128::from(self.value)) / self.total_shares) as u64
             }
             _ => 0,
         }
@@ -77,11 +77,15 @@ impl SharePool {
             }
             u128::from(amount)
         } else {
-            u128::from(amount) * self.total_shares / u128::from(self.value)
+            u128::from(amount).saturating_mul(self.total_shares) / u128::from(self.value)
         };
-        self.value += amount;
-        self.total_shares += new;
-        *self.shares.entry(coldkey).or_insert(0) += new;
+        // Saturating, never wrapping: a pool's value is part of a token's supply, which
+        // `Chain::check_supply` bounds far below `u64::MAX`; if that were ever broken, the
+        // conservation check reports the difference.
+        self.value = self.value.saturating_add(amount);
+        self.total_shares = self.total_shares.saturating_add(new);
+        let held = self.shares.entry(coldkey).or_insert(0);
+        *held = held.saturating_add(new);
     }
 
     /// Raises the value by `amount`: every holder gains pro rata.
@@ -89,7 +93,8 @@ impl SharePool {
     /// The caller must make sure someone holds shares (otherwise the amount is owned by
     /// nobody until the next deposit); [`SharePool::has_holders`] tells.
     pub fn pay(&mut self, amount: u64) {
-        self.value += amount;
+        // Saturating, never wrapping (see `deposit`).
+        self.value = self.value.saturating_add(amount);
     }
 
     /// Removes `amount` of `coldkey`'s stake, burning the shares it was worth (rounded up, so
@@ -112,7 +117,7 @@ impl SharePool {
         let burn = if amount == available {
             held
         } else {
-            let num = u128::from(amount) * self.total_shares;
+            let num = u128::from(amount).saturating_mul(self.total_shares);
             num.div_ceil(u128::from(self.value)).min(held)
         };
         self.value -= amount;
@@ -168,6 +173,16 @@ mod tests {
                 available: 0
             })
         );
+    }
+
+    #[test]
+    fn amounts_beyond_a_u64_saturate_and_never_wrap() {
+        let mut p = SharePool::default();
+        p.deposit(A, u64::MAX);
+        p.deposit(B, u64::MAX);
+        p.pay(u64::MAX);
+        assert_eq!(p.value(), u64::MAX);
+        assert!(p.stake_of(A) <= p.value());
     }
 
     proptest! {

@@ -9,7 +9,8 @@ use yumalab_agents::Served;
 use yumalab_agents::units::{ColdkeyId, HotkeyId, NetUid};
 
 use super::basket::Baskets;
-use super::ledger::{AlphaLedger, ConservationError, Ledger};
+use super::emission::TOTAL_SUPPLY;
+use super::ledger::{AlphaLedger, ConservationError, Ledger, SupplyError};
 use super::params::{BurnRule, ChainParams, PoolRule, SubnetParams};
 use super::pool::{Pool, PoolKind};
 use super::registration::{BurnState, LegacyBurnState, u64f64_from_f64};
@@ -237,6 +238,22 @@ pub struct Subnet {
     /// `SubnetFastMovingPrice` (§13.6.7): an EMA of the spot price with a 600-block half-life,
     /// used only to mark basket rows at a claim; seeded at spot.
     pub fast_moving_price: f64,
+    /// A background subnet of a world ([`crate::world`]): no Yuma epoch; each epoch pays the
+    /// pending buckets straight to these aggregate holders (a rule of the world, not of the
+    /// chain). `None` for every subnet the chain or a scenario creates.
+    pub background: Option<BackgroundHolders>,
+}
+
+/// Who a background subnet's epoch pays, by role ([`Subnet::background`]): (coldkey, hotkey)
+/// pairs holding the alpha as stake on the subnet. The owner cut goes to the subnet's owner.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BackgroundHolders {
+    /// Miner incentive (less the `MinerBurned` fraction, which is burned).
+    pub miners: (ColdkeyId, HotkeyId),
+    /// Validator dividends.
+    pub validators: (ColdkeyId, HotkeyId),
+    /// Root dividends (the root stakers' aggregate).
+    pub root: (ColdkeyId, HotkeyId),
 }
 
 impl Subnet {
@@ -256,7 +273,11 @@ impl Subnet {
     /// Alpha issued by this subnet so far (`SubnetAlphaIn + SubnetAlphaOut +
     /// BalancerAlphaReservoir`, §13.3.3; the reservoir is always 0 before 2026-10).
     pub fn alpha_issuance(&self) -> u64 {
-        self.pool.alpha + self.alpha_out + self.alpha_reservoir
+        // Saturating: never a wrapped issuance (see `Chain::check_supply`).
+        self.pool
+            .alpha
+            .saturating_add(self.alpha_out)
+            .saturating_add(self.alpha_reservoir)
     }
 
     /// Alpha of (hotkey, coldkey) locked as registration collateral (§13.8).
@@ -401,6 +422,10 @@ pub struct Chain {
     pub last_coinbase: CoinbaseRecord,
     /// Root Reborn funds and their deposit queue (§13.6); empty before 2026-10.
     pub baskets: Baskets,
+    /// `DissolveCleanupQueue`: dissolved netuids and the block their cleanup is done (§13.12).
+    pub dissolving: Vec<(NetUid, u64)>,
+    /// `NetworkRegistrationQueue` (§13.12), first in first out.
+    pub registration_queue: Vec<super::network::QueuedSubnet>,
     /// Scratch for the epoch, shared by all subnets (allocation-free stepping).
     pub(crate) workspace: Workspace,
     /// Scratch epoch output.
@@ -425,6 +450,8 @@ impl Chain {
             gate_bar: 0.0,
             last_coinbase: CoinbaseRecord::default(),
             baskets: Baskets::default(),
+            dissolving: Vec::new(),
+            registration_queue: Vec::new(),
             workspace: Workspace::default(),
             epoch_out: EpochOutput::default(),
         }
@@ -436,16 +463,17 @@ impl Chain {
             name: name.into(),
             balance,
         });
-        self.ledger.tao.genesis += balance;
-        self.total_issuance += balance;
+        // Saturating: never a wrapped amount; [`Chain::check_supply`] refuses the result.
+        self.ledger.tao.genesis = self.ledger.tao.genesis.saturating_add(balance);
+        self.total_issuance = self.total_issuance.saturating_add(balance);
         ColdkeyId(self.coldkeys.len() as u32 - 1)
     }
 
     /// Records `amount` rao of TAO issued before the simulation and held outside it: it
     /// counts towards `TotalIssuance` (and so the halvings) but belongs to no account.
     pub fn add_external_issuance(&mut self, amount: u64) {
-        self.ledger.tao.external += amount;
-        self.total_issuance += amount;
+        self.ledger.tao.external = self.ledger.tao.external.saturating_add(amount);
+        self.total_issuance = self.total_issuance.saturating_add(amount);
     }
 
     /// Creates a hotkey owned by `owner`, with the default take.
@@ -475,8 +503,8 @@ impl Chain {
         alpha: u64,
         first_emission_block: Option<u64>,
     ) -> NetUid {
-        self.ledger.tao.genesis += tao;
-        self.total_issuance += tao;
+        self.ledger.tao.genesis = self.ledger.tao.genesis.saturating_add(tao);
+        self.total_issuance = self.total_issuance.saturating_add(tao);
         let pool = Pool::new(self.pool_kind(), tao, alpha);
         self.create_subnet(
             params,
@@ -495,6 +523,35 @@ impl Chain {
         }
     }
 
+    /// Creates a subnet at a given `netuid` around a pool found in a live chain's state (a
+    /// snapshot, [`crate::world`]): the pool's TAO counts as genesis TAO and its alpha reserve
+    /// as minted alpha; the quote weight is the pool's own. Otherwise as
+    /// [`Chain::add_subnet_genesis`]. `None` (nothing changed) if `netuid` is 0 or taken.
+    pub fn add_subnet_at(
+        &mut self,
+        netuid: NetUid,
+        params: SubnetParams,
+        owner_coldkey: ColdkeyId,
+        owner_hotkey: HotkeyId,
+        pool: Pool,
+        first_emission_block: Option<u64>,
+    ) -> Option<NetUid> {
+        if netuid.0 == 0 || self.subnets.contains_key(&netuid) {
+            return None;
+        }
+        self.ledger.tao.genesis += pool.tao;
+        self.total_issuance += pool.tao;
+        self.create_subnet_at(
+            netuid,
+            params,
+            owner_coldkey,
+            owner_hotkey,
+            pool,
+            first_emission_block,
+        );
+        Some(netuid)
+    }
+
     /// Adds a subnet around an existing pool (whose TAO the caller has accounted for); its
     /// alpha reserve is minted.
     pub(crate) fn create_subnet(
@@ -505,7 +562,36 @@ impl Chain {
         pool: Pool,
         first_emission_block: Option<u64>,
     ) -> NetUid {
-        let netuid = NetUid(self.subnets.keys().next_back().map_or(1, |n| n.0 + 1));
+        // The lowest netuid neither in use nor being cleaned up (§8.3: a dissolved netuid is
+        // reused once its cleanup is done; without dissolutions this is max + 1).
+        let netuid = NetUid(
+            (1..=u16::MAX)
+                .find(|n| {
+                    !self.subnets.contains_key(&NetUid(*n))
+                        && !self.dissolving.iter().any(|(d, _)| d.0 == *n)
+                })
+                .expect("fewer than 65535 subnets"),
+        );
+        self.create_subnet_at(
+            netuid,
+            params,
+            owner_coldkey,
+            owner_hotkey,
+            pool,
+            first_emission_block,
+        )
+    }
+
+    /// [`Chain::create_subnet`] at a given, free netuid.
+    fn create_subnet_at(
+        &mut self,
+        netuid: NetUid,
+        params: SubnetParams,
+        owner_coldkey: ColdkeyId,
+        owner_hotkey: HotkeyId,
+        pool: Pool,
+        first_emission_block: Option<u64>,
+    ) -> NetUid {
         self.ledger.alpha.insert(
             netuid,
             AlphaLedger {
@@ -567,6 +653,7 @@ impl Chain {
             alpha_reservoir: 0,
             fast_moving_price: 0.0,
             collateral: BTreeMap::new(),
+            background: None,
         };
         subnet.neurons.push(Neuron {
             hotkey: owner_hotkey,
@@ -614,10 +701,75 @@ impl Chain {
         alpha: u64,
     ) -> Option<()> {
         let s = self.subnets.get_mut(&netuid)?;
-        s.alpha_out += alpha;
+        s.alpha_out = s.alpha_out.saturating_add(alpha);
         s.stakes.entry(hotkey).or_default().deposit(coldkey, alpha);
+        let minted = &mut self.ledger.alpha.entry(netuid).or_default().minted;
+        *minted = minted.saturating_add(alpha);
+        Some(())
+    }
+
+    /// Stakes `tao` rao on root from `coldkey` to `hotkey` at genesis and gives the hotkey a
+    /// root UID (§13.5): the TAO counts as genesis TAO, held as root stake (`SubnetTAO[root]`).
+    pub fn root_stake_at_genesis(&mut self, coldkey: ColdkeyId, hotkey: HotkeyId, tao: u64) {
+        self.ledger.tao.genesis += tao;
+        self.total_issuance += tao;
+        self.root
+            .stakes
+            .entry(hotkey)
+            .or_default()
+            .deposit(coldkey, tao);
+        self.root.registered.insert(hotkey);
+    }
+
+    /// Mints `alpha` rao on a subnet at genesis as `SubnetProtocolAlpha`: outstanding alpha
+    /// held by the protocol (bought by earlier chain buys) and paid to nobody. `None` if the
+    /// subnet does not exist.
+    pub fn protocol_alpha_at_genesis(&mut self, netuid: NetUid, alpha: u64) -> Option<()> {
+        let s = self.subnets.get_mut(&netuid)?;
+        s.alpha_out += alpha;
+        s.protocol_alpha += alpha;
         self.ledger.alpha.entry(netuid).or_default().minted += alpha;
         Some(())
+    }
+
+    /// Fills a subnet's liquidity reservoirs at genesis (§13.3): `tao` rao of genesis TAO in
+    /// `BalancerTaoReservoir`, `alpha` rao of minted alpha in `BalancerAlphaReservoir`. `None`
+    /// if the subnet does not exist.
+    pub fn reservoirs_at_genesis(&mut self, netuid: NetUid, tao: u64, alpha: u64) -> Option<()> {
+        let s = self.subnets.get_mut(&netuid)?;
+        s.tao_reservoir += tao;
+        s.alpha_reservoir += alpha;
+        self.ledger.tao.genesis += tao;
+        self.total_issuance += tao;
+        self.ledger.alpha.entry(netuid).or_default().minted += alpha;
+        Some(())
+    }
+
+    /// Checks that no token exists beyond its supply: `TotalIssuance` and every subnet's
+    /// alpha issuance at most [`TOTAL_SUPPLY`] rao. With that, no sum of balances, stakes or
+    /// reserves can overflow a `u64`.
+    ///
+    /// # Errors
+    /// The first amount beyond the supply, named.
+    pub fn check_supply(&self) -> Result<(), SupplyError> {
+        let over = |what: String, amount: u128| {
+            (amount > u128::from(TOTAL_SUPPLY)).then_some(SupplyError {
+                what,
+                amount,
+                bound: TOTAL_SUPPLY,
+            })
+        };
+        if let Some(e) = over("TotalIssuance".into(), u128::from(self.total_issuance)) {
+            return Err(e);
+        }
+        for (netuid, s) in &self.subnets {
+            let issued =
+                u128::from(s.pool.alpha) + u128::from(s.alpha_out) + u128::from(s.alpha_reservoir);
+            if let Some(e) = over(format!("subnet {} alpha issuance", netuid.0), issued) {
+                return Err(e);
+            }
+        }
+        Ok(())
     }
 
     /// Checks every conservation invariant of the ledger against the state.
@@ -632,8 +784,10 @@ impl Chain {
             found,
         };
         let t = &self.ledger.tao;
-        let issued = u128::from(t.genesis) + u128::from(t.external) + u128::from(t.minted)
-            - u128::from(t.recycled);
+        // u128 sums cannot overflow; a difference that would go below 0 is itself a broken
+        // invariant, so it saturates (and the comparison reports it) rather than panicking.
+        let issued = (u128::from(t.genesis) + u128::from(t.external) + u128::from(t.minted))
+            .saturating_sub(u128::from(t.recycled));
         if issued != u128::from(self.total_issuance) {
             return Err(err(
                 "TotalIssuance = genesis + external + minted − recycled".into(),
@@ -652,18 +806,20 @@ impl Chain {
                 .map(|s| u128::from(s.pool.tao) + u128::from(s.tao_reservoir))
                 .sum::<u128>()
             + u128::from(self.root.total())
+            + u128::from(self.queued_locks())
             + u128::from(t.author_fees);
-        let expected = issued - u128::from(t.external) - u128::from(t.burned);
+        let expected = issued.saturating_sub(u128::from(t.external) + u128::from(t.burned));
         if exists != expected {
             return Err(err(
-                "TAO: balances + pool reserves + reservoirs + root stake + author fees".into(),
+                "TAO: balances + pool reserves + reservoirs + root stake + queued locks + author fees"
+                    .into(),
                 expected,
                 exists,
             ));
         }
         for (netuid, s) in &self.subnets {
             let a = self.ledger.alpha.get(netuid).copied().unwrap_or_default();
-            let net = u128::from(a.minted) - u128::from(a.recycled);
+            let net = u128::from(a.minted).saturating_sub(u128::from(a.recycled));
             let issued =
                 u128::from(s.pool.alpha) + u128::from(s.alpha_out) + u128::from(s.alpha_reservoir);
             if issued != net {

@@ -1,17 +1,25 @@
 //! The command line: clap types, one file per command, and how failures become exit codes.
 //!
 //! Exit codes: 0 success, 1 user error (bad arguments, a file that cannot be read, invalid
-//! input, an output directory that cannot be written), 2 internal error (a bug).
+//! input, an output directory that cannot be written), 2 internal error (a bug), 128 + N
+//! interrupted by signal N (130 SIGINT, 143 SIGTERM; see [`signals`]).
+//!
+//! A command that fails or is interrupted after it started writing into its output directory
+//! leaves nothing there that looks complete, only an `error.txt` ([`outputs`]).
 // The binary's front end is where output to the terminal belongs.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod check;
+pub mod coinbase;
+pub mod outputs;
 pub mod replay;
 pub mod report;
 pub mod scenario;
+pub mod signals;
 pub mod sweep;
 pub mod validate_suite;
 
+use std::path::Path;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -32,18 +40,28 @@ pub enum Command {
     Run(scenario::RunArgs),
     /// Run every point of a scenario's sweep in parallel; one summary row per run.
     Sweep(sweep::SweepArgs),
-    /// Print a JSON Schema of scenario files (for editors).
-    Schema,
+    /// Print a JSON Schema of scenario files (or, with --snapshot, of snapshot files).
+    Schema(SchemaArgs),
     /// Check scenario files without running them; report every problem.
     Validate(scenario::ValidateArgs),
     /// Replay a sequence of (stakes, weights) epochs through the Yuma epoch.
     Replay(replay::ReplayArgs),
+    /// Step a chain built from a snapshot and print each block's coinbase, per subnet.
+    Coinbase(coinbase::CoinbaseArgs),
     /// Rebuild a run's or sweep's summary, charts and report from its tables.
     Report(report::ReportArgs),
     /// Compare a run's or sweep's summary with a baseline; exit 1 if a metric moved.
     Check(check::CheckArgs),
     /// Reproduce published results (docs/validation.md) and check them.
     ValidateSuite(validate_suite::ValidateSuiteArgs),
+}
+
+/// Arguments of `yumalab schema`.
+#[derive(Debug, clap::Args)]
+pub struct SchemaArgs {
+    /// The schema of snapshot files (`yumalab coinbase`) instead of scenario files.
+    #[arg(long)]
+    pub snapshot: bool,
 }
 
 /// Why a command failed, which decides the exit code.
@@ -53,6 +71,13 @@ pub enum Failure {
     User(anyhow::Error),
     /// A bug in yumalab.
     Internal(anyhow::Error),
+    /// Stopped by a signal (SIGINT, SIGTERM) before it finished.
+    Interrupted {
+        /// The signal's number.
+        signal: i32,
+        /// What was stopped, and where.
+        error: anyhow::Error,
+    },
 }
 
 impl Failure {
@@ -61,6 +86,9 @@ impl Failure {
         match self {
             Failure::User(_) => ExitCode::from(1),
             Failure::Internal(_) => ExitCode::from(2),
+            Failure::Interrupted { signal, .. } => {
+                ExitCode::from(u8::try_from(128 + signal).unwrap_or(130))
+            }
         }
     }
 }
@@ -78,9 +106,15 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Report(args) => report::run(&args),
         Command::Check(args) => check::run(&args),
         Command::ValidateSuite(args) => validate_suite::run(&args),
-        Command::Schema => {
-            let text = serde_json::to_string_pretty(&yumalab::scenario::schema::json_schema())
-                .map_err(|e| Failure::Internal(e.into()))?;
+        Command::Coinbase(args) => coinbase::run(&args),
+        Command::Schema(args) => {
+            let schema = if args.snapshot {
+                yumalab::world::snapshot::json_schema()
+            } else {
+                yumalab::scenario::schema::json_schema()
+            };
+            let text =
+                serde_json::to_string_pretty(&schema).map_err(|e| Failure::Internal(e.into()))?;
             println!("{text}");
             Ok(())
         }
@@ -91,7 +125,8 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
 /// exit code.
 pub fn report(failure: Failure) -> ExitCode {
     let code = failure.exit_code();
-    let (Failure::User(e) | Failure::Internal(e)) = &failure;
+    let (Failure::User(e) | Failure::Internal(e) | Failure::Interrupted { error: e, .. }) =
+        &failure;
     let internal = matches!(failure, Failure::Internal(_));
     for line in format!("{e:#}").lines() {
         eprintln!("error: {line}");
@@ -114,4 +149,10 @@ pub fn usage(err: clap::Error) -> ExitCode {
     } else {
         ExitCode::SUCCESS
     }
+}
+
+/// Reads a file a scenario names (a snapshot): the disk reader handed to the scenario parser
+/// ([`yumalab::scenario::ReadFile`]).
+pub(crate) fn read_file(path: &Path) -> Result<String, String> {
+    std::fs::read_to_string(path).map_err(|e| e.to_string())
 }

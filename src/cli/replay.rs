@@ -13,7 +13,7 @@ use clap::{Args, ValueEnum};
 use yumalab::replay::{Format, Replay};
 use yumalab::report::replay as report;
 
-use super::Failure;
+use super::{Failure, outputs};
 
 /// Arguments of `yumalab replay`.
 #[derive(Debug, Args)]
@@ -49,14 +49,24 @@ pub fn run(args: &ReplayArgs) -> Result<(), Failure> {
         .map_err(|e| Failure::User(anyhow!("{name}: cannot read the file: {e}")))?;
     let replay = Replay::parse(&text, &name, Format::from_path(&args.file))
         .map_err(|e| Failure::User(e.into()))?;
-    let result = replay
-        .run()
-        .map_err(|e| Failure::Internal(anyhow!("{name}: replaying: {e}")))?;
+    let result = replay.run().map_err(|e| {
+        let failure = Failure::Internal(anyhow!("{name}: replaying: {e}"));
+        if let Some(dir) = &args.out {
+            outputs::fail(dir, outputs::REPLAY, &failure);
+        }
+        failure
+    })?;
 
     if let Some(dir) = &args.out {
-        let written = report::write_parquet(&result, dir).map_err(|e| match e {
-            report::ReportError::Io { .. } => Failure::User(e.into()),
-            _ => Failure::Internal(e.into()),
+        // Earlier outputs go first, and a failure leaves only `error.txt` (super::outputs).
+        if dir.is_dir() {
+            outputs::clear(dir, outputs::REPLAY)?;
+        }
+        let written = outputs::guarded(dir, outputs::REPLAY, || {
+            report::write_parquet(&result, dir).map_err(|e| match e {
+                report::ReportError::Io { .. } => Failure::User(e.into()),
+                _ => Failure::Internal(e.into()),
+            })
         })?;
         let names: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
         eprintln!(

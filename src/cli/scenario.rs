@@ -11,6 +11,7 @@ use clap::Args;
 use yumalab::report::document::{Provenance, answers, run_metadata, write_run};
 use yumalab::report::summary::GroupSummary;
 use yumalab::report::tables::{Rows, RunTables, TablesObserver};
+use yumalab::run::RunError;
 use yumalab::scenario::Scenario;
 
 use super::Failure;
@@ -44,20 +45,22 @@ pub struct RunArgs {
     /// Where to write the tables, summary, charts and report [default: reports/runs/NAME].
     #[arg(short = 'o', long = "out", value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// Check conservation (every rao of TAO and alpha accounted for) and the supply after
+    /// every block, in release builds too (debug builds always do); stops at the first
+    /// block that breaks them.
+    #[arg(long)]
+    pub check_every_block: bool,
 }
 
 pub(crate) fn parse_set(s: &str) -> Result<(String, String), String> {
-    s.split_once('=')
-        .map(|(p, v)| (p.trim().to_owned(), v.trim().to_owned()))
-        .filter(|(p, _)| !p.is_empty())
-        .ok_or_else(|| format!("expected PATH=VALUE, got `{s}`"))
+    yumalab::scenario::parse_override(s)
 }
 
 pub(crate) fn load(path: &Path, set: &[(String, String)]) -> Result<Scenario, Failure> {
     let name = path.display().to_string();
     let text = fs::read_to_string(path)
         .map_err(|e| Failure::User(anyhow!("{name}: cannot read the file: {e}")))?;
-    Scenario::parse(&text, &name, set).map_err(|e| Failure::User(e.into()))
+    Scenario::parse_with(&text, &name, set, &super::read_file).map_err(|e| Failure::User(e.into()))
 }
 
 /// Runs `yumalab validate`: every file is checked; all problems of all files are printed.
@@ -69,14 +72,17 @@ pub fn validate(args: &ValidateArgs) -> Result<(), Failure> {
     for file in &args.files {
         match load(file, &args.set) {
             Ok(s) => println!(
-                "ok: {} ({}, {} blocks, {} subnets, {} groups)",
+                "ok: {} ({}, {} blocks, {} subnets, {} groups, world {})",
                 file.display(),
                 s.name,
                 s.blocks,
                 s.subnets.len(),
-                s.population.len()
+                s.population.len(),
+                s.network.name()
             ),
-            Err(Failure::User(e)) | Err(Failure::Internal(e)) => {
+            Err(
+                Failure::User(e) | Failure::Internal(e) | Failure::Interrupted { error: e, .. },
+            ) => {
                 bad += 1;
                 for line in format!("{e:#}").lines() {
                     eprintln!("error: {line}");
@@ -96,14 +102,16 @@ pub fn validate(args: &ValidateArgs) -> Result<(), Failure> {
 /// Runs `yumalab run`: builds the scenario, steps it to the end while writing its tables,
 /// then writes the summary, charts and report, and prints who earned what.
 ///
+/// The output directory never looks complete unless the run is ([`super::outputs`]): earlier
+/// outputs are removed first, and a run that fails or is stopped by SIGINT / SIGTERM
+/// ([`super::signals`]) leaves only an `error.txt`.
+///
 /// # Errors
 /// [`Failure::User`] for a bad scenario or an unwritable output directory,
-/// [`Failure::Internal`] if it does not build or run.
+/// [`Failure::Internal`] if it does not build or run, [`Failure::Interrupted`] on a signal.
 pub fn run(args: &RunArgs) -> Result<(), Failure> {
     let scenario = load(&args.file, &args.set)?;
-    let text = fs::read_to_string(&args.file).unwrap_or_default();
-    let file = args.file.display().to_string();
-    let metadata = run_metadata(&scenario, &file, &text, &args.set, scenario.seed);
+    let interrupt = super::signals::install()?;
     let dir = args
         .out
         .clone()
@@ -114,39 +122,86 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
             dir.display()
         ))
     })?;
+    super::outputs::clear(&dir, super::outputs::RUN)?;
+    super::outputs::guarded(&dir, super::outputs::RUN, || {
+        run_into(args, &scenario, &dir, interrupt)
+    })
+}
+
+/// [`run`] once the output directory is ready.
+fn run_into(
+    args: &RunArgs,
+    scenario: &Scenario,
+    dir: &Path,
+    interrupt: &super::signals::Interrupt,
+) -> Result<(), Failure> {
+    let text = fs::read_to_string(&args.file).unwrap_or_default();
+    let file = args.file.display().to_string();
+    let metadata = run_metadata(scenario, &file, &text, &args.set, scenario.seed);
     let tables = std::rc::Rc::new(std::cell::RefCell::new(None));
     let shared = tables.clone();
-    let out_dir = dir.clone();
+    let out_dir = dir.to_owned();
     let table_metadata = metadata.clone();
-    let outcome = yumalab::run::simulate_with(&scenario, scenario.seed, |members| {
-        let t = RunTables::create(
-            &out_dir,
-            Rows::for_scenario(members, &scenario),
-            &table_metadata,
-        )
-        .map_err(|e| e.to_string())?;
-        *shared.borrow_mut() = Some(t);
-        Ok(vec![
-            Box::new(TablesObserver(shared)) as Box<dyn yumalab::engine::Observer>
-        ])
-    })
-    .map_err(|e| Failure::Internal(anyhow!("{e}")))?;
+    // The output directory refusing the tables is the user's to fix, not a bug.
+    let create_error = std::cell::RefCell::new(None);
+    let outcome = yumalab::run::simulate_checked(
+        scenario,
+        scenario.seed,
+        interrupt.flag(),
+        args.check_every_block,
+        |members| {
+            let t = RunTables::create(
+                &out_dir,
+                Rows::for_scenario(members, scenario),
+                &table_metadata,
+            )
+            .map_err(|e| {
+                let text = e.to_string();
+                *create_error.borrow_mut() = Some(e);
+                text
+            })?;
+            *shared.borrow_mut() = Some(t);
+            Ok(vec![
+                Box::new(TablesObserver(shared)) as Box<dyn yumalab::engine::Observer>
+            ])
+        },
+    );
+    // Unfinished tables remove their partial files when dropped.
+    let outcome = outcome.map_err(|e| {
+        drop(tables.borrow_mut().take());
+        match e {
+            RunError::Stopped(s) => interrupt
+                .failure(&format!("after block {} of {}", s.block, s.end))
+                .unwrap_or_else(|| Failure::Internal(anyhow!("the run stopped early: {s}"))),
+            RunError::Failed(e) => match create_error.take() {
+                Some(io) => Failure::User(io.into()),
+                None => Failure::Internal(anyhow!("{e}")),
+            },
+        }
+    })?;
+    let stopped = |what: &str| match interrupt.failure(what) {
+        Some(f) => Err(f),
+        None => Ok(()),
+    };
     let finished = tables
         .borrow_mut()
         .take()
         .ok_or_else(|| Failure::Internal(anyhow!("the tables were never created")))?;
+    stopped("at the end of the run")?;
     finished
         .finish(&outcome.simulation, &outcome.members)
         .map_err(|e| Failure::User(e.into()))?;
+    stopped("while writing the tables")?;
     let results = &outcome.results;
     let provenance = Provenance::from_pairs(&metadata);
-    let warnings = write_run(&dir, results, &provenance).map_err(|e| Failure::User(e.into()))?;
+    let warnings = write_run(dir, results, &provenance).map_err(|e| Failure::User(e.into()))?;
+    // From here on the outputs are complete: a signal no longer undoes them.
     for w in warnings {
         eprintln!("warning: {w}");
     }
     let out = io::stdout();
     let mut out = out.lock();
-    print_summary(&mut out, &scenario, &outcome.groups, outcome.epochs)
+    print_summary(&mut out, scenario, &outcome.groups, outcome.epochs)
         .and_then(|()| {
             writeln!(out)?;
             let unit = provenance.get("scenario.value_unit");
@@ -174,12 +229,28 @@ fn print_summary(
     writeln!(out, "{}: {}", s.name, s.description.trim())?;
     writeln!(
         out,
-        "seed {}, regime {}, {} blocks ({:.1} days), {epochs} epochs",
+        "seed {}, regime {}, world {}, {} blocks ({:.1} days), {epochs} epochs",
         s.seed,
         s.regime.name(),
+        s.network.name(),
         s.blocks,
         s.blocks as f64 / 7200.0
     )?;
+    for sn in s.subnets.iter().filter(|_| s.network.snapshot().is_some()) {
+        let how = match (&sn.adopt, sn.pruned) {
+            (Some((_, written)), _) => format!("adopts the snapshot's subnet (`adopt: {written}`)"),
+            (None, Some(p)) => format!(
+                "registered at genesis (lock {:.3} TAO), pruning netuid {}",
+                sn.lock as f64 / 1e9,
+                p.0
+            ),
+            (None, None) => format!(
+                "registered at genesis (lock {:.3} TAO)",
+                sn.lock as f64 / 1e9
+            ),
+        };
+        writeln!(out, "subnet `{}` is netuid {}: {how}", sn.name, sn.netuid.0)?;
+    }
     writeln!(out)?;
     writeln!(
         out,

@@ -19,8 +19,8 @@ use super::Failure;
 #[derive(Debug, Args)]
 #[command(
     after_help = "Writes DIR/validation.md and the figures under DIR/validation/.\n\
-Exit status: 0 no check failed (\"not reproduced\" does not fail), 1 some check failed or\n\
-the output cannot be written, 2 internal error."
+Exit status: 0 no check failed (\"not reproduced\" and \"not comparable\" do not fail), 1 some\n\
+check failed or the output cannot be written, 2 internal error."
 )]
 pub struct ValidateSuiteArgs {
     /// Small grids and few seeds (seconds); the default is the published sizes.
@@ -110,8 +110,8 @@ pub fn run(args: &ValidateSuiteArgs) -> Result<(), Failure> {
     for s in &studies {
         let t = Tally::of(std::slice::from_ref(s));
         println!(
-            "{}  {}: {} pass, {} fail, {} not reproduced",
-            s.id, s.title, t.pass, t.fail, t.not_reproduced
+            "{}  {}: {} pass, {} fail, {} not reproduced, {} not comparable",
+            s.id, s.title, t.pass, t.fail, t.not_reproduced, t.not_comparable
         );
         for c in &s.checks {
             if c.status != Status::Pass {
@@ -128,13 +128,15 @@ pub fn run(args: &ValidateSuiteArgs) -> Result<(), Failure> {
     let failed_figures = drawn.values().filter(|d| **d != Drawn::Ok).count();
     let t = Tally::of(&studies);
     println!(
-        "wrote {} ({} figures, {} not drawn): {} pass, {} fail, {} not reproduced",
+        "wrote {} ({} figures, {} not drawn): {} pass, {} fail, {} not reproduced, {} not \
+         comparable",
         path.display(),
         drawn.len(),
         failed_figures,
         t.pass,
         t.fail,
-        t.not_reproduced
+        t.not_reproduced,
+        t.not_comparable
     );
     if t.fail > 0 {
         return Err(Failure::User(anyhow!(

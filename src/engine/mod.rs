@@ -26,16 +26,25 @@
 //!
 //! The engine does no I/O: agents push actions, the chain applies them, observers decide
 //! what leaves the run.
+//!
+//! # Stopping early
+//!
+//! [`Simulation::run_or_stop`] checks a caller's flag (an [`AtomicBool`]) before every block
+//! and returns [`Stopped`] once it is set: the front end sets it from a signal handler, so a
+//! run stops within one block of being told to. The engine only reads the flag.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use yumalab_agents::units::{ColdkeyId, HotkeyId, NetUid};
 use yumalab_agents::{Action, Agent};
 
 use crate::chain::block::EpochRecord;
+use crate::chain::emission::TOTAL_SUPPLY;
 use crate::chain::extrinsics::Refusal;
+use crate::chain::ledger::SupplyError;
 use crate::chain::params::{ChainParams, SubnetParams};
 use crate::chain::state::Chain;
 
@@ -61,7 +70,7 @@ pub trait Observer {
 /// A mistake in how a simulation was put together.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum BuildError {
-    /// The end block is 0 or not set.
+    /// The end block is not set, or not after the chain's genesis block.
     NoEnd,
     /// A scheduled action names a subnet that does not exist.
     UnknownSubnet {
@@ -70,19 +79,25 @@ pub enum BuildError {
         /// The subnet.
         netuid: u16,
     },
-    /// A scheduled action at block 0 (block 1 is the first that runs).
+    /// A scheduled action at the genesis block or before (the next block is the first that
+    /// runs: block 1 of an empty chain).
     ScheduledAtGenesis,
     /// A genesis registration on a subnet that does not exist, is full, or has the hotkey.
     GenesisRegistration {
         /// The subnet.
         netuid: u16,
     },
+    /// Genesis money beyond a token's supply (the first amount that crossed it).
+    Supply(SupplyError),
 }
 
 impl fmt::Display for BuildError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            BuildError::NoEnd => write!(f, "the run has no end block (set one with `end_at`)"),
+            BuildError::NoEnd => write!(
+                f,
+                "the run has no end block after its genesis block (set one with `end_at`)"
+            ),
             BuildError::UnknownSubnet { block, netuid } => {
                 write!(
                     f,
@@ -95,8 +110,9 @@ impl fmt::Display for BuildError {
             ),
             BuildError::ScheduledAtGenesis => write!(
                 f,
-                "actions cannot be scheduled at block 0; the first block is 1"
+                "actions cannot be scheduled at the genesis block or before; the first block is the next one (1 on an empty chain)"
             ),
+            BuildError::Supply(e) => write!(f, "genesis money beyond the supply: {e}"),
         }
     }
 }
@@ -110,6 +126,9 @@ pub struct SimulationBuilder {
     observers: Vec<Box<dyn Observer>>,
     scheduled: Vec<(u64, Action)>,
     end: u64,
+    /// The first genesis amount that went beyond a supply ([`SimulationBuilder::build`]
+    /// refuses it).
+    supply: Option<SupplyError>,
 }
 
 impl SimulationBuilder {
@@ -121,17 +140,61 @@ impl SimulationBuilder {
             observers: Vec::new(),
             scheduled: Vec::new(),
             end: 0,
+            supply: None,
         }
     }
 
-    /// A coldkey with `balance` rao of genesis TAO.
+    /// A simulation of an already built chain (a world, [`crate::world`]): it starts at the
+    /// chain's block, and the first block stepped is the next one.
+    pub fn from_chain(chain: Chain) -> Self {
+        SimulationBuilder {
+            chain,
+            agents: Vec::new(),
+            observers: Vec::new(),
+            scheduled: Vec::new(),
+            end: 0,
+            supply: None,
+        }
+    }
+
+    /// Write access to the chain being built (genesis set-up that has no builder method).
+    pub fn chain_mut(&mut self) -> &mut Chain {
+        &mut self.chain
+    }
+
+    /// Notes (the first) genesis amount that takes `what` to `before + add` rao beyond the
+    /// supply.
+    fn supply_check(&mut self, what: impl FnOnce() -> String, before: u64, add: u64) {
+        let amount = u128::from(before) + u128::from(add);
+        if amount > u128::from(TOTAL_SUPPLY) && self.supply.is_none() {
+            self.supply = Some(SupplyError {
+                what: what(),
+                amount,
+                bound: TOTAL_SUPPLY,
+            });
+        }
+    }
+
+    /// A coldkey with `balance` rao of genesis TAO. A balance that takes `TotalIssuance`
+    /// beyond the supply makes [`SimulationBuilder::build`] fail.
     pub fn coldkey(&mut self, name: impl Into<String>, balance: u64) -> ColdkeyId {
+        let name = name.into();
+        self.supply_check(
+            || format!("TotalIssuance with the genesis balance of coldkey `{name}`"),
+            self.chain.total_issuance,
+            balance,
+        );
         self.chain.add_coldkey(name, balance)
     }
 
     /// TAO (rao) issued before the simulation and held outside it (sets where the run sits
     /// on the halving schedule).
     pub fn external_issuance(&mut self, amount: u64) -> &mut Self {
+        self.supply_check(
+            || "TotalIssuance with the external issuance".into(),
+            self.chain.total_issuance,
+            amount,
+        );
         self.chain.add_external_issuance(amount);
         self
     }
@@ -169,6 +232,14 @@ impl SimulationBuilder {
         netuid: NetUid,
         alpha: u64,
     ) -> Result<(), BuildError> {
+        if let Some(s) = self.chain.subnets.get(&netuid) {
+            let issued = s.alpha_issuance();
+            self.supply_check(
+                || format!("subnet {} alpha issuance with a genesis stake", netuid.0),
+                issued,
+                alpha,
+            );
+        }
         self.chain
             .stake_at_genesis(coldkey, hotkey, netuid, alpha)
             .ok_or(BuildError::UnknownSubnet {
@@ -192,6 +263,12 @@ impl SimulationBuilder {
         alpha_reserve: u64,
         start_block: Option<u64>,
     ) -> NetUid {
+        self.supply_check(
+            || "TotalIssuance with a genesis pool's TAO reserve".into(),
+            self.chain.total_issuance,
+            tao_reserve,
+        );
+        self.supply_check(|| "a genesis pool's alpha reserve".into(), 0, alpha_reserve);
         let netuid = self.chain.add_subnet_genesis(
             params,
             owner,
@@ -225,7 +302,7 @@ impl SimulationBuilder {
         self
     }
 
-    /// The last block to run.
+    /// The last block to run (absolute: a chain built from a snapshot starts after its block).
     pub fn end_at(&mut self, block: u64) -> &mut Self {
         self.end = block;
         self
@@ -241,9 +318,14 @@ impl SimulationBuilder {
     /// # Errors
     /// [`BuildError`] naming the first problem.
     pub fn build(self) -> Result<Simulation, BuildError> {
-        if self.end == 0 {
+        let start = self.chain.block;
+        if self.end <= start {
             return Err(BuildError::NoEnd);
         }
+        if let Some(e) = self.supply {
+            return Err(BuildError::Supply(e));
+        }
+        self.chain.check_supply().map_err(BuildError::Supply)?;
         let mut queue = BinaryHeap::new();
         // Netuids known when each action runs: the genesis subnets plus one per subnet
         // registration scheduled before it (registrations take the next netuid in order).
@@ -252,7 +334,7 @@ impl SimulationBuilder {
         scheduled.sort_by_key(|(seq, (block, _))| (*block, *seq));
         let mut known_max = self.chain.subnets.keys().next_back().map_or(0, |n| n.0);
         for (seq, (block, action)) in scheduled {
-            if block == 0 {
+            if block <= start {
                 return Err(BuildError::ScheduledAtGenesis);
             }
             if let Some(netuid) = action_netuid(&action)
@@ -273,12 +355,12 @@ impl SimulationBuilder {
                 action,
             }));
         }
-        // Each agent first wakes when it asks to (never before block 1).
+        // Each agent first wakes when it asks to (never before the first block stepped).
         let wake = self
             .agents
             .iter()
             .enumerate()
-            .map(|(id, a)| Reverse((a.next_block(0).max(1), id)))
+            .map(|(id, a)| Reverse((a.next_block(start).max(start + 1), id)))
             .collect();
         Ok(Simulation {
             chain: self.chain,
@@ -307,7 +389,9 @@ fn action_netuid(a: &Action) -> Option<NetUid> {
         | Action::CommitMetadata { netuid, .. }
         | Action::SetHyperparameter { netuid, .. } => Some(*netuid),
         Action::MoveStake { to_netuid, .. } => Some(*to_netuid),
-        Action::ClaimRoot { .. } | Action::RootRegister { .. } => Some(NetUid(0)),
+        Action::ClaimRoot { .. } | Action::RootRegister { .. } | Action::SwapBasket { .. } => {
+            Some(NetUid(0))
+        }
         Action::SetTake { .. } | Action::RegisterSubnet { .. } => None,
     }
 }
@@ -335,6 +419,41 @@ impl Ord for Scheduled {
         (self.block, self.seq).cmp(&(other.block, other.seq))
     }
 }
+
+/// A run stopped by its caller before its end ([`Simulation::run_or_stop`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Stopped {
+    /// The last block stepped.
+    pub block: u64,
+    /// The block the run would have ended at.
+    pub end: u64,
+}
+
+/// Why [`Simulation::run_checked`] ended early.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Halt {
+    /// Told to stop.
+    Stopped(Stopped),
+    /// A block broke conservation or the supply.
+    Broken(crate::chain::ledger::ConservationError),
+}
+
+impl fmt::Display for Halt {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Halt::Stopped(s) => s.fmt(f),
+            Halt::Broken(e) => write!(f, "{e} (checked every block; this is a bug in yumalab)"),
+        }
+    }
+}
+
+impl fmt::Display for Stopped {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "stopped after block {} of {}", self.block, self.end)
+    }
+}
+
+impl std::error::Error for Stopped {}
 
 /// A runnable simulation (built by [`SimulationBuilder`]; cannot be misconfigured).
 pub struct Simulation {
@@ -428,6 +547,63 @@ impl Simulation {
     /// Steps to the end.
     pub fn run(&mut self) {
         self.run_until(self.end);
+    }
+
+    /// Steps to the end, or until `stop` is set: the flag is read before every block, so a
+    /// run stops within one block of being told to (module docs: Stopping early).
+    ///
+    /// # Errors
+    /// [`Stopped`] if the flag was set before the end; the state is that after the last
+    /// block stepped, and `on_end` was not called.
+    pub fn run_or_stop(&mut self, stop: &AtomicBool) -> Result<(), Stopped> {
+        while self.chain.block < self.end {
+            if stop.load(Ordering::Relaxed) {
+                return Err(Stopped {
+                    block: self.chain.block,
+                    end: self.end,
+                });
+            }
+            self.step();
+        }
+        Ok(())
+    }
+
+    /// [`Simulation::run_or_stop`] that also checks conservation and the supply after every
+    /// block when `every_block` is set (debug builds always check inside the block step; this
+    /// makes the check available in release builds, at the cost of a pass over the state per
+    /// block).
+    ///
+    /// # Errors
+    /// [`Halt::Stopped`] as [`Simulation::run_or_stop`]; [`Halt::Broken`] at the first block
+    /// whose books do not balance (a bug in yumalab), with the state after that block.
+    pub fn run_checked(&mut self, stop: &AtomicBool, every_block: bool) -> Result<(), Halt> {
+        while self.chain.block < self.end {
+            if stop.load(Ordering::Relaxed) {
+                return Err(Halt::Stopped(Stopped {
+                    block: self.chain.block,
+                    end: self.end,
+                }));
+            }
+            self.step();
+            if every_block {
+                self.chain.check_conservation().map_err(Halt::Broken)?;
+                if let Err(e) = self.chain.check_supply() {
+                    return Err(Halt::Broken(crate::chain::ledger::ConservationError {
+                        block: self.chain.block,
+                        what: e.to_string(),
+                        expected: u128::from(e.bound),
+                        found: e.amount,
+                    }));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The chain, mutably: for tools and tests that set up a state by hand. Changes bypass
+    /// the ledger unless the caller books them; [`Chain::check_conservation`] tells.
+    pub fn chain_mut(&mut self) -> &mut Chain {
+        &mut self.chain
     }
 
     /// Consumes the simulation, returning the final chain state and the observers.

@@ -100,6 +100,8 @@ pub struct SubnetRow {
     pub alpha_reserve: u64,
     /// TAO injected into the pool since the previous epoch (rao).
     pub tao_in: u64,
+    /// TAO of chain buys since the previous epoch (rao).
+    pub excess_tao: u64,
     /// Alpha injected into the pool since the previous epoch (rao).
     pub alpha_in: u64,
     /// Alpha emitted to participants since the previous epoch (rao).
@@ -265,6 +267,11 @@ pub struct Analysis {
     network: Vec<NetworkRow>,
     stake_value: BTreeMap<u16, (f64, u64)>,
     last_epoch_block: BTreeMap<u16, u64>,
+    /// The genesis block: rows' blocks are counted from it (0 unless the run starts from a
+    /// snapshot).
+    start: u64,
+    /// The subnets analysed (`None`: all): a world's background subnets are left out.
+    only: Option<std::collections::BTreeSet<u16>>,
 }
 
 fn intern(map: &mut BTreeMap<String, usize>, names: &mut Vec<String>, name: &str) -> usize {
@@ -291,6 +298,22 @@ impl Analysis {
         Analysis::default()
     }
 
+    /// An analysis of a run in a world ([`crate::world`]): blocks count from `start` (the
+    /// world's genesis block), and only the rows of `netuids` (the scenario's own subnets)
+    /// are analysed; the background subnets' rows stay in the tables.
+    pub fn in_world(start: u64, netuids: impl IntoIterator<Item = u16>) -> Analysis {
+        Analysis {
+            start,
+            only: Some(netuids.into_iter().collect()),
+            ..Analysis::default()
+        }
+    }
+
+    /// Whether rows of `netuid` are analysed.
+    fn analysed(&self, netuid: u16) -> bool {
+        self.only.as_ref().is_none_or(|o| o.contains(&netuid))
+    }
+
     fn group(&mut self, name: &str, kind: &str) -> usize {
         if let Some(&i) = self.group_index.get(name) {
             return i;
@@ -309,6 +332,13 @@ impl Analysis {
 
     /// One row of `neurons.parquet`. Rows come in block order.
     pub fn neuron(&mut self, r: &NeuronRow<'_>) {
+        if !self.analysed(r.netuid) {
+            return;
+        }
+        let r = &NeuronRow {
+            block: r.block.saturating_sub(self.start),
+            ..*r
+        };
         let w = window_of(r.block);
         if w != self.window {
             self.close_window();
@@ -365,13 +395,22 @@ impl Analysis {
 
     /// One row of `subnets.parquet`.
     pub fn subnet(&mut self, r: &SubnetRow) {
+        if !self.analysed(r.netuid) {
+            return;
+        }
         self.stake_value.entry(r.netuid).or_default().1 += 1;
-        self.subnets.push(*r);
+        self.subnets.push(SubnetRow {
+            block: r.block.saturating_sub(self.start),
+            ..*r
+        });
     }
 
     /// One row of `network.parquet`.
     pub fn network(&mut self, r: &NetworkRow) {
-        self.network.push(*r);
+        self.network.push(NetworkRow {
+            block: r.block.saturating_sub(self.start),
+            ..*r
+        });
     }
 
     /// One row of `agents.parquet` (rows in population order).
@@ -635,6 +674,9 @@ impl Analysis {
             }
         }
         self.cartels(&mut m, &sides);
+        if self.only.is_some() {
+            self.world_subnets(&mut m);
+        }
         Results {
             summary: m.0,
             windows,
@@ -680,6 +722,36 @@ impl Analysis {
             );
         }
         out
+    }
+
+    /// In a world, each of the scenario's subnets in its network (by netuid, ascending):
+    /// `subnet.snN.tao_emission` (TAO it received: injected `tao_in` plus chain buys, summed
+    /// over its epochs), `share_mean` (its share of the block emission, mean over its epochs),
+    /// `price_end` and `moving_price_end` (at its last epoch).
+    fn world_subnets(&self, m: &mut Metrics) {
+        let mut by: BTreeMap<u16, (u64, f64, u64, f64, f64)> = BTreeMap::new();
+        for s in &self.subnets {
+            let e = by.entry(s.netuid).or_default();
+            e.0 += s.tao_in + s.excess_tao;
+            e.1 += s.share;
+            e.2 += 1;
+            e.3 = s.price;
+            e.4 = s.moving_price;
+        }
+        for netuid in self.only.iter().flatten() {
+            let (tao, share, epochs, price, moving) = by.get(netuid).copied().unwrap_or_default();
+            let p = format!("subnet.sn{netuid}");
+            m.put(&format!("{p}.tao_emission"), tao as f64 / 1e9);
+            m.put(&format!("{p}.share_mean"), ratio(share, epochs as f64));
+            m.put(
+                &format!("{p}.price_end"),
+                if epochs > 0 { price } else { f64::NAN },
+            );
+            m.put(
+                &format!("{p}.moving_price_end"),
+                if epochs > 0 { moving } else { f64::NAN },
+            );
+        }
     }
 
     fn cartels(&self, m: &mut Metrics, sides: &[Side]) {

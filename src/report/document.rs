@@ -101,6 +101,7 @@ pub fn run_metadata(
         ),
         ("scenario.seed", seed.to_string()),
         ("scenario.regime", scenario.regime.name().to_owned()),
+        ("scenario.world", scenario.network.name()),
         (
             "scenario.overrides",
             overrides
@@ -119,7 +120,42 @@ pub fn run_metadata(
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v))
+    .chain(world_metadata(scenario))
     .collect()
+}
+
+/// `world `W`, ` for the report's reproduce line (nothing for tables written before worlds);
+/// in a snapshot world also where it starts and which subnets are the scenario's.
+fn world_text(p: &Provenance) -> String {
+    match (p.get("scenario.world"), p.get("scenario.genesis_block")) {
+        ("", _) => String::new(),
+        (w, "") => format!("world `{w}`, "),
+        (w, block) => format!(
+            "world `{w}` from block {block} (the scenario's subnets: netuid {}; the others are background subnets, left out of the analysis), ",
+            p.get("scenario.netuids").replace(',', ", ")
+        ),
+    }
+}
+
+/// In a snapshot world: `scenario.genesis_block` and `scenario.netuids` (the scenario's own
+/// subnets, comma-separated), which `yumalab report` needs to analyse the tables as the run
+/// did ([`crate::report::analysis::Analysis::in_world`]).
+fn world_metadata(scenario: &crate::scenario::Scenario) -> Vec<(String, String)> {
+    if scenario.network.snapshot().is_none() {
+        return Vec::new();
+    }
+    let netuids: Vec<String> = scenario
+        .subnets
+        .iter()
+        .map(|s| s.netuid.0.to_string())
+        .collect();
+    vec![
+        (
+            "scenario.genesis_block".into(),
+            scenario.network.genesis_block().to_string(),
+        ),
+        ("scenario.netuids".into(), netuids.join(",")),
+    ]
 }
 
 /// A piece of the document.
@@ -864,12 +900,13 @@ pub fn run_document(r: &Results, p: &Provenance, dir: &Path, figures: &[Chart]) 
         Block::Heading(1, format!("yumalab report: {}", p.get("scenario.name"))),
         Block::Text(p.get("scenario.description").replace('\n', " ")),
         Block::Text(format!(
-            "Reproduce with `{}` (yumalab {}, seed {}, regime `{}`, scenario hash `{}`). \
+            "Reproduce with `{}` (yumalab {}, seed {}, regime `{}`, {}scenario hash `{}`). \
              {} blocks ({} days), {} epochs.",
             p.reproduce("run", dir),
             p.get("yumalab.version"),
             p.get("scenario.seed"),
             p.get("scenario.regime"),
+            world_text(p),
             p.get("scenario.hash"),
             num(r.get("run.blocks").unwrap_or(f64::NAN)),
             num(r.get("run.days").unwrap_or(f64::NAN)),
@@ -1190,12 +1227,13 @@ pub fn write_sweep(dir: &Path, t: &SummaryTable) -> Result<Vec<String>, ReportEr
         Block::Heading(1, format!("yumalab sweep: {}", p.get("scenario.name"))),
         Block::Text(p.get("scenario.description").replace('\n', " ")),
         Block::Text(format!(
-            "Reproduce with `{}` (yumalab {}, master seed {}, regime `{}`, scenario hash `{}`). \
+            "Reproduce with `{}` (yumalab {}, master seed {}, regime `{}`, {}scenario hash `{}`). \
              {} runs; swept: {}.",
             p.reproduce("sweep", dir),
             p.get("yumalab.version"),
             p.get("scenario.seed"),
             p.get("scenario.regime"),
+            world_text(&p),
             p.get("scenario.hash"),
             t.rows(),
             if swept.is_empty() {

@@ -7,6 +7,7 @@
 //! - [`analysis`]: the three questions (concentration, inflation vs value, gaming) as metrics;
 //! - [`charts`]: figures as data, drawn as PNG and SVG;
 //! - [`check`]: a summary against a committed baseline, under tolerances;
+//! - [`coinbase`]: the output of `yumalab coinbase`;
 //! - [`document`]: `report.md` and `index.html` of a run or sweep, with their charts;
 //! - [`read`]: the tables read back (for `yumalab report` and `yumalab check`);
 //! - [`replay`]: the output of `yumalab replay`;
@@ -17,6 +18,7 @@
 pub mod analysis;
 pub mod charts;
 pub mod check;
+pub mod coinbase;
 pub mod document;
 pub mod read;
 pub mod replay;

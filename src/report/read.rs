@@ -72,6 +72,38 @@ pub fn for_each_batch(
     Ok(metadata)
 }
 
+/// A file's key-value metadata alone.
+fn file_metadata(path: &Path) -> Result<BTreeMap<String, String>, ReadError> {
+    let file = File::open(path).map_err(|e| err(path, format!("cannot open: {e}")))?;
+    let builder = ParquetRecordBatchReaderBuilder::try_new(file)
+        .map_err(|e| err(path, format!("not a Parquet file: {e}")))?;
+    Ok(builder
+        .metadata()
+        .file_metadata()
+        .key_value_metadata()
+        .map(|kv| {
+            kv.iter()
+                .map(|k| (k.key.clone(), k.value.clone().unwrap_or_default()))
+                .collect()
+        })
+        .unwrap_or_default())
+}
+
+/// The analysis the run fed, from its tables' metadata: a run in a snapshot world records its
+/// genesis block and own subnets ([`Analysis::in_world`]).
+fn analysis_for(metadata: &BTreeMap<String, String>) -> Analysis {
+    match (
+        metadata.get("scenario.genesis_block"),
+        metadata.get("scenario.netuids"),
+    ) {
+        (Some(block), Some(netuids)) => Analysis::in_world(
+            block.parse().unwrap_or(0),
+            netuids.split(',').filter_map(|n| n.parse().ok()),
+        ),
+        _ => Analysis::new(),
+    }
+}
+
 /// A column of a batch, by name and expected type.
 struct Columns<'a> {
     path: &'a Path,
@@ -135,8 +167,8 @@ impl<'a> Columns<'a> {
 /// # Errors
 /// [`ReadError`] if a table is missing, unreadable or lacks a column.
 pub fn analysis_from_tables(dir: &Path) -> Result<(Analysis, BTreeMap<String, String>), ReadError> {
-    let mut a = Analysis::new();
     let path = dir.join("neurons.parquet");
+    let mut a = analysis_for(&file_metadata(&path)?);
     let metadata = for_each_batch(&path, |b| {
         let c = Columns {
             path: &path,
@@ -180,6 +212,7 @@ pub fn analysis_from_tables(dir: &Path) -> Result<(Analysis, BTreeMap<String, St
         let (price, moving) = (c.f64("price")?, c.f64("moving_price")?);
         let (tao_reserve, alpha_reserve) = (c.u64("tao_reserve")?, c.u64("alpha_reserve")?);
         let (tao_in, alpha_in) = (c.u64("tao_in")?, c.u64("alpha_in")?);
+        let excess_tao = c.u64("excess_tao")?;
         let (emitted, emission) = (c.u64("alpha_emitted")?, c.u64("emission")?);
         let (owner_cut, share) = (c.u64("owner_cut")?, c.f64("share")?);
         for i in 0..b.num_rows() {
@@ -191,6 +224,7 @@ pub fn analysis_from_tables(dir: &Path) -> Result<(Analysis, BTreeMap<String, St
                 tao_reserve: tao_reserve[i],
                 alpha_reserve: alpha_reserve[i],
                 tao_in: tao_in[i],
+                excess_tao: excess_tao[i],
                 alpha_in: alpha_in[i],
                 alpha_emitted: emitted[i],
                 emission: emission[i],

@@ -1,7 +1,8 @@
 //! A run's tables, written as Parquet while the run goes: an [`Observer`] that appends rows
 //! and flushes a row group every [`ROW_GROUP`] rows, so memory stays bounded however long the
 //! run. Each table is written under a temporary name (`.NAME.partial`) and renamed only by
-//! [`RunTables::finish`]: an interrupted run leaves no table that looks complete.
+//! [`RunTables::finish`]: an interrupted run leaves no table that looks complete. A table
+//! dropped before it was finished (a run that failed or was stopped) removes its partial file.
 //!
 //! Tables (schemas documented column by column in `reports/README.md`):
 //! - `neurons.parquet`: one row per uid per epoch;
@@ -85,6 +86,19 @@ struct Table {
     cols: Vec<Col>,
     rows: usize,
     writer: Option<ArrowWriter<File>>,
+    /// Renamed into place: nothing to clean up.
+    done: bool,
+}
+
+impl Drop for Table {
+    fn drop(&mut self) {
+        if !self.done {
+            // Close the file first; then the partial file goes. Best effort: a table that
+            // was never finished must not be left behind, and there is nobody to tell.
+            drop(self.writer.take());
+            let _ = fs::remove_file(&self.tmp);
+        }
+    }
 }
 
 impl Table {
@@ -111,6 +125,7 @@ impl Table {
             ))
             .build();
         let writer = ArrowWriter::try_new(file, schema.clone(), Some(props)).map_err(|source| {
+            let _ = fs::remove_file(&tmp);
             ReportError::Parquet {
                 path: path.clone(),
                 source,
@@ -128,6 +143,7 @@ impl Table {
             cols,
             rows: 0,
             writer: Some(writer),
+            done: false,
         })
     }
 
@@ -183,7 +199,8 @@ impl Table {
             path: self.path.clone(),
             source,
         })?;
-        Ok(self.path)
+        self.done = true;
+        Ok(self.path.clone())
     }
 }
 
@@ -268,6 +285,7 @@ impl RunTables {
                 ("alpha_emitted", U),
                 ("excess_tao", U),
                 ("share", F),
+                ("share_before_gate", F),
                 ("emission", U),
                 ("owner_cut", U),
                 ("burned", U),
@@ -286,6 +304,7 @@ impl RunTables {
                 ("tao_recycled", U),
                 ("root_stake", U),
                 ("pool_tao", U),
+                ("gate_bar", F),
             ]),
             metadata,
         )?;
@@ -360,6 +379,7 @@ impl RunTables {
             Cell::U(r.alpha_emitted),
             Cell::U(r.excess_tao),
             Cell::F(r.share),
+            Cell::F(r.share_before_gate),
             Cell::U(r.emission),
             Cell::U(r.owner_cut),
             Cell::U(r.burned),
@@ -380,6 +400,7 @@ impl RunTables {
             Cell::U(chain.ledger.tao.recycled),
             Cell::U(chain.root.total()),
             Cell::U(pool_tao),
+            Cell::F(chain.gate_bar),
         ])
     }
 
@@ -473,7 +494,8 @@ pub struct NeuronExtra {
 #[derive(Clone, Debug, Default)]
 pub struct Rows {
     names: BTreeMap<HotkeyId, (String, String)>,
-    value_per_quality: Vec<f64>,
+    /// By netuid.
+    value_per_quality: BTreeMap<u16, f64>,
 }
 
 impl Rows {
@@ -488,20 +510,23 @@ impl Rows {
         }
         Rows {
             names,
-            value_per_quality,
+            value_per_quality: (1..)
+                .zip(value_per_quality)
+                .map(|(n, v): (u16, f64)| (n, v))
+                .collect(),
         }
     }
 
-    /// Rows for a run of `scenario`'s `members` (its subnets' `value_per_quality`).
+    /// Rows for a run of `scenario`'s `members` (its subnets' `value_per_quality`, by their
+    /// netuids).
     pub fn for_scenario(members: &[Member], scenario: &crate::scenario::Scenario) -> Rows {
-        Rows::new(
-            members,
-            scenario
-                .subnets
-                .iter()
-                .map(|s| s.value_per_quality)
-                .collect(),
-        )
+        let mut rows = Rows::new(members, Vec::new());
+        rows.value_per_quality = scenario
+            .subnets
+            .iter()
+            .map(|s| (s.netuid.0, s.value_per_quality))
+            .collect();
+        rows
     }
 
     /// Calls `f` with each neuron row of `r`, in uid order.
@@ -514,7 +539,7 @@ impl Rows {
         let s = &chain.subnets[&r.netuid];
         let vpq = self
             .value_per_quality
-            .get(usize::from(r.netuid.0).wrapping_sub(1))
+            .get(&r.netuid.0)
             .copied()
             .unwrap_or(1.0);
         for n in &r.neurons {
@@ -575,6 +600,7 @@ impl Rows {
             tao_reserve: r.tao_reserve,
             alpha_reserve: r.alpha_reserve,
             tao_in: r.tao_in,
+            excess_tao: r.excess_tao,
             alpha_in: r.alpha_in,
             alpha_emitted: r.alpha_emitted,
             emission: r.emission,

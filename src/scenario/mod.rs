@@ -9,17 +9,21 @@
 //! The format is documented field by field in `scenarios/README.md`; `yumalab schema` prints
 //! a JSON Schema for editors.
 
+pub mod network;
 pub mod reader;
 pub mod schema;
 
+use crate::chain::emission::TOTAL_SUPPLY;
 use crate::chain::params::{ChainParams, EpochConsensus, Regime, SubnetParams};
 use crate::yaml::{Node, Value};
 use crate::yuma::bonds;
 use crate::yuma::fixed::u16_proportion;
 use crate::yuma::{LiquidAlpha, LiquidAlphaConsensus, YumaParams};
+pub use network::{Network, ReadFile, SnapshotWorld, no_files};
 pub use reader::{Problem, Problems};
 use reader::{Reader, join};
 use yumalab_agents::mechanism::Mechanism;
+use yumalab_agents::units::NetUid;
 
 /// Rao per TAO.
 const TAO: f64 = 1e9;
@@ -37,6 +41,7 @@ pub const KINDS: &[&str] = &[
     "weight-copier",
     "colluding-validator",
     "speculator",
+    "root-staker",
     "scripted-validator",
     "scripted-miner",
 ];
@@ -50,15 +55,18 @@ pub struct Scenario {
     pub description: String,
     /// Master seed: every random stream derives from it and a stable id.
     pub seed: u64,
+    /// The world it runs in ([`network`]).
+    pub network: Network,
     /// The regime the chain rules come from.
     pub regime: Regime,
     /// Chain parameters (regime defaults plus overrides).
     pub chain: ChainParams,
     /// How many blocks to run.
     pub blocks: u64,
-    /// TAO (rao) issued before the simulation and held outside it.
+    /// TAO (rao) issued before the simulation and held outside it (isolated; a snapshot
+    /// world's is its own).
     pub external_issuance: u64,
-    /// Subnets, in netuid order (the first is netuid 1).
+    /// Subnets, in file order (isolated: netuids 1, 2, …; see [`SubnetSpec::netuid`]).
     pub subnets: Vec<SubnetSpec>,
     /// Agent groups.
     pub population: Vec<Group>,
@@ -71,6 +79,17 @@ pub struct Scenario {
 pub struct SubnetSpec {
     /// Its name (groups refer to it).
     pub name: String,
+    /// Its netuid at genesis: its position + 1 when isolated; in a snapshot world the adopted
+    /// netuid or the one its registration takes ([`crate::world::plan`]).
+    pub netuid: NetUid,
+    /// In a snapshot world, the snapshot netuid it adopts and how `adopt` was written
+    /// (`64`, `median`, `p25`); `None`: created (isolated) or registered (world).
+    pub adopt: Option<(NetUid, String)>,
+    /// In a snapshot world, the lock of its registration (genesis TAO seeding its pool), rao;
+    /// 0 otherwise.
+    pub lock: u64,
+    /// In a snapshot world, the subnet its registration pruned at the subnet limit.
+    pub pruned: Option<NetUid>,
     /// Hyperparameters.
     pub params: SubnetParams,
     /// First block with emission (`None`: never started).
@@ -83,9 +102,9 @@ pub struct SubnetSpec {
     pub value_unit: String,
     /// Value produced per tempo by a miner serving quality 1 (linear in quality).
     pub value_per_quality: f64,
-    /// Initial pool TAO reserve, rao.
+    /// Initial pool TAO reserve, rao (in a snapshot world: the adopted or registered pool's).
     pub pool_tao: u64,
-    /// Initial pool price, TAO per alpha.
+    /// Initial pool price, TAO per alpha (in a snapshot world: its genesis spot price).
     pub pool_price: f64,
     /// The owner's free TAO at genesis, rao.
     pub owner_balance: u64,
@@ -155,6 +174,19 @@ impl Scenario {
         file: &str,
         overrides: &[(String, String)],
     ) -> Result<Scenario, Problems> {
+        Scenario::parse_with(text, file, overrides, &no_files)
+    }
+
+    /// [`Scenario::parse`], reading the files the scenario names (a snapshot) with `read`.
+    ///
+    /// # Errors
+    /// Every problem found, the snapshot file's with its own positions.
+    pub fn parse_with(
+        text: &str,
+        file: &str,
+        overrides: &[(String, String)],
+        read: ReadFile<'_>,
+    ) -> Result<Scenario, Problems> {
         let mut tree = crate::yaml::parse_tree(text).map_err(|e| {
             Problems(vec![Problem {
                 file: file.into(),
@@ -183,24 +215,56 @@ impl Scenario {
         if !problems.is_empty() {
             return Err(Problems(problems));
         }
-        Scenario::from_tree(&tree, file)
+        Scenario::from_tree_with(&tree, file, read).map_err(|mut e| {
+            // Only `--set` values have no place in the file.
+            for p in e.0.iter_mut().filter(|p| p.line == 0) {
+                p.message.push_str(" (a `--set` value)");
+            }
+            e
+        })
     }
 
-    /// Checks a located tree.
+    /// Checks a located tree (a snapshot file it names is not read: see
+    /// [`Scenario::from_tree_with`]).
     ///
     /// # Errors
     /// Every problem found.
     pub fn from_tree(tree: &Node, file: &str) -> Result<Scenario, Problems> {
+        Scenario::from_tree_with(tree, file, &no_files)
+    }
+
+    /// Checks a located tree, reading the files it names with `read`.
+    ///
+    /// # Errors
+    /// Every problem found: the scenario's in file order, then a snapshot file's.
+    pub fn from_tree_with(
+        tree: &Node,
+        file: &str,
+        read: ReadFile<'_>,
+    ) -> Result<Scenario, Problems> {
         let mut r = Reader::new(file);
-        let scenario = read_scenario(&mut r, tree);
+        let scenario = read_scenario(&mut r, tree, file, read);
         match scenario {
             Some(s) if r.problems.is_empty() => Ok(s),
             _ => {
-                r.problems.sort_by_key(|p| (p.line == 0, p.line, p.column));
+                r.problems
+                    .sort_by_key(|p| (p.file != file, p.line == 0, p.line, p.column));
                 Err(Problems(r.problems))
             }
         }
     }
+}
+
+/// Splits a `--set PATH=VALUE` argument at its first `=` (both sides trimmed); the value is
+/// read by [`crate::yaml::parse_scalar`] when it is applied.
+///
+/// # Errors
+/// No `=`, or an empty path.
+pub fn parse_override(s: &str) -> Result<(String, String), String> {
+    s.split_once('=')
+        .map(|(p, v)| (p.trim().to_owned(), v.trim().to_owned()))
+        .filter(|(p, _)| !p.is_empty())
+        .ok_or_else(|| format!("expected PATH=VALUE, got `{s}`"))
 }
 
 /// Replaces the value at `path` (`subnets[0].yuma.kappa`, `population[copiers].count`) in
@@ -305,6 +369,7 @@ pub(crate) const TOP: &[&str] = &[
     "name",
     "description",
     "seed",
+    "network",
     "regime",
     "duration",
     "chain",
@@ -313,7 +378,12 @@ pub(crate) const TOP: &[&str] = &[
     "sweep",
 ];
 
-fn read_scenario(r: &mut Reader<'_>, tree: &Node) -> Option<Scenario> {
+fn read_scenario(
+    r: &mut Reader<'_>,
+    tree: &Node,
+    file: &str,
+    read: ReadFile<'_>,
+) -> Option<Scenario> {
     let f = r.map(tree, "", TOP)?;
     let name = r
         .required(&f, "name")
@@ -335,25 +405,43 @@ fn read_scenario(r: &mut Reader<'_>, tree: &Node) -> Option<Scenario> {
         .and_then(|n| r.string(n, "description"))
         .unwrap_or_default();
     let seed = r.integer_or(&f, "seed", 0, 0, u64::MAX);
+    // The world first: a snapshot's regime and globals are the chain's starting point.
+    let network = network::read_network(r, f.get("network"), file, read);
+    let snapshot = network.as_ref().and_then(Network::snapshot);
     let regime_names: Vec<&str> = Regime::ALL.iter().map(|(_, n)| *n).collect();
     let regime = f
         .get("regime")
         .and_then(|n| r.choice(n, "regime", &regime_names))
         .and_then(Regime::from_name)
-        .unwrap_or(Regime::Y2026_06);
+        .or(snapshot.map(|s| s.regime))
+        .unwrap_or(Regime::Y2026_10);
     let mut chain = ChainParams::for_regime(regime);
+    if let Some(s) = snapshot {
+        s.apply_globals(&mut chain);
+    }
     let mut external_issuance = 0;
     if let Some(n) = f.get("chain") {
         external_issuance = read_chain(r, n, &mut chain);
+        if let (Some(_), Some(i)) = (snapshot, field(n, "issuance")) {
+            r.problem(
+                i,
+                "chain.issuance",
+                "cannot be given in a snapshot world: the snapshot's `globals.total_issuance` sets the issuance",
+            );
+        }
     }
     let blocks = match r.required(&f, "duration") {
         Some(n) => read_duration(r, n, "duration"),
         None => 0,
     };
     let mut subnets = Vec::new();
+    // The list item each subnet and group was read from (an item that did not read as a
+    // mapping has no entry, so indices can differ from positions).
+    let mut subnet_items = Vec::new();
     if let Some(n) = r.required(&f, "subnets") {
         for (k, item) in r.seq(n, "subnets").iter().enumerate() {
-            if let Some(s) = read_subnet(r, item, &format!("subnets[{k}]")) {
+            let fee = chain.tx_fees.map(|f| f.other);
+            if let Some(s) = read_subnet(r, item, &format!("subnets[{k}]"), fee) {
                 if subnets.iter().any(|o: &SubnetSpec| o.name == s.name) {
                     r.problem(
                         item,
@@ -362,13 +450,19 @@ fn read_scenario(r: &mut Reader<'_>, tree: &Node) -> Option<Scenario> {
                     );
                 }
                 subnets.push(s);
+                subnet_items.push(k);
             }
         }
         if subnets.is_empty() {
             r.problem(n, "subnets", "must list at least one subnet");
         }
     }
+    for (k, s) in subnets.iter_mut().enumerate() {
+        s.netuid = NetUid(k as u16 + 1);
+    }
+    network::join_subnets(r, network.as_ref(), f.get("subnets"), &chain, &mut subnets);
     let mut population = Vec::new();
+    let mut group_items = Vec::new();
     if let Some(n) = f.get("population") {
         for (k, item) in r.seq(n, "population").iter().enumerate() {
             if let Some(g) = read_group(r, item, &format!("population[{k}]"), &subnets) {
@@ -380,32 +474,37 @@ fn read_scenario(r: &mut Reader<'_>, tree: &Node) -> Option<Scenario> {
                     );
                 }
                 population.push(g);
+                group_items.push(k);
             }
         }
     }
     if let Some(n) = f.get("population") {
         check_scripted_columns(r, n, &population);
     }
+    let world = World {
+        tree,
+        external_issuance,
+        subnets: &subnets,
+        subnet_items: &subnet_items,
+        population: &population,
+        group_items: &group_items,
+    };
+    // The TAO at genesis: the scenario's own when isolated; in a snapshot world the snapshot's
+    // issuance plus the scenario's genesis money (`network::check_supply`).
+    if matches!(network, Some(Network::Isolated)) {
+        world.check_tao_supply(r);
+    }
+    network::check_supply(
+        r,
+        network.as_ref(),
+        f.get("network").unwrap_or(tree),
+        &subnets,
+        &population,
+    );
+    world.check_alpha_supply(r);
+    world.check_size(r);
     // The starting population is registered at genesis: it must fit the subnets.
     for (k, sn) in subnets.iter().enumerate() {
-        let genesis: u64 = population
-            .iter()
-            .filter(|g| g.subnet == k)
-            .map(|g| u64::from(g.count) * g.genesis_stake)
-            .sum();
-        let pool_alpha = sn.pool_tao as f64 / sn.pool_price;
-        if genesis > 0 && genesis as f64 + pool_alpha >= 21e15 {
-            r.problem(
-                f.get("population").unwrap_or(tree),
-                "population",
-                format!(
-                    "subnet `{}` starts with {} alpha of genesis stake and {} in its pool: at 21 000 000 alpha it could never emit",
-                    sn.name,
-                    genesis as f64 / TAO,
-                    pool_alpha / TAO
-                ),
-            );
-        }
         let n = 1 + population
             .iter()
             .filter(|g| g.subnet == k && g.register)
@@ -428,6 +527,7 @@ fn read_scenario(r: &mut Reader<'_>, tree: &Node) -> Option<Scenario> {
         name,
         description,
         seed,
+        network: network.unwrap_or(Network::Isolated),
         regime,
         chain,
         blocks,
@@ -459,6 +559,220 @@ fn check_liquid_alpha_consensus(r: &mut Reader<'_>, f: &reader::Fields<'_>, chai
                 ),
             );
         }
+    }
+}
+
+/// Hotkeys a scenario may create in all (agents × hotkeys per agent, over every group): a
+/// bound on memory, far above any network the chain runs.
+pub const MAX_HOTKEYS: u64 = 1_000_000;
+
+/// What exists at genesis, for the checks that look at the whole scenario: the TAO supply,
+/// each subnet's alpha supply, the number of hotkeys.
+struct World<'a> {
+    tree: &'a Node,
+    external_issuance: u64,
+    subnets: &'a [SubnetSpec],
+    subnet_items: &'a [usize],
+    population: &'a [Group],
+    group_items: &'a [usize],
+}
+
+/// Whole tokens of an amount in rao, for messages.
+fn tokens(rao: u128) -> String {
+    (rao as f64 / TAO).to_string()
+}
+
+impl World<'_> {
+    /// The node at a path of field names and list indices, if it is in the file.
+    fn node(&self, steps: &[Step<'_>]) -> Option<&Node> {
+        let mut node = self.tree;
+        for step in steps {
+            node = match (step, &node.value) {
+                (Step::Field(name), _) => field(node, name)?,
+                (Step::Item(k), Value::Seq(items)) => items.get(*k)?,
+                _ => return None,
+            };
+        }
+        Some(node)
+    }
+
+    /// The TAO that exists at genesis (TAO issued before the simulation, subnet pools, owner
+    /// balances, agent balances) must fit in the 21 000 000 TAO supply. The problem is
+    /// reported at the amount that crosses it, in file order.
+    fn check_tao_supply(&self, r: &mut Reader<'_>) {
+        let supply = u128::from(TOTAL_SUPPLY);
+        // (path, steps to its node, what it adds in rao, how it is written)
+        let mut items: Vec<(String, Vec<Step<'_>>, u128, String)> = Vec::new();
+        let external = u128::from(self.external_issuance);
+        items.push((
+            "chain.issuance".into(),
+            vec![Step::Field("chain"), Step::Field("issuance")],
+            external,
+            format!("`{}` TAO", tokens(external)),
+        ));
+        for (s, &k) in self.subnets.iter().zip(self.subnet_items) {
+            let steps = vec![Step::Field("subnets"), Step::Item(k)];
+            let pool = u128::from(s.pool_tao);
+            let mut at = steps.clone();
+            at.extend([Step::Field("pool"), Step::Field("tao")]);
+            items.push((
+                format!("subnets[{k}].pool.tao"),
+                at,
+                pool,
+                format!("`{}` TAO", tokens(pool)),
+            ));
+            let owner = u128::from(s.owner_balance);
+            let mut at = steps;
+            at.extend([Step::Field("owner"), Step::Field("balance")]);
+            items.push((
+                format!("subnets[{k}].owner.balance"),
+                at,
+                owner,
+                format!("`{}` TAO", tokens(owner)),
+            ));
+        }
+        for (g, &k) in self.population.iter().zip(self.group_items) {
+            let total = u128::from(g.count) * u128::from(g.balance);
+            items.push((
+                format!("population[{k}].balance"),
+                vec![
+                    Step::Field("population"),
+                    Step::Item(k),
+                    Step::Field("balance"),
+                ],
+                total,
+                format!(
+                    "{} agents × `{}` TAO = {} TAO",
+                    g.count,
+                    tokens(u128::from(g.balance)),
+                    tokens(total)
+                ),
+            ));
+        }
+        let all: u128 = items.iter().map(|i| i.2).sum();
+        if all <= supply {
+            return;
+        }
+        let part = |prefix: &str, suffix: &str| -> u128 {
+            items
+                .iter()
+                .filter(|i| i.0.starts_with(prefix) && i.0.ends_with(suffix))
+                .map(|i| i.2)
+                .sum()
+        };
+        let mut sum = 0u128;
+        for (path, steps, amount, shown) in &items {
+            sum += amount;
+            if sum > supply {
+                let node = self.node(steps).unwrap_or(self.tree);
+                r.problem(
+                    node,
+                    path,
+                    format!(
+                        "{shown} brings the TAO at genesis to {} TAO (chain.issuance {}, subnet pools {}, owner balances {}, agent balances {}), more than the 21 000 000 TAO supply",
+                        tokens(all),
+                        tokens(external),
+                        tokens(part("subnets", ".pool.tao")),
+                        tokens(part("subnets", ".owner.balance")),
+                        tokens(part("population", ".balance")),
+                    ),
+                );
+                return;
+            }
+        }
+    }
+
+    /// Each subnet's alpha at genesis (its pool reserve and the agents' genesis stake) must
+    /// stay below the 21 000 000 alpha supply, at which it could never emit.
+    fn check_alpha_supply(&self, r: &mut Reader<'_>) {
+        let supply = u128::from(TOTAL_SUPPLY);
+        for (i, sn) in self.subnets.iter().enumerate() {
+            let pool = pool_alpha(sn.pool_tao, sn.pool_price);
+            if pool > supply {
+                continue; // reported at the pool
+            }
+            let mut sum = pool;
+            for (g, &k) in self.population.iter().zip(self.group_items) {
+                if g.subnet != i || g.genesis_stake == 0 {
+                    continue;
+                }
+                let stake = u128::from(g.count) * u128::from(g.genesis_stake);
+                sum += stake;
+                if sum >= supply {
+                    let total: u128 = pool
+                        + self
+                            .population
+                            .iter()
+                            .filter(|o| o.subnet == i)
+                            .map(|o| u128::from(o.count) * u128::from(o.genesis_stake))
+                            .sum::<u128>();
+                    let node = self
+                        .node(&[
+                            Step::Field("population"),
+                            Step::Item(k),
+                            Step::Field("genesis_stake"),
+                        ])
+                        .unwrap_or(self.tree);
+                    r.problem(
+                        node,
+                        &format!("population[{k}].genesis_stake"),
+                        format!(
+                            "{} agents × `{}` alpha = {} alpha brings subnet `{}` to {} alpha at genesis ({} in its pool, {} of genesis stake): at the 21 000 000 alpha supply it could never emit",
+                            g.count,
+                            tokens(u128::from(g.genesis_stake)),
+                            tokens(stake),
+                            sn.name,
+                            tokens(total),
+                            tokens(pool),
+                            tokens(total - pool),
+                        ),
+                    );
+                    break;
+                }
+            }
+        }
+    }
+
+    /// The population must not create more than [`MAX_HOTKEYS`] hotkeys.
+    fn check_size(&self, r: &mut Reader<'_>) {
+        let hotkeys: u64 = self
+            .population
+            .iter()
+            .map(|g| u64::from(g.count) * u64::from(g.hotkeys))
+            .sum::<u64>()
+            + self
+                .subnets
+                .iter()
+                .map(|s| 1 + u64::from(s.owner_miners))
+                .sum::<u64>();
+        if hotkeys > MAX_HOTKEYS {
+            let node = self.node(&[Step::Field("population")]).unwrap_or(self.tree);
+            r.problem(
+                node,
+                "population",
+                format!(
+                    "the scenario creates {hotkeys} hotkeys (agents × hotkeys per agent, owners included), more than {MAX_HOTKEYS}"
+                ),
+            );
+        }
+    }
+}
+
+/// A step of a path into the tree.
+#[derive(Clone, Copy)]
+enum Step<'a> {
+    Field(&'a str),
+    Item(usize),
+}
+
+/// The alpha (rao) a genesis pool of `tao` rao at `price` TAO per alpha holds: what
+/// [`Scenario::build`] mints (saturating for an absurd price; validation refuses those).
+fn pool_alpha(tao: u64, price: f64) -> u128 {
+    let alpha = (tao as f64 / price).round();
+    if (0.0..1e30).contains(&alpha) {
+        alpha as u128
+    } else {
+        u128::MAX
     }
 }
 
@@ -552,8 +866,9 @@ fn read_duration(r: &mut Reader<'_>, n: &Node, path: &str) -> u64 {
             .number(
                 f.get("days").expect("given"),
                 &join(path, "days"),
-                |x| x > 0.0 && x <= 36_500.0,
-                "a number of days in (0, 36500]",
+                // At least one block once rounded (a day is 7200 blocks).
+                |x| x * BLOCKS_PER_DAY as f64 >= 0.5 && x <= 36_500.0,
+                "a number of days in (0, 36500] that is at least one block (1/7200 day)",
             )
             .map_or(0, |d| (d * BLOCKS_PER_DAY as f64).round() as u64),
         "blocks" => r
@@ -579,6 +894,7 @@ fn read_duration(r: &mut Reader<'_>, n: &Node, path: &str) -> u64 {
 pub(crate) const CHAIN: &[&str] = &[
     "issuance",
     "tao_weight",
+    "moving_alpha",
     "stake_threshold",
     "owner_cut",
     "swap_fee",
@@ -615,12 +931,19 @@ fn read_chain(r: &mut Reader<'_>, n: &Node, chain: &mut ChainParams) -> u64 {
         unit,
         "a fraction in [0, 1]",
     );
-    chain.stake_threshold = (r.number_or(
+    chain.subnet_moving_alpha = r.number_or(
+        &f,
+        "moving_alpha",
+        chain.subnet_moving_alpha,
+        unit,
+        "a fraction in [0, 1] (SubnetMovingAlpha, per block)",
+    );
+    chain.stake_threshold = (r.amount_or(
         &f,
         "stake_threshold",
         chain.stake_threshold as f64 / TAO,
-        |x| x >= 0.0,
-        "TAO >= 0",
+        "TAO",
+        false,
     ) * TAO) as u64;
     if let Some(x) = f
         .get("owner_cut")
@@ -829,9 +1152,11 @@ pub(crate) const SUBNET: &[&str] = &[
     "burn",
     "owner",
     "consensus",
+    "adopt",
 ];
 
-fn read_subnet(r: &mut Reader<'_>, n: &Node, path: &str) -> Option<SubnetSpec> {
+/// `fee`: the transaction fee of an owner's hyperparameter change under the regime (§13.7).
+fn read_subnet(r: &mut Reader<'_>, n: &Node, path: &str, fee: Option<u64>) -> Option<SubnetSpec> {
     let f = r.map(n, path, SUBNET)?;
     let name = r
         .required(&f, "name")
@@ -873,7 +1198,7 @@ fn read_subnet(r: &mut Reader<'_>, n: &Node, path: &str) -> Option<SubnetSpec> {
     if let Some(pn) = f.get("pool") {
         let pp = join(path, "pool");
         if let Some(pf) = r.map(pn, &pp, &["tao", "price"]) {
-            pool_tao = r.number_or(&pf, "tao", pool_tao, |x| x > 0.0, "TAO > 0");
+            pool_tao = r.amount_or(&pf, "tao", pool_tao, "TAO", true);
             pool_price = r.number_or(
                 &pf,
                 "price",
@@ -881,6 +1206,20 @@ fn read_subnet(r: &mut Reader<'_>, n: &Node, path: &str) -> Option<SubnetSpec> {
                 |x| x > 0.0 && x <= 1e6,
                 "TAO per alpha in (0, 1e6]",
             );
+            let alpha = pool_alpha((pool_tao * TAO).round() as u64, pool_price);
+            if alpha > u128::from(TOTAL_SUPPLY) {
+                r.problem(
+                    pn,
+                    &pp,
+                    format!(
+                        "`tao` / `price` = {} / {pool_price} = {} alpha in the pool, more than the 21 000 000 alpha supply of a subnet",
+                        pool_tao,
+                        pool_tao / pool_price
+                    ),
+                );
+                pool_tao = 1_000.0;
+                pool_price = 0.01;
+            }
         }
     }
     if let Some(y) = f.get("yuma") {
@@ -943,7 +1282,20 @@ fn read_subnet(r: &mut Reader<'_>, n: &Node, path: &str) -> Option<SubnetSpec> {
                     }
                 }
             }
-            owner_balance = r.number_or(&of, "balance", 0.0, |x| x >= 0.0, "TAO >= 0");
+            owner_balance = r.amount_or(&of, "balance", 0.0, "TAO", false);
+            // Under recycled fees (§13.7) each change is an extrinsic the owner pays for; a
+            // change the owner cannot pay would be refused during the run.
+            let needed = fee.unwrap_or(0) as f64 * owner_changes.len() as f64 / TAO;
+            if needed > owner_balance {
+                r.problem(
+                    of.get("balance").unwrap_or(on),
+                    &join(&op, "balance"),
+                    format!(
+                        "must pay the transaction fees of the owner's {} change(s) ({needed} TAO under this regime), got `{owner_balance}`",
+                        owner_changes.len()
+                    ),
+                );
+            }
             owner_miners = r.integer_or(&of, "miners", 0, 0, 4096) as u32;
             if owner_miners > 0 {
                 owner_params = of.get("params").map_or(owner_params, Node::to_json);
@@ -955,6 +1307,10 @@ fn read_subnet(r: &mut Reader<'_>, n: &Node, path: &str) -> Option<SubnetSpec> {
     }
     Some(SubnetSpec {
         name,
+        netuid: NetUid(0),
+        adopt: None,
+        lock: 0,
+        pruned: None,
         params,
         start_block,
         environments,
@@ -1243,14 +1599,16 @@ fn read_group(r: &mut Reader<'_>, n: &Node, path: &str, subnets: &[SubnetSpec]) 
     };
     let count = r.integer_or(&f, "count", 1, 0, 100_000) as u32;
     let hotkeys = r.integer_or(&f, "hotkeys", 1, 1, 4096) as u32;
-    let tao = |r: &mut Reader<'_>, name: &str| {
-        (r.number_or(&f, name, 0.0, |x| x >= 0.0, "TAO >= 0") * TAO).round() as u64
+    // Per agent, each amount is at most the token's supply (so sums below cannot overflow);
+    // the group's total balance is checked with the rest of the world's TAO.
+    let rao = |r: &mut Reader<'_>, name: &str, token: &str| {
+        (r.amount_or(&f, name, 0.0, token, false) * TAO).round() as u64
     };
-    let balance = tao(r, "balance");
-    let stake = tao(r, "stake");
-    let root_stake = tao(r, "root_stake");
-    let genesis_stake =
-        (r.number_or(&f, "genesis_stake", 0.0, |x| x >= 0.0, "alpha >= 0") * TAO).round() as u64;
+    let balance = rao(r, "balance", "TAO");
+    let stake = rao(r, "stake", "TAO");
+    let root_stake = rao(r, "root_stake", "TAO");
+    let genesis_stake = rao(r, "genesis_stake", "alpha");
+    check_param_amounts(r, f.get("params"), &join(path, "params"));
     if stake + root_stake > balance {
         r.problem(
             n,
@@ -1320,6 +1678,35 @@ fn read_group(r: &mut Reader<'_>, n: &Node, path: &str, subnets: &[SubnetSpec]) 
         entry,
         exit,
     })
+}
+
+/// Behaviour parameters that are amounts of TAO (costs, budgets) are at most the supply. Their
+/// other checks (a number >= 0) belong to the behaviour's parameter type.
+fn check_param_amounts(r: &mut Reader<'_>, params: Option<&Node>, path: &str) {
+    let Some(Value::Map(entries)) = params.map(|p| &p.value) else {
+        return;
+    };
+    for (k, v) in entries {
+        let name = k.key_text();
+        if !crate::population::TAO_FIELDS.contains(&name.as_str()) {
+            continue;
+        }
+        let x = match v.value {
+            Value::Int(i) => i as f64,
+            Value::Float(x) => x,
+            _ => continue,
+        };
+        if x > reader::SUPPLY {
+            r.problem(
+                v,
+                &join(path, &name),
+                format!(
+                    "must be TAO in [0, 21 000 000] (the whole supply), got `{}`",
+                    v.show()
+                ),
+            );
+        }
+    }
 }
 
 fn read_sweep(r: &mut Reader<'_>, n: &Node, path: &str) -> Option<Sweep> {

@@ -9,6 +9,9 @@ use std::fmt;
 
 use crate::yaml::{Node, Value};
 
+/// The supply of TAO, and of each subnet's alpha, in whole tokens: 21 000 000.
+pub const SUPPLY: f64 = 21e6;
+
 /// One problem in a scenario file.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Problem {
@@ -224,6 +227,40 @@ impl<'f> Reader<'f> {
         match f.get(name) {
             Some(n) => self
                 .number(n, &f.path_of(name), ok, expected)
+                .unwrap_or(default),
+            None => default,
+        }
+    }
+
+    /// An amount of a token (`TAO`, or a subnet's `alpha`) in `[0, 21 000 000]`, or
+    /// `(0, 21 000 000]` if `positive`: no balance, stake, reserve or cost can be more than the
+    /// token's whole supply ([`SUPPLY`] whole units).
+    pub fn amount(&mut self, node: &Node, path: &str, token: &str, positive: bool) -> Option<f64> {
+        let expected = if positive {
+            format!("{token} in (0, 21 000 000] (the whole supply)")
+        } else {
+            format!("{token} in [0, 21 000 000] (the whole supply)")
+        };
+        self.number(
+            node,
+            path,
+            |x| x <= SUPPLY && (x > 0.0 || (!positive && x == 0.0)),
+            &expected,
+        )
+    }
+
+    /// An optional amount field with a default (see [`Reader::amount`]).
+    pub fn amount_or(
+        &mut self,
+        f: &Fields<'_>,
+        name: &str,
+        default: f64,
+        token: &str,
+        positive: bool,
+    ) -> f64 {
+        match f.get(name) {
+            Some(n) => self
+                .amount(n, &f.path_of(name), token, positive)
                 .unwrap_or(default),
             None => default,
         }

@@ -7,6 +7,7 @@
 use serde_json::{Value, json};
 
 use super::KINDS;
+use super::reader::SUPPLY;
 use crate::chain::params::Regime;
 
 fn object(properties: Value, required: &[&str]) -> Value {
@@ -40,12 +41,16 @@ fn choice(description: &str, options: &[&str]) -> Value {
 /// The schema.
 pub fn json_schema() -> Value {
     let regimes: Vec<&str> = Regime::ALL.iter().map(|(_, n)| *n).collect();
+    let worlds: Vec<&str> = std::iter::once("isolated")
+        .chain(crate::world::NAMED.iter().map(|(n, _)| *n))
+        .collect();
     let versions = crate::yuma::bonds::variant_names();
     let chain = object(
         json!({
             "issuance": number("TAO issued before the simulation (sets the point on the halving schedule)", 0.0, Some(21e6)),
-            "tao_weight": fraction("weight of root stake (TaoWeight)"),
-            "stake_threshold": number("TAO below which stake counts as zero", 0.0, None),
+            "tao_weight": fraction("weight of root stake (TaoWeight; 2026-10: the live 0.18)"),
+            "moving_alpha": fraction("SubnetMovingAlpha: the price EMA's rate per block (2026-10: the live 0.0003)"),
+            "stake_threshold": number("TAO below which stake counts as zero", 0.0, Some(SUPPLY)),
             "owner_cut": fraction("subnet owner's share of alpha emission"),
             "swap_fee": number("pool fee as a fraction", 0.0, Some(0.1526)),
             "max_epochs_per_block": integer("epochs per block before deferral", 1, Some(1024)),
@@ -111,7 +116,7 @@ pub fn json_schema() -> Value {
             "mechanism": mechanism,
             "value_unit": {"type": "string"},
             "value_per_quality": number("value per tempo of a miner serving quality 1", 0.0, None),
-            "pool": object(json!({"tao": number("TAO reserve", 0.0, None), "price": number("TAO per alpha", 0.0, Some(1e6))}), &[]),
+            "pool": object(json!({"tao": number("TAO reserve (tao / price is the alpha reserve, at most 21 000 000)", 0.0, Some(SUPPLY)), "price": number("TAO per alpha", 0.0, Some(1e6))}), &[]),
             "yuma": yuma,
             "max_uids": integer("uids", 1, Some(4096)),
             "immunity_period": integer("blocks", 0, None),
@@ -121,7 +126,11 @@ pub fn json_schema() -> Value {
             }), &[]),
             "burn": number("initial registration burn, TAO", 0.0, Some(100.0)),
             "consensus": {"oneOf": [{"type": "null"}, choice("", &["yuma", "null"])], "description": "§13.9 the epoch: yuma (Yuma Consensus) or null (the Null epoch)"},
-            "owner": object(json!({"balance": number("TAO", 0.0, None), "miners": integer("owner's own miners", 0, Some(4096)), "params": {"type": "object"},
+            "adopt": {"oneOf": [
+                integer("a netuid of the snapshot world", 1, Some(65_535)),
+                {"type": "string", "pattern": "^(median|p([0-9]|[1-9][0-9]|100))$", "description": "median, or pNN: the subnet at that percentile of TAO reserve among the emitting subnets"},
+            ], "description": "snapshot worlds only: take over a snapshot subnet's pool, prices and flags (without `pool` or `start_block`); without it the subnet registers as a new one"},
+            "owner": object(json!({"balance": number("TAO", 0.0, Some(SUPPLY)), "miners": integer("owner's own miners", 0, Some(4096)), "params": {"type": "object"},
                 "changes": {"type": "array", "description": "hyperparameter changes: {block, one of tempo, bonds_moving_average, bonds_penalty, liquid_alpha, commit_reveal, reveal_period_epochs, immunity_period, max_validators, yuma3}", "items": {"type": "object", "required": ["block"]}}}), &[]),
         }),
         &["name"],
@@ -136,10 +145,10 @@ pub fn json_schema() -> Value {
             "subnet": {"type": "string", "description": "a subnet's name"},
             "count": integer("agents", 0, Some(100_000)),
             "hotkeys": integer("hotkeys per agent", 1, Some(4096)),
-            "balance": number("free TAO per agent", 0.0, None),
-            "stake": number("TAO staked to its own hotkey at block 1", 0.0, None),
-            "root_stake": number("TAO staked on root at block 1", 0.0, None),
-            "genesis_stake": number("alpha staked to its own hotkey at genesis (minted, no swap)", 0.0, None),
+            "balance": number("free TAO per agent (count × balance, with all other genesis TAO, at most 21 000 000)", 0.0, Some(SUPPLY)),
+            "stake": number("TAO staked to its own hotkey at block 1", 0.0, Some(SUPPLY)),
+            "root_stake": number("TAO staked on root at block 1", 0.0, Some(SUPPLY)),
+            "genesis_stake": number("alpha staked to its own hotkey at genesis (minted, no swap)", 0.0, Some(SUPPLY)),
             "register": {"type": "boolean"},
             "cartel": {"type": "string"},
             "params": {"type": "object", "description": "the behaviour's parameters (agents/src/behaviours/)"},
@@ -160,6 +169,10 @@ pub fn json_schema() -> Value {
             "name": {"type": "string", "pattern": "^[A-Za-z0-9_-]+$"},
             "description": {"type": "string"},
             "seed": integer("master seed", 0, None),
+            "network": {"oneOf": [
+                choice("isolated (the scenario's subnets alone) or a world shipped with yumalab", &worlds),
+                object(json!({"snapshot": {"type": "string", "description": "a snapshot file (JSON or YAML), relative to the scenario file"}}), &["snapshot"]),
+            ], "description": "the world the scenario runs in (default isolated)"},
             "regime": choice("chain rules of a period", &regimes),
             "duration": {"type": "object", "additionalProperties": false, "minProperties": 1, "maxProperties": 1,
                 "properties": {"days": number("days", 0.0, Some(36_500.0)), "blocks": integer("blocks", 1, None), "tempos": integer("tempos of 360 blocks", 1, None)}},

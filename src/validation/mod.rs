@@ -8,9 +8,12 @@
 //! - (B) [`yc3`]: the chain's seven Yuma3 tests as scripted scenarios through the engine;
 //! - (C) [`liquid_alpha`]: the liquid-alpha toy of *Amplifying the Weight-copying Penalty*;
 //! - (D) [`whitepaper`]: the 2020 whitepaper's cabal-decay toy;
-//! - (E) [`copying`]: weight copying against commit-reveal on a synthetic subnet.
+//! - (E) [`copying`]: weight copying against commit-reveal on a synthetic subnet;
+//! - (F) [`discovery`]: liquid alpha v1 (the 2024 paper's rule) against a delayed copier on a
+//!   subnet with discovery events, in the papers' own model (a research variant).
 
 pub mod copying;
+pub mod discovery;
 pub mod liquid_alpha;
 pub mod retention;
 pub mod whitepaper;
@@ -30,6 +33,9 @@ pub enum Status {
     Fail,
     /// Not attempted or not reproducible here; the reason.
     NotReproduced(String),
+    /// The published number was measured on a different mechanism or different data than the
+    /// one run here, so ours cannot confirm or refute it; the reason.
+    NotComparable(String),
 }
 
 /// One published number against ours.
@@ -43,7 +49,7 @@ pub struct Check {
     pub ours: String,
     /// The tolerance, in words (`±0.02`, `exact`, `1e-3 per entry`).
     pub tolerance: String,
-    /// Pass, fail or not reproduced.
+    /// Pass, fail, not reproduced or not comparable.
     pub status: Status,
 }
 
@@ -59,7 +65,7 @@ pub enum Size {
 /// One reproduced study.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Study {
-    /// Short id: `A`..`E`.
+    /// Short id: `A`..`F`.
     pub id: &'static str,
     /// Title.
     pub title: String,
@@ -76,13 +82,14 @@ pub struct Study {
 /// Runs one study.
 pub type StudyFn = fn(Size) -> Study;
 
-/// Every study, in order A..E: its id and the function that runs it.
+/// Every study, in order A..F: its id and the function that runs it.
 pub static STUDIES: &[(&str, StudyFn)] = &[
     ("A", retention::study),
     ("B", yc3::study),
     ("C", liquid_alpha::study),
     ("D", whitepaper::study),
     ("E", copying::study),
+    ("F", discovery::study),
 ];
 
 /// The ids in [`STUDIES`], in order.
@@ -90,13 +97,13 @@ pub fn study_ids() -> Vec<&'static str> {
     STUDIES.iter().map(|(id, _)| *id).collect()
 }
 
-/// Runs every study at `size`, in order A..E.
+/// Runs every study at `size`, in order A..F.
 pub fn run_all(size: Size) -> Vec<Study> {
     STUDIES.iter().map(|(_, run)| run(size)).collect()
 }
 
 /// Runs the studies whose ids are in `only` (case-insensitive, surrounding blanks ignored), in
-/// order A..E.
+/// order A..F.
 ///
 /// # Errors
 /// The ids of `only` that name no study.
@@ -122,12 +129,21 @@ pub fn run_selected(size: Size, only: &[String]) -> Result<Vec<Study>, Vec<Strin
 }
 
 impl Status {
-    /// The word for tables: `pass`, `FAIL` or `not reproduced`.
+    /// The word for tables: `pass`, `FAIL`, `not reproduced` or `not comparable`.
     pub fn word(&self) -> &'static str {
         match self {
             Status::Pass => "pass",
             Status::Fail => "FAIL",
             Status::NotReproduced(_) => "not reproduced",
+            Status::NotComparable(_) => "not comparable",
+        }
+    }
+
+    /// The reason a check was not reproduced or is not comparable; `None` for pass and fail.
+    pub fn reason(&self) -> Option<&str> {
+        match self {
+            Status::NotReproduced(why) | Status::NotComparable(why) => Some(why),
+            Status::Pass | Status::Fail => None,
         }
     }
 }
@@ -141,6 +157,8 @@ pub struct Tally {
     pub fail: usize,
     /// Checks not reproduced.
     pub not_reproduced: usize,
+    /// Checks whose published number is not comparable with ours.
+    pub not_comparable: usize,
 }
 
 impl Tally {
@@ -152,6 +170,7 @@ impl Tally {
                 Status::Pass => t.pass += 1,
                 Status::Fail => t.fail += 1,
                 Status::NotReproduced(_) => t.not_reproduced += 1,
+                Status::NotComparable(_) => t.not_comparable += 1,
             }
         }
         t
@@ -202,6 +221,15 @@ fn alt(text: &str) -> String {
     cell(text).replace(['[', ']'], "")
 }
 
+/// A status for the summary table: the word, and for a check with a reason, where to read it
+/// (the reasons are long; each study's own table gives them in full).
+fn summary_status(study: &str, status: &Status) -> String {
+    match status.reason() {
+        Some(_) => format!("{} (why: see {})", status.word(), cell(study)),
+        None => status.word().to_owned(),
+    }
+}
+
 /// Writes the validation page: title, how to regenerate it, a summary table of every check,
 /// then one section per study with its source, setup, checks and figures. `drawn` says, by
 /// file stem, which figures were drawn; a stem missing from it is reported as not drawn.
@@ -219,15 +247,18 @@ pub fn markdown(studies: &[Study], drawn: &BTreeMap<String, Drawn>, page: &PageI
     );
     let _ = writeln!(
         md,
-        "{} checks in {} studies: {} pass, {} fail, {} not reproduced. A check *passes* when \
-         our value is within the stated tolerance of the published one; *not reproduced* means \
-         the published number could not be recovered here, for the reason given (it does not \
-         fail the suite).\n",
-        t.pass + t.fail + t.not_reproduced,
+        "{} checks in {} studies: {} pass, {} fail, {} not reproduced, {} not comparable. A \
+         check *passes* when our value is within the stated tolerance of the published one; \
+         *not reproduced* means the published number could not be recovered here; *not \
+         comparable* means it was measured on a different mechanism or different data than \
+         ours, so ours can neither confirm nor refute it. Each of the last two gives its reason \
+         in its study's table, and neither fails the suite.\n",
+        t.pass + t.fail + t.not_reproduced + t.not_comparable,
         studies.len(),
         t.pass,
         t.fail,
-        t.not_reproduced
+        t.not_reproduced,
+        t.not_comparable
     );
     let _ = writeln!(md, "## Summary\n");
     let _ = writeln!(
@@ -246,7 +277,7 @@ pub fn markdown(studies: &[Study], drawn: &BTreeMap<String, Drawn>, page: &PageI
                 cell(&c.published),
                 cell(&c.ours),
                 cell(&c.tolerance),
-                c.status.word()
+                summary_status(s.id, &c.status)
             );
         }
     }
@@ -259,9 +290,9 @@ pub fn markdown(studies: &[Study], drawn: &BTreeMap<String, Drawn>, page: &PageI
             "| Result | Published | Ours | Tolerance | Status |\n|---|---|---|---|---|"
         );
         for c in &s.checks {
-            let status = match &c.status {
-                Status::NotReproduced(why) => format!("not reproduced: {}", cell(why)),
-                other => other.word().to_owned(),
+            let status = match c.status.reason() {
+                Some(why) => format!("{}: {}", c.status.word(), cell(why)),
+                None => c.status.word().to_owned(),
             };
             let _ = writeln!(
                 md,
@@ -322,6 +353,10 @@ mod tests {
                     check("a passes", Status::Pass),
                     check("b fails", Status::Fail),
                     check("c is out of reach", Status::NotReproduced("no data".into())),
+                    check(
+                        "e is another setting",
+                        Status::NotComparable("other data".into()),
+                    ),
                 ],
                 figures: vec![
                     (
@@ -383,15 +418,21 @@ mod tests {
             .lines()
             .filter(|l| l.starts_with("| ") && !l.starts_with("| Study"))
             .collect();
-        assert_eq!(summary.len(), 4, "{summary:#?}");
+        assert_eq!(summary.len(), 5, "{summary:#?}");
         assert!(summary[0].starts_with(
             "| X | a passes | Someone (2024) \\| a pipe | 0.5 | 0.49 | ±0.02 | pass |"
         ));
         assert!(summary[1].ends_with("| FAIL |"));
-        assert!(summary[2].ends_with("| not reproduced |"));
+        // A status with a reason points to the study's table, where the reason is given.
+        assert!(summary[2].ends_with("| not reproduced (why: see X) |"));
+        assert!(summary[3].ends_with("| not comparable (why: see X) |"));
         // A line break inside a cell is folded, so the row stays one table row.
-        assert!(summary[3].starts_with("| Y | d multi line |"));
-        assert!(md.contains("4 checks in 2 studies: 2 pass, 1 fail, 1 not reproduced"));
+        assert!(summary[4].starts_with("| Y | d multi line |"));
+        assert!(
+            md.contains(
+                "5 checks in 2 studies: 2 pass, 1 fail, 1 not reproduced, 1 not comparable"
+            )
+        );
     }
 
     #[test]
@@ -405,6 +446,9 @@ mod tests {
         assert!(x.contains("**Source.** Someone (2024) | a pipe"));
         assert!(x.contains("Line one.\n\nLine two."));
         assert!(x.contains("| c is out of reach | 0.5 | 0.49 | ±0.02 | not reproduced: no data |"));
+        assert!(x.contains(
+            "| e is another setting | 0.5 | 0.49 | ±0.02 | not comparable: other data |"
+        ));
         assert!(x.contains("| b fails | 0.5 | 0.49 | ±0.02 | FAIL |"));
         // Drawn: the PNG inline and a link to the SVG; brackets dropped from the alt text.
         assert!(x.contains("![A line](validation/x-line.png)"));
@@ -421,7 +465,7 @@ mod tests {
         let ids = study_ids();
         let mut sorted = ids.clone();
         sorted.sort_unstable();
-        assert_eq!(ids, sorted, "STUDIES must stay in order A..E");
+        assert_eq!(ids, sorted, "STUDIES must stay in order A..F");
         let only = run_selected(Size::Quick, &[" d".to_owned()]).unwrap();
         assert_eq!(only.len(), 1);
         assert_eq!(only[0].id, "D");
@@ -430,6 +474,9 @@ mod tests {
             vec!["Z".to_owned()]
         );
         let t = Tally::of(&only);
-        assert_eq!((t.pass, t.fail, t.not_reproduced), (8, 0, 0));
+        assert_eq!(
+            (t.pass, t.fail, t.not_reproduced, t.not_comparable),
+            (8, 0, 0, 0)
+        );
     }
 }

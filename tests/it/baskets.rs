@@ -811,3 +811,71 @@ fn r13_basket_root_eviction_deposits_before_the_seat_goes() {
     assert_eq!(chain.basket_row(seats[0], netuid), queued);
     chain.check_conservation().expect("conserved");
 }
+
+/// `swap_basket` (§13.6.10): the owner moves part of the fund between rows within the bounds;
+/// shares, rate and watermarks do not move; trades beyond a bound are refused whole.
+#[test]
+fn validators_trade_their_basket_within_the_bounds() {
+    let mut w = deposited(2);
+    let spot = w.chain.subnets[&w.netuid].pool.price();
+    w.chain
+        .subnets
+        .get_mut(&w.netuid)
+        .expect("subnet")
+        .moving_price = spot;
+    let owner = w.chain.owner_of(w.h);
+    let fee = w.chain.params.tx_fees.expect("fees").move_stake;
+    w.chain.coldkeys[owner.0 as usize].balance += 10 * fee;
+    w.chain.ledger.tao.genesis += 10 * fee;
+    w.chain.total_issuance += 10 * fee;
+    let before = w.fund().clone();
+    let row = w.chain.basket_row(w.h, w.netuid);
+    let swap = |amount: u64, from: NetUid, to: NetUid| Action::SwapBasket {
+        coldkey: owner,
+        hotkey: w.h,
+        from,
+        to,
+        amount: Rao(amount),
+    };
+    // 100 alpha ≈ 9.9 TAO into the root slot: within 10 % of a ≈ 196 TAO NAV.
+    w.chain
+        .apply(&swap(100 * TAO, w.netuid, NetUid(0)))
+        .expect("within bounds");
+    assert_eq!(w.chain.basket_row(w.h, w.netuid), row - 100 * TAO);
+    let slot = w.chain.basket_root_slot(w.h);
+    assert!(slot > 9 * TAO && slot < 10 * TAO, "slot {slot}");
+    assert_eq!(
+        (w.fund().shares, w.fund().rate, &w.fund().claimed),
+        (before.shares, before.rate, &before.claimed),
+        "only the composition changes"
+    );
+    w.chain.check_conservation().expect("conserved");
+    // Beyond the day's turnover (≈ 19.6 TAO, 9.9 used): refused, nothing changes.
+    let state = w.chain.basket_row(w.h, w.netuid);
+    assert!(
+        w.chain
+            .apply(&swap(150 * TAO, w.netuid, NetUid(0)))
+            .is_err()
+    );
+    assert_eq!(w.chain.basket_row(w.h, w.netuid), state);
+    // Below the 0.5 TAO minimum leg.
+    assert!(w.chain.apply(&swap(TAO, w.netuid, NetUid(0))).is_err());
+    // Only the validator's owner.
+    assert!(
+        w.chain
+            .apply(&Action::SwapBasket {
+                coldkey: w.c1,
+                hotkey: w.h,
+                from: w.netuid,
+                to: NetUid(0),
+                amount: Rao(10 * TAO),
+            })
+            .is_err()
+    );
+    // A day later the bucket has refilled.
+    w.chain.block += 7_200;
+    w.chain
+        .apply(&swap(150 * TAO, w.netuid, NetUid(0)))
+        .expect("refilled");
+    w.chain.check_conservation().expect("conserved");
+}

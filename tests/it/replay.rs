@@ -269,18 +269,18 @@ fn every_problem_in_a_bad_file_is_reported() {
     }"#;
     let stderr = refused("many", "bad.json", text);
     let want = [
-        "bad.json: `yuma.version`: must be one of `yuma2`, `yuma3`, got `yuma4`",
-        "bad.json: `yuma.kappa`: must be a fraction in [0, 1], got `2`",
-        "bad.json: `yuma.bonds_penalty`: must be a fraction in [0, 1], got `-1`",
-        "bad.json: `yuma.liquid_alpha.steepness`: must be an integer in -32768..=32767, got `70000`",
-        "bad.json: `miners[1]`: must be unique, got `A` again (first at `validators[0]`)",
-        "bad.json: `epochs[0].stakes`: must have 3 entries (one per validator), got 2",
-        "bad.json: `epochs[1].stakes[1]`: must be a finite number >= 0, got `-5`",
-        "bad.json: `epochs[1].weights[1]`: must have 2 entries (one per miner), got 1",
-        "bad.json: `epochs[1].weights[2]`: must have 2 entries (one per miner), got 3",
-        "bad.json: `epochs[2].weights`: must have 3 rows (one per validator), got 2",
-        "bad.json: `bond_resets[0].epoch`: must be an epoch index in 0..3, got `3`",
-        "bad.json: `bond_resets[0].miner`: must name one of the miners, got `M7`",
+        "bad.json:2:27: `yuma.version`: must be one of `yuma2`, `yuma3`, got `yuma4`",
+        "bad.json:2:45: `yuma.kappa`: must be a fraction in [0, 1], got `2`",
+        "bad.json:2:65: `yuma.bonds_penalty`: must be a fraction in [0, 1], got `-1`",
+        "bad.json:3:83: `yuma.liquid_alpha.steepness`: must be an integer in -32768..=32767, got `70000`",
+        "bad.json:5:24: `miners[1]`: must be unique, got `A` again (first at `validators[0]`)",
+        "bad.json:7:20: `epochs[0].stakes`: must have 3 entries (one per validator), got 2",
+        "bad.json:8:24: `epochs[1].stakes[1]`: must be a finite number >= 0, got `-5`",
+        "bad.json:8:52: `epochs[1].weights[1]`: must have 2 entries (one per miner), got 1",
+        "bad.json:8:57: `epochs[1].weights[2]`: must have 2 entries (one per miner), got 3",
+        "bad.json:9:21: `epochs[2].weights`: must have 3 rows (one per validator), got 2",
+        "bad.json:11:33: `bond_resets[0].epoch`: must be an epoch index in 0..3, got `3`",
+        "bad.json:11:45: `bond_resets[0].miner`: must name one of the miners, got `M7`",
     ];
     let lines: Vec<&str> = stderr.lines().collect();
     assert_eq!(lines.len(), want.len(), "{stderr}");

@@ -53,13 +53,13 @@ subnets:
     let expect = [
         "bad.yaml:1:7: `name`: must use only letters, digits, `-` and `_`, got `bad name!`",
         "bad.yaml:2:14: `description`: must be a string, got `3`",
-        "bad.yaml:3:1: `durationn`: unknown field; expected one of `name`, `description`, `seed`, `regime`, `duration`, `chain`, `subnets`, `population`, `sweep` (did you mean `duration`?)",
+        "bad.yaml:3:1: `durationn`: unknown field; expected one of `name`, `description`, `seed`, `network`, `regime`, `duration`, `chain`, `subnets`, `population`, `sweep` (did you mean `duration`?)",
         "bad.yaml:1:1: `duration`: missing required field",
         "bad.yaml:6:12: `subnets[0].tempo`: must be a whole number in 1..=50400, got `-5`",
         "bad.yaml:7:21: `subnets[0].yuma.version`: must be one of `yuma2`, `yuma3`, got `yuma9` (did you mean `yuma2`?)",
         "bad.yaml:7:35: `subnets[0].yuma.kappa`: must be a fraction in [0, 1], got `1.5`",
         "bad.yaml:7:55: `subnets[0].yuma.commit_reveal`: must be true or false, got `maybe`",
-        "bad.yaml:8:17: `subnets[0].pool.tao`: must be TAO > 0, got `0`",
+        "bad.yaml:8:17: `subnets[0].pool.tao`: must be TAO in (0, 21 000 000] (the whole supply), got `0`",
         "bad.yaml:9:5: `subnets[1].name`: subnet name `sn` is used twice",
     ];
     for e in expect {
@@ -89,7 +89,7 @@ fn set_overrides_any_scalar_and_is_validated_like_the_file() {
     .unwrap_err();
     assert_eq!(
         err.to_string(),
-        "tiny.yaml: `subnets[0].yuma.kappa`: must be a fraction in [0, 1], got `2`"
+        "tiny.yaml: `subnets[0].yuma.kappa`: must be a fraction in [0, 1], got `2` (a `--set` value)"
     );
     let err = Scenario::parse(
         GOOD,
@@ -189,7 +189,7 @@ population:
     let text = err.to_string();
     let expect = [
         "s.yaml:5:36: `subnets[0].yuma.bonds_reset`: must be true or false, got `3`",
-        "s.yaml:8:65: `population[0].genesis_stake`: must be alpha >= 0, got `-1`",
+        "s.yaml:8:65: `population[0].genesis_stake`: must be alpha in [0, 21 000 000] (the whole supply), got `-1`",
         "s.yaml:9:63: `population[1].params`: `commitments[1]` must be an epoch >= 1 after the previous one (3), got `2`",
         "s.yaml:14:20: `population[2].params.columns[1]`: group `far` is on another subnet",
         "s.yaml:14:25: `population[2].params.columns[2]`: no group `nobody` in the population; expected a group on this subnet (`m`, `v`, `short`, `order`, `uid`, `none`) or a uid",

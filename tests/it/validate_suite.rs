@@ -56,3 +56,41 @@ fn validate_suite_rejects_an_unknown_study_with_exit_1() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("no study Q"));
     assert!(!dir.join("validation.md").exists());
 }
+
+#[test]
+fn the_committed_page_fails_nothing_and_gives_a_reason_for_every_check_not_passed() {
+    let page = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/validation.md"),
+    )
+    .expect("docs/validation.md");
+    assert!(
+        page.contains("yumalab validate-suite -o docs"),
+        "not the full page"
+    );
+    let mut open = 0;
+    // Each study's own table: Result | Published | Ours | Tolerance | Status.
+    for section in page.split("\n## ").skip(2) {
+        for row in section.lines().filter(|l| l.starts_with("| ")) {
+            let status = row
+                .trim_end_matches(" |")
+                .rsplit(" | ")
+                .next()
+                .unwrap_or("");
+            assert_ne!(status, "FAIL", "{row}");
+            for word in ["not reproduced", "not comparable"] {
+                if let Some(why) = status.strip_prefix(word) {
+                    open += 1;
+                    let why = why.strip_prefix(": ").unwrap_or("");
+                    assert!(why.len() > 40, "no reason given: {row}");
+                }
+            }
+        }
+    }
+    let summary = page.split("\n## ").nth(1).unwrap_or("");
+    let counted = summary.lines().filter(|l| l.contains("(why: see ")).count();
+    assert_eq!(
+        open, counted,
+        "every open check of the summary has its reason below"
+    );
+    assert!(!page.contains(" 1 fail,") && page.contains(" 0 fail,"));
+}

@@ -5,7 +5,7 @@
 //! Validators: [`honest_validator`], [`lazy_validator`], [`weight_copier`],
 //! [`colluding_validator`], and the benchmark's [`fixed_weights`]. Scripted (for reproducing
 //! published cases): [`scripted_validator`], [`scripted_miner`].
-//! Delegators: [`speculator`]. Subnet owners: [`owner`]. Any of them may enter and leave:
+//! Delegators: [`speculator`], [`root_staker`]. Subnet owners: [`owner`]. Any of them may enter and leave:
 //! [`dynamic`].
 
 use rand::SeedableRng;
@@ -41,6 +41,7 @@ pub mod honest_miner;
 pub mod honest_validator;
 pub mod lazy_validator;
 pub mod owner;
+pub mod root_staker;
 pub mod scripted_miner;
 pub mod scripted_validator;
 pub mod speculator;

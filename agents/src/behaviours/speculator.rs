@@ -468,7 +468,7 @@ impl Agent for Speculator {
 }
 
 /// The subnet's top validator (see the module docs).
-fn top_validator(view: &dyn ChainView, netuid: NetUid) -> Option<HotkeyId> {
+pub(crate) fn top_validator(view: &dyn ChainView, netuid: NetUid) -> Option<HotkeyId> {
     let n = view.subnet(netuid)?.n;
     let mut best: Option<(f64, f64, HotkeyId)> = None;
     for uid in 0..n {

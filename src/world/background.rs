@@ -1,0 +1,81 @@
+//! Background subnets: the rest of the network around a scenario's subnets, at almost no cost.
+//!
+//! A background subnet ([`Subnet::background`]) keeps everything the chain does for it every
+//! block — its TAO share (with the gate), injection, chain buys, the alpha-out split into the
+//! pending buckets, the epoch schedule and the price EMAs — but it has no neurons to run Yuma
+//! Consensus on. At each of its epochs the pending buckets are paid straight to one aggregate
+//! holder per role, as stake on the subnet:
+//!
+//! | bucket | paid to |
+//! |---|---|
+//! | `PendingServerEmission` (miner incentive) | `miners`, less the `MinerBurned` fraction, which is burned (held by nobody, as the chain burns an owner's own incentive) |
+//! | `PendingValidatorEmission` | `validators` |
+//! | `PendingRootAlphaDivs` | `root` (the root stakers' aggregate, kept as alpha) |
+//! | `PendingOwnerCut` | the subnet's owner hotkey |
+//!
+//! **This is a rule of the world, not of the chain**: it stands for the live subnet's own
+//! neurons, which the snapshot does not describe. Its consequences: `MinerBurned` stays at the
+//! snapshot's value (no epoch sets it), so the subnet's share of emission keeps its weighting;
+//! nothing is recycled for lack of recipients; root dividends do not go through Root Reborn
+//! baskets (§13.6) but stay as alpha with the root aggregate. Alpha is conserved to the rao:
+//! every rao of the buckets is staked or burned.
+
+use yumalab_agents::units::NetUid;
+
+use crate::chain::block::EpochRecord;
+use crate::chain::state::{BackgroundHolders, Chain};
+
+impl Chain {
+    /// The epoch of a background subnet: pays its pending buckets to `holders` (module docs).
+    pub(crate) fn background_epoch(
+        &mut self,
+        netuid: NetUid,
+        holders: BackgroundHolders,
+    ) -> EpochRecord {
+        let b = self.block;
+        let s = self.subnets.get_mut(&netuid).expect("subnet");
+        let pending = std::mem::take(&mut s.pending);
+        // ⌊server · MinerBurned⌋ is burned; the fraction is in [0, 1], so burned ≤ server.
+        let burned = ((pending.server as f64 * s.miner_burned.clamp(0.0, 1.0)).floor() as u64)
+            .min(pending.server);
+        let (owner_coldkey, owner_hotkey) = (s.owner_coldkey, s.owner_hotkey);
+        for ((coldkey, hotkey), amount) in [
+            (holders.miners, pending.server - burned),
+            (holders.validators, pending.validator),
+            (holders.root, pending.root),
+            ((owner_coldkey, owner_hotkey), pending.owner),
+        ] {
+            if amount > 0 {
+                s.stakes.entry(hotkey).or_default().deposit(coldkey, amount);
+            }
+        }
+        s.alpha_burned += burned;
+        self.ledger.alpha.entry(netuid).or_default().burned += burned;
+        EpochRecord {
+            block: b,
+            netuid,
+            epoch_index: s.clock.epoch_index,
+            emission: pending.server + pending.validator + pending.root,
+            owner_cut: pending.owner,
+            burned,
+            recycled: 0,
+            price: s.pool.price(),
+            moving_price: s.moving_price,
+            tao_reserve: s.pool.tao,
+            alpha_reserve: s.pool.alpha,
+            alpha_out: s.alpha_out,
+            tao_in: std::mem::take(&mut s.tao_in_since_epoch),
+            alpha_in: std::mem::take(&mut s.alpha_in_since_epoch),
+            alpha_emitted: std::mem::take(&mut s.alpha_emitted_since_epoch),
+            excess_tao: std::mem::take(&mut s.excess_tao_since_epoch),
+            share: s.share,
+            share_before_gate: self
+                .last_coinbase
+                .subnets
+                .iter()
+                .find(|c| c.netuid == netuid)
+                .map_or(s.share, |c| c.share_before_gate),
+            neurons: Vec::new(),
+        }
+    }
+}
