@@ -16,10 +16,11 @@
 //! input and output rows are, and every per-column quantity (ranks, bond column sums) is
 //! accumulated across rows with one accumulator per column, in loops that vectorise. The raw
 //! u16 weights are filled row by row (runs of consecutive uids are plain copies), masked, and
-//! summed in integers. The κ median is the one step that needs columns: the u16 matrix is
-//! transposed once in 4 × 4 blocks and each column scaled to W on the fly. Clipping, trust and
-//! ranks then take one pass over the rows, the bonds model a few more, and the output rows are
-//! read straight from the row-major stored bonds.
+//! summed in integers. The κ median is the one step that needs columns: it reads the u16
+//! matrix a group of eight columns at a time, a short run per row, and scales each score to W
+//! on the fly (no transposed copy; see [`super::median`]). Clipping, trust and ranks then take
+//! one pass over the rows, the bonds model a few more, and the output rows are read straight
+//! from the row-major stored bonds.
 //!
 //! Numerics: f64 throughout, truncated to the chain's `I32F32` grid on the normalised vectors
 //! and the emission factors (see [`super::fixed`]), with emission amounts computed exactly in

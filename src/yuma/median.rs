@@ -803,7 +803,7 @@ fn min_max(xs: &[f64]) -> (f64, f64) {
 
 /// The κ-quantile of `scores` under `stakes`, ignoring entries with non-positive stake and
 /// normalising the rest, as the chain's `weighted_median_col_sparse` does. Works in f64 by
-/// quickselect and allocates; the epoch uses [`MedianBuf::quantile`].
+/// quickselect and allocates; the epoch uses [`MedianBuf::quantiles`].
 pub fn kappa_median(stakes: &[f64], scores: &[f64], kappa: f64) -> f64 {
     let total: f64 = stakes.iter().filter(|s| **s > 0.0).sum();
     let mut h = Halves::<f64>::default();
