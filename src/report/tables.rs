@@ -34,7 +34,7 @@ use crate::chain::state::Chain;
 use crate::engine::{Observer, Simulation};
 use crate::population::Member;
 use crate::report::analysis::{AgentRow, Analysis, NetworkRow, NeuronRow, Results, SubnetRow};
-use crate::report::summary::holdings;
+use crate::report::summary::all_holdings;
 
 /// Rows per row group.
 pub const ROW_GROUP: usize = 65_536;
@@ -623,12 +623,12 @@ impl Rows {
 
 /// Every agent's end-of-run row, in population order.
 pub fn agent_rows<'a>(sim: &Simulation, members: &'a [Member]) -> Vec<AgentRow<'a>> {
-    let chain = sim.chain();
+    let all = all_holdings(sim.chain());
     members
         .iter()
         .map(|m| {
             let cost = sim.agents()[m.agent].cost() as f64 / 1e9;
-            let held = holdings(chain, m) / 1e9;
+            let held = all[m.identity.coldkey.0 as usize] / 1e9;
             let genesis = m.genesis as f64 / 1e9;
             AgentRow {
                 group: &m.group,
