@@ -5,7 +5,10 @@
 //!   192 miners, commit-reveal off), 30 days;
 //! - `chain_64x256_30d`: 64 such subnets, 30 days;
 //! - `chain_1x256_30d_2026_06`: the first workload under the `2026-06` rules (no emission
-//!   gate, no baskets, no fees), to measure what the 2026-10 rules cost per block.
+//!   gate, no baskets, no fees), to measure what the 2026-10 rules cost per block;
+//! - `chain_1x256_30d_mainnet`: the first workload's subnet inside the `mainnet-2026-08` world
+//!   (its snapshot's rules, 2026-10), in place of SN128, with the other 127 subnets in the
+//!   background and their markets moving (issue 12: at most 1.3× `chain_1x256_30d`).
 //!
 //! Every validator also stakes 100 TAO on root behind its own hotkey, which holds a root seat,
 //! so root dividends flow (under 2026-10: into baskets, flushed one hotkey per block).
@@ -19,6 +22,7 @@ use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use yumalab::chain::params::{ChainParams, Regime, SubnetParams};
 use yumalab::engine::{Simulation, SimulationBuilder};
 use yumalab::units::{NetUid, Rao};
+use yumalab::world::{self, Holder};
 use yumalab_agents::Action;
 use yumalab_agents::behaviours::fixed_weights::FixedWeights;
 
@@ -32,7 +36,28 @@ pub fn network(subnets: usize, blocks: u64) -> Simulation {
 
 /// [`network`] under the given chain rules.
 pub fn network_with(params: ChainParams, subnets: usize, blocks: u64) -> Simulation {
-    let mut b = SimulationBuilder::new(params);
+    populate(SimulationBuilder::new(params), subnets, blocks)
+}
+
+/// One full subnet of [`network`] inside the `mainnet-2026-08` world: the snapshot's SN128 is
+/// left out and the workload's subnet takes its netuid; the other 127 are background subnets
+/// with moving markets; `blocks` count from the snapshot's block.
+pub fn mainnet_network(blocks: u64) -> Simulation {
+    let (_, snapshot) = world::named("mainnet-2026-08").expect("shipped world");
+    let mut w = world::build_with(
+        snapshot,
+        snapshot.chain_params(),
+        Holder::Background,
+        &[NetUid(128)],
+    )
+    .expect("world builds");
+    world::market::install(&mut w, 1);
+    populate(SimulationBuilder::from_chain(w.chain), 1, blocks)
+}
+
+/// Adds `subnets` full subnets to `b` (block numbers count from `b`'s chain block) and builds.
+fn populate(mut b: SimulationBuilder, subnets: usize, blocks: u64) -> Simulation {
+    let t0 = b.chain().block;
     for k in 0..subnets {
         let owner = b.coldkey(format!("owner{k}"), 10 * TAO);
         let owner_hk = b.hotkey(format!("owner{k}-hk"), owner);
@@ -49,7 +74,7 @@ pub fn network_with(params: ChainParams, subnets: usize, blocks: u64) -> Simulat
             owner_hk,
             10_000 * TAO,
             (10_000.0 * TAO as f64 / price) as u64,
-            Some(1),
+            Some(t0 + 1),
         );
         let validators: Vec<_> = (0..63)
             .map(|v| {
@@ -59,7 +84,7 @@ pub fn network_with(params: ChainParams, subnets: usize, blocks: u64) -> Simulat
             .collect();
         for &(c, h) in &validators {
             b.at(
-                1,
+                t0 + 1,
                 Action::Register {
                     coldkey: c,
                     hotkey: h,
@@ -67,7 +92,7 @@ pub fn network_with(params: ChainParams, subnets: usize, blocks: u64) -> Simulat
                 },
             );
             b.at(
-                1,
+                t0 + 1,
                 Action::AddStake {
                     coldkey: c,
                     hotkey: h,
@@ -78,7 +103,7 @@ pub fn network_with(params: ChainParams, subnets: usize, blocks: u64) -> Simulat
             );
             b.root_register_at_genesis(h);
             b.at(
-                1,
+                t0 + 1,
                 Action::AddStake {
                     coldkey: c,
                     hotkey: h,
@@ -92,7 +117,7 @@ pub fn network_with(params: ChainParams, subnets: usize, blocks: u64) -> Simulat
             let c = b.coldkey(format!("sn{k}-m{m}"), TAO);
             let h = b.hotkey(format!("sn{k}-m{m}-hk"), c);
             b.at(
-                1,
+                t0 + 1,
                 Action::Register {
                     coldkey: c,
                     hotkey: h,
@@ -112,11 +137,16 @@ pub fn network_with(params: ChainParams, subnets: usize, blocks: u64) -> Simulat
             )));
         }
     }
-    b.end_at(blocks);
+    b.end_at(t0 + blocks);
     let mut sim = b.build().expect("valid network");
     // The workload must be what it claims: full subnets, every validator staked and voting.
-    sim.run_until(60);
-    for s in sim.chain().subnets.values() {
+    sim.run_until(t0 + 60);
+    for s in sim
+        .chain()
+        .subnets
+        .values()
+        .filter(|s| s.background.is_none())
+    {
         assert_eq!(s.n(), 256, "subnet {} has {} uids", s.netuid.0, s.n());
         let voting = s.weights.iter().filter(|w| !w.is_empty()).count();
         assert_eq!(
@@ -141,6 +171,13 @@ fn chain(c: &mut Criterion) {
     g.bench_function("chain_1x256_30d_2026_06", |bench| {
         bench.iter_batched(
             || network_with(ChainParams::for_regime(Regime::Y2026_06), 1, DAYS_30),
+            |mut sim| sim.run(),
+            BatchSize::PerIteration,
+        )
+    });
+    g.bench_function("chain_1x256_30d_mainnet", |bench| {
+        bench.iter_batched(
+            || mainnet_network(DAYS_30),
             |mut sim| sim.run(),
             BatchSize::PerIteration,
         )

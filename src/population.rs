@@ -217,6 +217,10 @@ impl Scenario {
                     &adopted,
                 )
                 .map_err(|e| format!("world `{}`: {e}", w.name))?;
+                let mut world = world;
+                if w.markets == crate::scenario::network::Markets::Moving {
+                    world::market::install(&mut world, seed);
+                }
                 SimulationBuilder::from_chain(world.chain)
             }
         };

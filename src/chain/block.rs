@@ -166,6 +166,10 @@ impl Chain {
         if !self.dissolving.is_empty() || !self.registration_queue.is_empty() {
             self.on_idle();
         }
+        // The world's background markets trade after the chain's step, as extrinsics do.
+        if self.market.is_some() {
+            self.market_step();
+        }
         #[cfg(debug_assertions)]
         if let Err(e) = self.check_conservation() {
             panic!("{e}");

@@ -426,6 +426,9 @@ pub struct Chain {
     pub dissolving: Vec<(NetUid, u64)>,
     /// `NetworkRegistrationQueue` (§13.12), first in first out.
     pub registration_queue: Vec<super::network::QueuedSubnet>,
+    /// The background markets, a rule of the world ([`crate::world::market`]); `None`: prices
+    /// move only by the chain's flows and extrinsics.
+    pub market: Option<Box<crate::world::market::Market>>,
     /// Scratch for the epoch, shared by all subnets (allocation-free stepping).
     pub(crate) workspace: Workspace,
     /// Scratch epoch output.
@@ -452,6 +455,7 @@ impl Chain {
             baskets: Baskets::default(),
             dissolving: Vec::new(),
             registration_queue: Vec::new(),
+            market: None,
             workspace: Workspace::default(),
             epoch_out: EpochOutput::default(),
         }

@@ -9,6 +9,10 @@
 //!   registrations ([`crate::world::register`]) or by `adopt:`ing a snapshot subnet
 //!   ([`crate::world::adopt`]).
 //!
+//! The long form `{world: NAME, markets: …}` or `{snapshot: FILE, markets: …}` says whether the
+//! background subnets' markets move (`markets: moving`, the default: [`crate::world::market`])
+//! or stay `frozen` (prices move only by the chain's own flows).
+//!
 //! Which parameters win: the regime is the scenario's `regime` if written, else the
 //! snapshot's; the snapshot's globals (`tao_weight`, `owner_cut`, `moving_alpha`, `gate`,
 //! `subnet_limit`) are set on that regime's defaults; the scenario's `chain:` fields override
@@ -66,6 +70,31 @@ pub struct SnapshotWorld {
     pub file: String,
     /// The snapshot.
     pub snapshot: Arc<Snapshot>,
+    /// Whether the background subnets' markets move.
+    pub markets: Markets,
+}
+
+/// Whether a snapshot world's background markets move (`network.markets`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Markets {
+    /// Prices follow the fitted return processes ([`crate::world::market`]).
+    #[default]
+    Moving,
+    /// No market party: prices move only by the chain's own flows.
+    Frozen,
+}
+
+impl Markets {
+    /// The names `network.markets` accepts, in the order of the variants.
+    pub const NAMES: &'static [&'static str] = &["moving", "frozen"];
+
+    /// `moving` or `frozen`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Markets::Moving => "moving",
+            Markets::Frozen => "frozen",
+        }
+    }
 }
 
 impl Network {
@@ -73,8 +102,17 @@ impl Network {
     pub fn name(&self) -> String {
         match self {
             Network::Isolated => "isolated".into(),
-            Network::Snapshot(w) if world::named(&w.name).is_some() => w.name.clone(),
-            Network::Snapshot(w) => format!("snapshot {}", w.name),
+            Network::Snapshot(w) => {
+                let name = if world::named(&w.name).is_some() {
+                    w.name.clone()
+                } else {
+                    format!("snapshot {}", w.name)
+                };
+                match w.markets {
+                    Markets::Moving => name,
+                    Markets::Frozen => format!("{name} (markets frozen)"),
+                }
+            }
         }
     }
 
@@ -108,7 +146,7 @@ pub(super) fn read_network(
         .chain(world::NAMED.iter().map(|(n, _)| *n))
         .collect();
     let expected = format!(
-        "{}, or `{{snapshot: FILE}}`",
+        "{}, `{{world: NAME, markets: moving|frozen}}` or `{{snapshot: FILE, markets: moving|frozen}}`",
         names
             .iter()
             .map(|n| format!("`{n}`"))
@@ -117,60 +155,70 @@ pub(super) fn read_network(
     );
     match &n.value {
         Value::Str(s) if s == "isolated" => Some(Network::Isolated),
-        Value::Str(s) => match world::named(s) {
-            Some((path, snapshot)) => Some(Network::Snapshot(SnapshotWorld {
-                name: s.clone(),
-                file: path.to_owned(),
-                snapshot: Arc::new(snapshot.clone()),
-            })),
-            None => {
-                r.choice(n, "network", &names);
-                r.problems.last_mut().expect("just recorded").message +=
-                    &format!(" (a world is one of {expected})");
-                None
-            }
-        },
+        Value::Str(s) => named_world(r, n, s, "network", &names, &expected, Markets::Moving),
         Value::Map(_) => {
-            let f = r.map(n, "network", &["snapshot"])?;
-            let at = r.required(&f, "snapshot")?;
-            let written = r.string(at, "network.snapshot")?;
-            let path = Path::new(file)
-                .parent()
-                .unwrap_or(Path::new(""))
-                .join(&written);
-            let shown = path.display().to_string();
-            let text = match read(&path) {
-                Ok(t) => t,
-                Err(e) => {
+            let f = r.map(n, "network", &["world", "snapshot", "markets"])?;
+            let markets = match f.get("markets") {
+                None => Some(Markets::Moving),
+                Some(m) => match r.choice(m, "network.markets", Markets::NAMES) {
+                    Some("frozen") => Some(Markets::Frozen),
+                    Some(_) => Some(Markets::Moving),
+                    None => {
+                        r.problems.last_mut().expect("just recorded").message += " (`moving`: the background subnets' prices follow the fitted 2025 return processes; `frozen`: they move only by the chain's own flows)";
+                        None
+                    }
+                },
+            };
+            let (world_at, snapshot_at) = (f.get("world"), f.get("snapshot"));
+            let world = match (world_at, snapshot_at) {
+                (Some(_), Some(s)) => {
                     r.problem(
-                        at,
+                        s,
                         "network.snapshot",
-                        format!(
-                            "cannot read the snapshot file `{shown}` (relative to the scenario file): {e}"
-                        ),
+                        "cannot be given with `network.world`: name a shipped world or a snapshot file, not both",
                     );
                     return None;
                 }
-            };
-            match Snapshot::parse(&text, &shown, Format::from_path(&path)) {
-                Ok(snapshot) => Some(Network::Snapshot(SnapshotWorld {
-                    name: written,
-                    file: shown,
-                    snapshot: Arc::new(snapshot),
-                })),
-                Err(problems) => {
+                (None, None) => {
                     r.problem(
-                        at,
-                        "network.snapshot",
-                        format!(
-                            "the snapshot file `{shown}` is invalid ({} problem(s), listed with its own positions)",
-                            problems.0.len()
-                        ),
+                        n,
+                        "network",
+                        format!("missing `world` or `snapshot`; expected {expected}"),
                     );
-                    r.problems.extend(problems.0);
-                    None
+                    return None;
                 }
+                (Some(w), None) => match &w.value {
+                    Value::Str(s) if s == "isolated" => {
+                        r.problem(
+                            w,
+                            "network.world",
+                            "`isolated` has no background subnets (nor markets): write `network: isolated`",
+                        );
+                        return None;
+                    }
+                    Value::Str(s) => {
+                        let named: Vec<&str> = names[1..].to_vec();
+                        named_world(r, w, s, "network.world", &named, &expected, Markets::Moving)
+                    }
+                    _ => {
+                        r.problem(
+                            w,
+                            "network.world",
+                            format!(
+                                "must be a world's name, got `{}`; expected {expected}",
+                                w.show()
+                            ),
+                        );
+                        None
+                    }
+                },
+                (None, Some(at)) => snapshot_file(r, at, file, read),
+            };
+            let (mut world, markets) = (world?, markets?);
+            if let Network::Snapshot(w) = &mut world {
+                w.markets = markets;
             }
+            Some(world)
         }
         _ => {
             r.problem(
@@ -178,6 +226,75 @@ pub(super) fn read_network(
                 "network",
                 format!("must be {expected}, got `{}`", n.show()),
             );
+            None
+        }
+    }
+}
+
+/// A world shipped with yumalab, by name (`network` or `network.world`).
+fn named_world(
+    r: &mut Reader<'_>,
+    n: &Node,
+    s: &str,
+    path: &str,
+    names: &[&str],
+    expected: &str,
+    markets: Markets,
+) -> Option<Network> {
+    match world::named(s) {
+        Some((file, snapshot)) => Some(Network::Snapshot(SnapshotWorld {
+            name: s.to_owned(),
+            file: file.to_owned(),
+            snapshot: Arc::new(snapshot.clone()),
+            markets,
+        })),
+        None => {
+            r.choice(n, path, names);
+            r.problems.last_mut().expect("just recorded").message +=
+                &format!(" (a world is one of {expected})");
+            None
+        }
+    }
+}
+
+/// `network.snapshot`: a snapshot file, its path relative to the scenario file.
+fn snapshot_file(r: &mut Reader<'_>, at: &Node, file: &str, read: ReadFile<'_>) -> Option<Network> {
+    let written = r.string(at, "network.snapshot")?;
+    let path = Path::new(file)
+        .parent()
+        .unwrap_or(Path::new(""))
+        .join(&written);
+    let shown = path.display().to_string();
+    let text = match read(&path) {
+        Ok(t) => t,
+        Err(e) => {
+            r.problem(
+                at,
+                "network.snapshot",
+                format!(
+                    "cannot read the snapshot file `{shown}` (relative to the scenario file): {e}"
+                ),
+            );
+            return None;
+        }
+    };
+    match Snapshot::parse(&text, &shown, Format::from_path(&path)) {
+        Ok(snapshot) => Some(Network::Snapshot(SnapshotWorld {
+            name: written,
+            file: shown,
+            snapshot: Arc::new(snapshot),
+            markets: Markets::Moving,
+        })),
+        Err(problems) => {
+            r.problem(
+                at,
+                "network.snapshot",
+                format!(
+                    "the snapshot file `{shown}` is invalid ({} problem(s), listed with its own positions)",
+                    problems.0.len()
+                ),
+            );
+            r.problems.extend(problems.0);
             None
         }
     }

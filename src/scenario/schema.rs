@@ -171,7 +171,8 @@ pub fn json_schema() -> Value {
             "seed": integer("master seed", 0, None),
             "network": {"oneOf": [
                 choice("isolated (the scenario's subnets alone) or a world shipped with yumalab", &worlds),
-                object(json!({"snapshot": {"type": "string", "description": "a snapshot file (JSON or YAML), relative to the scenario file"}}), &["snapshot"]),
+                object(json!({"world": choice("a world shipped with yumalab", &worlds[1..]), "markets": choice("moving (default): the background subnets' prices follow the fitted 2025 return processes; frozen: they move only by the chain's own flows", &["moving", "frozen"])}), &["world"]),
+                object(json!({"snapshot": {"type": "string", "description": "a snapshot file (JSON or YAML), relative to the scenario file"}, "markets": choice("moving (default) or frozen, as for a named world", &["moving", "frozen"])}), &["snapshot"]),
             ], "description": "the world the scenario runs in (default isolated)"},
             "regime": choice("chain rules of a period", &regimes),
             "duration": {"type": "object", "additionalProperties": false, "minProperties": 1, "maxProperties": 1,

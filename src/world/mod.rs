@@ -61,6 +61,7 @@
 //! pools and locks (and what cannot be done) when it is validated.
 
 pub mod background;
+pub mod market;
 pub mod snapshot;
 
 use std::collections::BTreeMap;

@@ -47,6 +47,8 @@ pub const GLOBALS: &[&str] = &[
     "gate",
     "subnet_limit",
     "lock_cost",
+    "min_lock",
+    "network_immunity",
 ];
 /// The fields of `globals.gate`.
 pub const GATE: &[&str] = &["bar", "rank", "exponent", "quantile"];
@@ -106,6 +108,11 @@ pub struct Globals {
     pub subnet_limit: u16,
     /// `NetworkLastLockCost`: the lock paid by the last subnet registration, rao.
     pub lock_cost: u64,
+    /// `NetworkMinLockCost`, rao; optional (`None`: the regime's default, 1 000 TAO).
+    pub min_lock: Option<u64>,
+    /// `NetworkImmunityPeriod`: blocks a new subnet is immune to pruning; optional (`None`: the
+    /// regime's default, 1 296 000).
+    pub network_immunity: Option<u64>,
 }
 
 /// The emission gate's parameters and stored bar (§13.2).
@@ -220,8 +227,9 @@ impl Snapshot {
         p
     }
 
-    /// Sets `tao_weight`, `owner_cut`, `moving_alpha`, `gate` and `subnet_limit` of `p` to the
-    /// snapshot's (on any regime's parameters: a scenario may name another regime).
+    /// Sets `tao_weight`, `owner_cut`, `moving_alpha`, `gate`, `subnet_limit` and, when given,
+    /// `min_lock` and `network_immunity` of `p` to the snapshot's (on any regime's parameters: a
+    /// scenario may name another regime).
     pub fn apply_globals(&self, p: &mut ChainParams) {
         let g = &self.globals;
         p.tao_weight = g.tao_weight;
@@ -233,6 +241,12 @@ impl Snapshot {
             exponent: gate.exponent,
         });
         p.subnet_limit = g.subnet_limit;
+        if let Some(m) = g.min_lock {
+            p.network_min_lock = m;
+        }
+        if let Some(i) = g.network_immunity {
+            p.network_immunity = i;
+        }
     }
 
     /// TAO held by what a chain built from this snapshot models (root stake, pool reserves,
@@ -503,6 +517,17 @@ impl SnapshotReader<'_, '_> {
             .required(&f, "subnet_limit")
             .and_then(|n| self.r.integer(n, "globals.subnet_limit", 1, 65_535));
         let lock_cost = self.required_amount(&f, "lock_cost", "TAO");
+        let min_lock = match f.get("min_lock") {
+            Some(n) => self.amount(n, "globals.min_lock", "TAO").map(Some),
+            None => Some(None),
+        };
+        let network_immunity = match f.get("network_immunity") {
+            Some(n) => self
+                .r
+                .integer(n, "globals.network_immunity", 0, u64::from(u32::MAX))
+                .map(Some),
+            None => Some(None),
+        };
         Some(Globals {
             total_issuance: total_issuance?,
             root_tao: root_tao?,
@@ -512,6 +537,8 @@ impl SnapshotReader<'_, '_> {
             gate: gate?,
             subnet_limit: subnet_limit? as u16,
             lock_cost: lock_cost?,
+            min_lock: min_lock?,
+            network_immunity: network_immunity?,
         })
     }
 
@@ -817,6 +844,8 @@ pub fn json_schema() -> Json {
             "gate": {"oneOf": [{"type": "null"}, gate], "description": "the §13.2 emission gate; null: none"},
             "subnet_limit": integer("SubnetLimit", 1, Some(65_535)),
             "lock_cost": amount("TAO", "NetworkLastLockCost: the lock paid by the last subnet registration"),
+            "min_lock": amount("TAO", "NetworkMinLockCost (optional; default: the regime's, 1000 TAO)"),
+            "network_immunity": integer("NetworkImmunityPeriod, blocks a new subnet is immune to pruning (optional; default: the regime's, 1296000)", 0, Some(4_294_967_295)),
         }),
         GLOBALS,
     );

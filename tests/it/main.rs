@@ -1,6 +1,7 @@
 //! Integration tests, one binary; modules are named by behaviour.
 
 mod baskets;
+mod calibration;
 mod chain_2026_10;
 mod chain_rules;
 mod chain_sim;
