@@ -49,6 +49,7 @@
 
 pub mod chain;
 pub mod engine;
+pub mod experiment;
 pub mod metrics;
 pub mod population;
 pub mod replay;

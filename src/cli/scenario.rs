@@ -81,7 +81,10 @@ pub fn validate(args: &ValidateArgs) -> Result<(), Failure> {
                 s.network.name()
             ),
             Err(
-                Failure::User(e) | Failure::Internal(e) | Failure::Interrupted { error: e, .. },
+                Failure::User(e)
+                | Failure::Internal(e)
+                | Failure::RunsFailed(e)
+                | Failure::Interrupted { error: e, .. },
             ) => {
                 bad += 1;
                 for line in format!("{e:#}").lines() {

@@ -9,6 +9,7 @@ mod charts;
 mod collateral;
 mod conformance;
 mod epoch;
+mod experiment;
 mod faults;
 mod fuzz;
 mod hostile;
