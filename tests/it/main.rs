@@ -25,6 +25,7 @@ mod scenarios;
 mod snapshot;
 mod sweep;
 mod tables;
+mod threads;
 mod validate_suite;
 mod validation;
 mod vectors;
