@@ -47,6 +47,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub mod adversary;
 pub mod chain;
 pub mod engine;
 pub mod experiment;

@@ -11,6 +11,8 @@
 
 pub mod check;
 pub mod coinbase;
+pub mod exploit;
+pub mod game;
 pub mod outputs;
 pub mod replay;
 pub mod report;
@@ -54,6 +56,10 @@ pub enum Command {
     Report(report::ReportArgs),
     /// Compare a run's or sweep's summary with a baseline; exit 1 if a metric moved.
     Check(check::CheckArgs),
+    /// Search families of deviations for the most profitable one (exploitability).
+    Exploit(exploit::ExploitArgs),
+    /// Estimate the game among a role's strategies: stable mixes, replicator dynamics.
+    Game(game::GameArgs),
     /// Reproduce published results (docs/validation.md) and check them.
     ValidateSuite(validate_suite::ValidateSuiteArgs),
 }
@@ -123,6 +129,8 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Check(args) => check::run(&args),
         Command::ValidateSuite(args) => validate_suite::run(&args),
         Command::Coinbase(args) => coinbase::run(&args),
+        Command::Exploit(args) => exploit::run(&args),
+        Command::Game(args) => game::run(&args),
         Command::Schema(args) => {
             let schema = if args.snapshot {
                 yumalab::world::snapshot::json_schema()

@@ -1,5 +1,6 @@
 //! Integration tests, one binary; modules are named by behaviour.
 
+mod adversary;
 mod baskets;
 mod calibration;
 mod chain_2026_10;
