@@ -497,7 +497,14 @@ impl Scenario {
                             .ok_or_else(|| {
                                 format!("subnet `{}`: no netuid {} to adopt", s.name, n.0)
                             })?;
-                    world::adopt(chain, state, s.params.clone(), owners[k])
+                    // The agents' genesis stakes on it come out of the snapshot holders'.
+                    let carved: u64 = self
+                        .population
+                        .iter()
+                        .filter(|g| g.subnet == k)
+                        .map(|g| u64::from(g.count).saturating_mul(g.genesis_stake))
+                        .fold(0, u64::saturating_add);
+                    world::adopt(chain, state, s.params.clone(), owners[k], carved)
                         .ok_or_else(|| format!("subnet `{}`: cannot adopt netuid {}", s.name, n.0))?
                         .netuid
                 }

@@ -510,6 +510,9 @@ fn read_scenario(
         &population,
     );
     world.check_alpha_supply(r);
+    if let Some(snapshot) = network.as_ref().and_then(Network::snapshot) {
+        world.check_adopted_stakes(r, snapshot);
+    }
     world.check_size(r);
     // The starting population is registered at genesis: it must fit the subnets.
     for (k, sn) in subnets.iter().enumerate() {
@@ -784,6 +787,50 @@ impl World<'_> {
                             tokens(total),
                             tokens(pool),
                             tokens(total - pool),
+                        ),
+                    );
+                    break;
+                }
+            }
+        }
+    }
+
+    /// On an adopted subnet the agents' genesis stakes come out of the alpha the snapshot's
+    /// holders own ([`crate::world::adopt`]): they may not add up to more.
+    fn check_adopted_stakes(&self, r: &mut Reader<'_>, snapshot: &crate::world::Snapshot) {
+        for (i, sn) in self.subnets.iter().enumerate() {
+            let Some((netuid, _)) = &sn.adopt else {
+                continue;
+            };
+            let Some(state) = snapshot.subnets.iter().find(|s| s.netuid == *netuid) else {
+                continue;
+            };
+            let held = u128::from(
+                state.alpha_outstanding - state.protocol_alpha.min(state.alpha_outstanding),
+            );
+            let mut sum = 0u128;
+            for (g, &k) in self.population.iter().zip(self.group_items) {
+                if g.subnet != i || g.genesis_stake == 0 {
+                    continue;
+                }
+                sum += u128::from(g.count) * u128::from(g.genesis_stake);
+                if sum > held {
+                    let node = self
+                        .node(&[
+                            Step::Field("population"),
+                            Step::Item(k),
+                            Step::Field("genesis_stake"),
+                        ])
+                        .unwrap_or(self.tree);
+                    r.problem(
+                        node,
+                        &format!("population[{k}].genesis_stake"),
+                        format!(
+                            "the genesis stakes on subnet `{}` add up to {} alpha here, more than the {} alpha the holders of netuid {} own in the snapshot; on an adopted subnet the agents' genesis stakes are part of the holders' stake, so they must add up to at most that",
+                            sn.name,
+                            tokens(sum),
+                            tokens(held),
+                            netuid.0
                         ),
                     );
                     break;

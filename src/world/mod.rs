@@ -318,14 +318,22 @@ pub struct Adopted {
 /// snapshot's pool (reserves and quote weight), reservoirs, protocol alpha, moving price,
 /// `MinerBurned`, emission flag, `registered_at` and first emission block. The outstanding
 /// alpha not held by the protocol is staked by a new passive holder, `snN-stakers`, which is
-/// not registered. The pool's TAO and the reservoirs count as genesis TAO, as in [`build`].
-/// `None` (nothing changed) if the netuid is already taken.
+/// not registered, less `carved`: the alpha the scenario's own agents stake at genesis on this
+/// subnet, which stands for part of the snapshot holders' stake (so the scenario's validators
+/// are the subnet's stakers, and its outstanding alpha stays the snapshot's). The pool's TAO
+/// and the reservoirs count as genesis TAO, as in [`build`]. `None` (nothing changed) if the
+/// netuid is already taken or `carved` is more than the holders' stake.
 pub fn adopt(
     chain: &mut Chain,
     state: &SubnetState,
     params: SubnetParams,
     owner: (ColdkeyId, HotkeyId),
+    carved: u64,
 ) -> Option<Adopted> {
+    let held = state.alpha_outstanding - state.protocol_alpha.min(state.alpha_outstanding);
+    if carved > held {
+        return None;
+    }
     if chain.subnets.contains_key(&state.netuid) {
         return None;
     }
@@ -343,7 +351,7 @@ pub fn adopt(
     let name = format!("sn{}-stakers", netuid.0);
     let coldkey = chain.add_coldkey(name.clone(), 0);
     let hotkey = chain.add_hotkey(name, coldkey);
-    let staked = state.alpha_outstanding - state.protocol_alpha.min(state.alpha_outstanding);
+    let staked = held - carved;
     if staked > 0 {
         chain.stake_at_genesis(coldkey, hotkey, netuid, staked)?;
     }
@@ -516,7 +524,7 @@ pub fn plan(
                 .subnets
                 .iter()
                 .find(|s| s.netuid == n)
-                .and_then(|st| adopt(chain, st, SubnetParams::default(), owner))
+                .and_then(|st| adopt(chain, st, SubnetParams::default(), owner, 0))
                 .map_or((NetUid(0), 0, None), |a| (a.netuid, 0, None))),
             Join::Register => register(chain, SubnetParams::default(), owner, None, &keep)
                 .map(|r| (r.netuid, r.lock, r.pruned)),

@@ -208,7 +208,9 @@ fn adopt_by_netuid_and_by_quantile_picks_the_right_subnet() {
         state.tao_reserve
     );
 
-    // Adopting takes over the state; the outstanding alpha stays staked by a passive holder.
+    // Adopting takes over the state; the outstanding alpha stays staked by a passive holder,
+    // less the agents' genesis stakes, which are part of it (so alpha outstanding is the
+    // snapshot's).
     let s = scenario(&with_adopt("64"));
     let state = m.subnets.iter().find(|x| x.netuid == NetUid(64)).unwrap();
     assert_eq!(s.subnets[0].pool_tao, state.tao_reserve);
@@ -219,10 +221,7 @@ fn adopt_by_netuid_and_by_quantile_picks_the_right_subnet() {
         (sn.pool.tao, sn.pool.alpha),
         (state.tao_reserve, state.alpha_reserve)
     );
-    assert_eq!(
-        sn.alpha_out,
-        state.alpha_outstanding + 3 * 20_000_000_000_000
-    );
+    assert_eq!(sn.alpha_out, state.alpha_outstanding);
     assert_eq!(sn.moving_price, state.moving_price);
     assert_eq!(sn.miner_burned, state.miner_burned);
     assert_eq!(sn.registered_at, state.registered_at);
@@ -240,7 +239,7 @@ fn adopt_by_netuid_and_by_quantile_picks_the_right_subnet() {
     assert_eq!(
         sn.stakes[&yumalab::units::HotkeyId(hotkey as u32)]
             .stake_of(yumalab::units::ColdkeyId(stakers as u32)),
-        state.alpha_outstanding - state.protocol_alpha
+        state.alpha_outstanding - state.protocol_alpha - 3 * 20_000_000_000_000
     );
     assert!(
         sn.uid_of(yumalab::units::HotkeyId(hotkey as u32)).is_none(),
@@ -363,6 +362,15 @@ population:
     let p = problems(&text);
     assert_eq!(p.len(), 1, "{p:?}");
     assert!(p[0].starts_with("bad.yaml:3:10: `network`: the snapshot's total_issuance (11206919.340788886 TAO) plus the scenario's genesis TAO (10000045 TAO of balances, 0 TAO of new subnets' locks) is 21206964.340788886 TAO; expected at most the supply"), "{p:?}");
+    // On an adopted subnet the genesis stakes are part of the holders' stake (SN64's holders
+    // own about 3.3 M alpha): 3 × 2 M is too much.
+    let p = problems(&with_adopt("64").replace("genesis_stake: 20000", "genesis_stake: 2000000"));
+    assert_eq!(p.len(), 1, "{p:?}");
+    assert!(
+        p[0].contains("`population[0].genesis_stake`: the genesis stakes on subnet `mine` add up to 6000000 alpha here, more than the")
+            && p[0].contains("alpha the holders of netuid 64 own in the snapshot"),
+        "{p:?}"
+    );
     // `adopt` needs a world.
     let p = problems(&with_adopt("64").replace("network: mainnet-2026-08\n", ""));
     assert_eq!(
