@@ -8,7 +8,11 @@
 //!   gate, no baskets, no fees), to measure what the 2026-10 rules cost per block;
 //! - `chain_1x256_30d_mainnet`: the first workload's subnet inside the `mainnet-2026-08` world
 //!   (its snapshot's rules, 2026-10), in place of SN128, with the other 127 subnets in the
-//!   background and their markets moving (issue 12: at most 1.3× `chain_1x256_30d`).
+//!   background and their markets moving (issue 12: at most 1.3× `chain_1x256_30d`);
+//! - `chain_128x256_1d` and `chain_128x256_1d_2threads`: 128 such subnets for one day, the
+//!   agents on one and on two threads ([`Simulation::set_threads`]). Issue 13 asks for
+//!   `chain_128x256_1y` (a year, target 60 s); a year of samples would take hours at today's
+//!   speed, so the bench runs a day: multiply by 365 for the year.
 //!
 //! Every validator also stakes 100 TAO on root behind its own hotkey, which holds a root seat,
 //! so root dividends flow (under 2026-10: into baskets, flushed one hotkey per block).
@@ -28,6 +32,7 @@ use yumalab_agents::behaviours::fixed_weights::FixedWeights;
 
 const TAO: u64 = 1_000_000_000;
 const DAYS_30: u64 = 216_000;
+const DAY: u64 = 7_200;
 
 /// `subnets` full subnets of 256 uids: the owner, 63 staked validators, 192 miners.
 pub fn network(subnets: usize, blocks: u64) -> Simulation {
@@ -189,6 +194,24 @@ fn chain(c: &mut Criterion) {
             BatchSize::PerIteration,
         )
     });
+    for threads in [1, 2] {
+        let name = if threads == 1 {
+            "chain_128x256_1d".to_string()
+        } else {
+            format!("chain_128x256_1d_{threads}threads")
+        };
+        g.bench_function(name, |bench| {
+            bench.iter_batched(
+                || {
+                    let mut sim = network(128, DAY);
+                    sim.set_threads(threads).expect("threads start");
+                    sim
+                },
+                |mut sim| sim.run(),
+                BatchSize::PerIteration,
+            )
+        });
+    }
     g.finish();
 }
 

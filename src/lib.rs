@@ -47,8 +47,10 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub mod adversary;
 pub mod chain;
 pub mod engine;
+pub mod experiment;
 pub mod metrics;
 pub mod population;
 pub mod replay;

@@ -97,6 +97,23 @@ pub fn simulate_checked(
     every_block: bool,
     observers: impl FnOnce(&[crate::population::Member]) -> Result<Vec<Box<dyn Observer>>, String>,
 ) -> Result<Outcome, RunError> {
+    simulate_threaded(scenario, seed, stop, every_block, 1, observers)
+}
+
+/// [`simulate_checked`] with the agents due in a block acting on `threads` threads
+/// ([`Simulation::set_threads`]; 1: on the calling thread). The outcome and every observer's
+/// records are the same for every thread count.
+///
+/// # Errors
+/// As [`simulate_checked`], or if the threads cannot be started.
+pub fn simulate_threaded(
+    scenario: &Scenario,
+    seed: u64,
+    stop: &AtomicBool,
+    every_block: bool,
+    threads: usize,
+    observers: impl FnOnce(&[crate::population::Member]) -> Result<Vec<Box<dyn Observer>>, String>,
+) -> Result<Outcome, RunError> {
     let (mut builder, members) = scenario.build(seed).map_err(RunError::Failed)?;
     for o in observers(&members).map_err(RunError::Failed)? {
         builder.observer(o);
@@ -109,6 +126,7 @@ pub fn simulate_checked(
     let mut sim = builder
         .build()
         .map_err(|e| RunError::Failed(e.to_string()))?;
+    sim.set_threads(threads).map_err(RunError::Failed)?;
     sim.run_checked(stop, every_block).map_err(|h| match h {
         Halt::Stopped(s) => RunError::Stopped(s),
         broken @ Halt::Broken(_) => RunError::Failed(broken.to_string()),

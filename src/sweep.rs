@@ -7,12 +7,11 @@
 //! stable_id("replicate/r"))`. The same replicate seed across points (common random numbers)
 //! makes differences between points reflect the parameters, not the draws.
 
-use rand::{RngExt, SeedableRng};
-use rand_chacha::ChaCha8Rng;
 use yumalab_agents::{derive_seed, stable_id};
 
+use crate::experiment::spec::Location;
 use crate::scenario::{Problems, Scenario, Sweep, set_path};
-use crate::yaml::{Node, Value};
+use crate::yaml::Node;
 
 /// One run of a sweep.
 #[derive(Clone, Debug, PartialEq)]
@@ -29,41 +28,19 @@ pub struct RunSpec {
     pub values: Vec<(String, Node)>,
 }
 
-/// Expands a sweep into its runs.
-pub fn expand(master_seed: u64, sweep: &Sweep) -> Vec<RunSpec> {
-    let mut points: Vec<Vec<(String, Node)>> = vec![Vec::new()];
-    if !sweep.grid.is_empty() {
-        for (path, values) in &sweep.grid {
-            points = points
-                .into_iter()
-                .flat_map(|p| {
-                    values.iter().map(move |v| {
-                        let mut q = p.clone();
-                        q.push((path.clone(), v.clone()));
-                        q
-                    })
-                })
-                .collect();
-        }
-    } else {
-        let mut rng =
-            ChaCha8Rng::seed_from_u64(derive_seed(master_seed, stable_id("sweep/random")));
-        points = (0..sweep.samples)
-            .map(|_| {
-                sweep
-                    .random
-                    .iter()
-                    .map(|(path, lo, hi)| {
-                        let u: f64 = rng.random();
-                        (
-                            path.clone(),
-                            Node::detached(Value::Float(lo + u * (hi - lo))),
-                        )
-                    })
-                    .collect()
-            })
-            .collect();
+/// The seed of replicate `r`: `seeds[r]` when the sweep lists seeds, else derived from the
+/// master seed (the same at every point: common random numbers).
+pub fn replicate_seed(master_seed: u64, sweep: &Sweep, r: u32) -> u64 {
+    match &sweep.seeds {
+        Some(s) => s[r as usize],
+        None => derive_seed(master_seed, stable_id(&format!("replicate/{r}"))),
     }
+}
+
+/// Expands a sweep into its runs: the design's points ([`crate::experiment::design`]), each
+/// with every replicate (run index = point × replicates + replicate).
+pub fn expand(master_seed: u64, sweep: &Sweep) -> Vec<RunSpec> {
+    let points = crate::experiment::design::points(master_seed, &sweep.design).values;
     let mut runs = Vec::new();
     for (point, values) in points.into_iter().enumerate() {
         for replicate in 0..sweep.replicates {
@@ -71,7 +48,7 @@ pub fn expand(master_seed: u64, sweep: &Sweep) -> Vec<RunSpec> {
                 index: runs.len(),
                 point,
                 replicate,
-                seed: derive_seed(master_seed, stable_id(&format!("replicate/{replicate}"))),
+                seed: replicate_seed(master_seed, sweep, replicate),
                 values: values.clone(),
             });
         }
@@ -123,25 +100,86 @@ pub fn scenario_for_with(
     Scenario::from_tree_with(&tree, file, read)
 }
 
+/// Checks every point of a sweep (replicate 0 of each) against the scenario: all problems,
+/// deduplicated; a problem with a swept path is reported where the sweep names that path
+/// (the `sweep:` entry, or the table file's header cell), with the value the point set.
+pub fn check_points(
+    base: &Node,
+    file: &str,
+    sweep: &Sweep,
+    runs: &[RunSpec],
+    read: crate::scenario::ReadFile<'_>,
+) -> Vec<crate::scenario::Problem> {
+    let places = sweep.design.paths();
+    let mut out: Vec<crate::scenario::Problem> = Vec::new();
+    for r in runs.iter().filter(|r| r.replicate == 0) {
+        let Err(Problems(found)) = scenario_for_with(base, file, r, read) else {
+            continue;
+        };
+        for mut p in found {
+            let swept = places.iter().find(|(path, _)| {
+                p.path == *path
+                    || p.path.starts_with(&format!("{path}."))
+                    || p.path == format!("sweep: {path}")
+            });
+            if let Some((path, Location { file, line, column })) = swept {
+                let value = r
+                    .values
+                    .iter()
+                    .find(|(q, _)| q == path)
+                    .map(|(_, v)| v.show())
+                    .unwrap_or_default();
+                p.file.clone_from(file);
+                p.line = *line;
+                p.column = *column;
+                p.message = format!("{} (swept path `{path}`, value `{value}`)", p.message);
+                if p.path == format!("sweep: {path}") {
+                    p.path.clone_from(path);
+                }
+            }
+            if !out.contains(&p) {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::experiment::spec::{Axis, Design, Dist, Param};
+    use crate::yaml::Value;
 
     fn int(i: i128) -> Node {
         Node::detached(Value::Int(i))
     }
 
+    fn axis(path: &str, values: Vec<Node>) -> Axis {
+        Axis {
+            path: path.into(),
+            at: Location::default(),
+            values,
+        }
+    }
+
+    fn sweep(replicates: u32, design: Design) -> Sweep {
+        Sweep {
+            replicates,
+            seeds: None,
+            design,
+        }
+    }
+
     #[test]
     fn grid_is_a_cartesian_product_in_file_order_with_replicates_inside() {
-        let sweep = Sweep {
-            replicates: 2,
-            grid: vec![
-                ("a".into(), vec![int(1), int(2)]),
-                ("b".into(), vec![int(10), int(20), int(30)]),
-            ],
-            samples: 0,
-            random: vec![],
-        };
+        let sweep = sweep(
+            2,
+            Design::Grid(vec![
+                axis("a", vec![int(1), int(2)]),
+                axis("b", vec![int(10), int(20), int(30)]),
+            ]),
+        );
         let runs = expand(7, &sweep);
         assert_eq!(runs.len(), 12);
         assert_eq!(
@@ -160,12 +198,10 @@ mod tests {
 
     #[test]
     fn shards_partition_the_runs() {
-        let sweep = Sweep {
-            replicates: 5,
-            grid: vec![("a".into(), vec![int(1), int(2), int(3)])],
-            samples: 0,
-            random: vec![],
-        };
+        let sweep = sweep(
+            5,
+            Design::Grid(vec![axis("a", vec![int(1), int(2), int(3)])]),
+        );
         let all = expand(1, &sweep);
         let mut seen: Vec<usize> = (0..4)
             .flat_map(|i| shard(all.clone(), i, 4))
@@ -176,19 +212,44 @@ mod tests {
     }
 
     #[test]
-    fn random_points_are_reproducible_and_in_range() {
-        let sweep = Sweep {
-            replicates: 1,
-            grid: vec![],
-            samples: 20,
-            random: vec![("x".into(), 0.2, 0.4)],
-        };
+    fn random_points_are_reproducible_in_range_and_unchanged() {
+        let sweep = sweep(
+            1,
+            Design::Random {
+                samples: 20,
+                params: vec![Param {
+                    path: "x".into(),
+                    at: Location::default(),
+                    dist: Dist::Uniform { min: 0.2, max: 0.4 },
+                }],
+            },
+        );
         let a = expand(3, &sweep);
         assert_eq!(a, expand(3, &sweep));
         assert!(
             a.iter().all(
                 |r| matches!(r.values[0].1.value, Value::Float(x) if (0.2..=0.4).contains(&x))
             )
+        );
+        // The stream of the sweeps shipped before the experiment layer: ChaCha8 from
+        // derive_seed(master, "sweep/random"), one draw per parameter per point.
+        use rand::{RngExt, SeedableRng};
+        let mut rng =
+            rand_chacha::ChaCha8Rng::seed_from_u64(derive_seed(3, stable_id("sweep/random")));
+        for r in &a {
+            let u: f64 = rng.random();
+            assert_eq!(r.values[0].1.value, Value::Float(0.2 + u * (0.4 - 0.2)));
+        }
+    }
+
+    #[test]
+    fn explicit_seeds_set_the_replicates() {
+        let mut s = sweep(3, Design::Zip(vec![axis("a", vec![int(1), int(2)])]));
+        s.seeds = Some(vec![11, 12, 13]);
+        let runs = expand(1, &s);
+        assert_eq!(
+            runs.iter().map(|r| r.seed).collect::<Vec<_>>(),
+            vec![11, 12, 13, 11, 12, 13]
         );
     }
 }

@@ -93,6 +93,12 @@ pub trait ChainView {
     fn served(&self, _netuid: NetUid, _uid: u16) -> Option<&Served> {
         None
     }
+    /// The work every uid of a subnet last served, by uid (`served(netuid, uid)` is
+    /// `served_by_uid(netuid)[uid]`), for agents that read them all; `None` if the view
+    /// cannot lend them at once (the default), in which case callers ask uid by uid.
+    fn served_by_uid(&self, _netuid: NetUid) -> Option<&[Option<Served>]> {
+        None
+    }
     /// Alpha stake of a coldkey on a hotkey on a subnet (root: TAO).
     fn stake(&self, coldkey: ColdkeyId, hotkey: HotkeyId, netuid: NetUid) -> Rao;
 }

@@ -660,6 +660,8 @@ impl Chain {
         };
         match replace {
             None => {
+                let uid = s.neurons.len() as u16;
+                s.note_uid(None, hotkey, uid);
                 s.neurons.push(neuron);
                 s.weights.push(Vec::new());
                 s.bonds.push(Vec::new());
@@ -667,6 +669,8 @@ impl Chain {
             }
             Some(uid) => {
                 let u = usize::from(uid);
+                let replaced = s.neurons[u].hotkey;
+                s.note_uid(Some(replaced), hotkey, uid);
                 s.neurons[u] = neuron;
                 s.weights[u].clear();
                 s.bonds[u].clear();

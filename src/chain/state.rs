@@ -3,7 +3,7 @@
 //! Everything is integer rao, and every collection that reaches output iterates in a fixed
 //! order (vectors indexed by dense ids, `BTreeMap`s keyed by ids), so a run is deterministic.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use yumalab_agents::Served;
 use yumalab_agents::units::{ColdkeyId, HotkeyId, NetUid};
@@ -242,6 +242,11 @@ pub struct Subnet {
     /// pending buckets straight to these aggregate holders (a rule of the world, not of the
     /// chain). `None` for every subnet the chain or a scenario creates.
     pub background: Option<BackgroundHolders>,
+    /// A lookup hint from hotkey to uid, written where neurons are registered
+    /// ([`Subnet::note_uid`]); [`Subnet::uid_of`] trusts an entry only if the neuron at that uid
+    /// still has the hotkey, and scans otherwise, so a stale or missing hint costs time, never
+    /// a wrong answer. Never iterated.
+    pub uid_hint: HashMap<HotkeyId, u16>,
 }
 
 /// Who a background subnet's epoch pays, by role ([`Subnet::background`]): (coldkey, hotkey)
@@ -264,10 +269,29 @@ impl Subnet {
 
     /// The uid of `hotkey`, if registered here.
     pub fn uid_of(&self, hotkey: HotkeyId) -> Option<u16> {
+        if let Some(&u) = self.uid_hint.get(&hotkey)
+            && self
+                .neurons
+                .get(usize::from(u))
+                .is_some_and(|n| n.hotkey == hotkey)
+        {
+            return Some(u);
+        }
         self.neurons
             .iter()
             .position(|n| n.hotkey == hotkey)
             .map(|u| u as u16)
+    }
+
+    /// Notes that `hotkey` now holds `uid` (after a registration), replacing the hint of the
+    /// hotkey it replaced, if any ([`Subnet::uid_hint`]).
+    pub fn note_uid(&mut self, replaced: Option<HotkeyId>, hotkey: HotkeyId, uid: u16) {
+        if let Some(old) = replaced
+            && self.uid_hint.get(&old) == Some(&uid)
+        {
+            self.uid_hint.remove(&old);
+        }
+        self.uid_hint.insert(hotkey, uid);
     }
 
     /// Alpha issued by this subnet so far (`SubnetAlphaIn + SubnetAlphaOut +
@@ -658,7 +682,9 @@ impl Chain {
             fast_moving_price: 0.0,
             collateral: BTreeMap::new(),
             background: None,
+            uid_hint: HashMap::new(),
         };
+        subnet.note_uid(None, owner_hotkey, 0);
         subnet.neurons.push(Neuron {
             hotkey: owner_hotkey,
             registered_at: block,
@@ -681,6 +707,8 @@ impl Chain {
         if s.uid_of(hotkey).is_some() || s.n() >= usize::from(s.params.max_uids) {
             return None;
         }
+        let uid = s.neurons.len() as u16;
+        s.note_uid(None, hotkey, uid);
         s.neurons.push(Neuron {
             hotkey,
             registered_at: block,

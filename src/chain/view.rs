@@ -70,6 +70,10 @@ impl ChainView for Chain {
             .as_ref()
     }
 
+    fn served_by_uid(&self, netuid: NetUid) -> Option<&[Option<Served>]> {
+        self.subnets.get(&netuid).map(|s| s.served.as_slice())
+    }
+
     fn balance(&self, coldkey: ColdkeyId) -> Rao {
         Rao(self
             .coldkeys

@@ -11,6 +11,8 @@
 
 pub mod check;
 pub mod coinbase;
+pub mod exploit;
+pub mod game;
 pub mod outputs;
 pub mod replay;
 pub mod report;
@@ -40,6 +42,8 @@ pub enum Command {
     Run(scenario::RunArgs),
     /// Run every point of a scenario's sweep in parallel; one summary row per run.
     Sweep(sweep::SweepArgs),
+    /// Join the shard directories of one sweep into one table, sensitivity analysis and report.
+    Merge(sweep::MergeArgs),
     /// Print a JSON Schema of scenario files (or, with --snapshot, of snapshot files).
     Schema(SchemaArgs),
     /// Check scenario files without running them; report every problem.
@@ -52,6 +56,10 @@ pub enum Command {
     Report(report::ReportArgs),
     /// Compare a run's or sweep's summary with a baseline; exit 1 if a metric moved.
     Check(check::CheckArgs),
+    /// Search families of deviations for the most profitable one (exploitability).
+    Exploit(exploit::ExploitArgs),
+    /// Estimate the game among a role's strategies: stable mixes, replicator dynamics.
+    Game(game::GameArgs),
     /// Reproduce published results (docs/validation.md) and check them.
     ValidateSuite(validate_suite::ValidateSuiteArgs),
 }
@@ -78,14 +86,27 @@ pub enum Failure {
         /// What was stopped, and where.
         error: anyhow::Error,
     },
+    /// A sweep finished, but some of its runs failed (exit status 3).
+    RunsFailed(anyhow::Error),
 }
 
 impl Failure {
+    /// The error being reported.
+    pub fn error(&self) -> &anyhow::Error {
+        match self {
+            Failure::User(e)
+            | Failure::Internal(e)
+            | Failure::RunsFailed(e)
+            | Failure::Interrupted { error: e, .. } => e,
+        }
+    }
+
     /// The process exit code for this failure.
     pub fn exit_code(&self) -> ExitCode {
         match self {
             Failure::User(_) => ExitCode::from(1),
             Failure::Internal(_) => ExitCode::from(2),
+            Failure::RunsFailed(_) => ExitCode::from(3),
             Failure::Interrupted { signal, .. } => {
                 ExitCode::from(u8::try_from(128 + signal).unwrap_or(130))
             }
@@ -103,10 +124,13 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Run(args) => scenario::run(&args),
         Command::Validate(args) => scenario::validate(&args),
         Command::Sweep(args) => sweep::run(&args),
+        Command::Merge(args) => sweep::merge(&args),
         Command::Report(args) => report::run(&args),
         Command::Check(args) => check::run(&args),
         Command::ValidateSuite(args) => validate_suite::run(&args),
         Command::Coinbase(args) => coinbase::run(&args),
+        Command::Exploit(args) => exploit::run(&args),
+        Command::Game(args) => game::run(&args),
         Command::Schema(args) => {
             let schema = if args.snapshot {
                 yumalab::world::snapshot::json_schema()
@@ -125,8 +149,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
 /// exit code.
 pub fn report(failure: Failure) -> ExitCode {
     let code = failure.exit_code();
-    let (Failure::User(e) | Failure::Internal(e) | Failure::Interrupted { error: e, .. }) =
-        &failure;
+    let e = failure.error();
     let internal = matches!(failure, Failure::Internal(_));
     for line in format!("{e:#}").lines() {
         eprintln!("error: {line}");

@@ -122,7 +122,7 @@ pub fn fail<S: AsRef<str>>(dir: &Path, files: &[S], failure: &Failure) {
         return;
     }
     let _ = clear(dir, files);
-    let (Failure::User(e) | Failure::Internal(e) | Failure::Interrupted { error: e, .. }) = failure;
+    let e = failure.error();
     let command: Vec<String> = std::env::args().collect();
     let text = format!(
         "yumalab failed; the outputs it had started writing here were removed.\n\n\

@@ -50,6 +50,10 @@ pub struct RunArgs {
     /// block that breaks them.
     #[arg(long)]
     pub check_every_block: bool,
+    /// Threads the agents due in a block act on (the outputs are the same bytes for every
+    /// count; worth it for large networks: `benches/network-year.yaml`).
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..))]
+    pub threads: u16,
 }
 
 pub(crate) fn parse_set(s: &str) -> Result<(String, String), String> {
@@ -81,7 +85,10 @@ pub fn validate(args: &ValidateArgs) -> Result<(), Failure> {
                 s.network.name()
             ),
             Err(
-                Failure::User(e) | Failure::Internal(e) | Failure::Interrupted { error: e, .. },
+                Failure::User(e)
+                | Failure::Internal(e)
+                | Failure::RunsFailed(e)
+                | Failure::Interrupted { error: e, .. },
             ) => {
                 bad += 1;
                 for line in format!("{e:#}").lines() {
@@ -144,11 +151,12 @@ fn run_into(
     let table_metadata = metadata.clone();
     // The output directory refusing the tables is the user's to fix, not a bug.
     let create_error = std::cell::RefCell::new(None);
-    let outcome = yumalab::run::simulate_checked(
+    let outcome = yumalab::run::simulate_threaded(
         scenario,
         scenario.seed,
         interrupt.flag(),
         args.check_every_block,
+        usize::from(args.threads),
         |members| {
             let t = RunTables::create(
                 &out_dir,

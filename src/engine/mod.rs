@@ -18,7 +18,10 @@
 //!
 //! # Determinism contract
 //!
-//! - A run is a pure function of its inputs: no wall clock, no OS entropy, no threads.
+//! - A run is a pure function of its inputs: no wall clock, no OS entropy, and the same
+//!   bytes whatever the number of threads ([`Simulation::set_threads`]): agents due in a
+//!   block may act on several threads, but they only read the same state, and their actions
+//!   are applied afterwards in (agent id, push order) as on one thread.
 //! - Agents' random streams are seeded by the caller from the run seed and a stable id
 //!   ([`yumalab_agents::derive_seed`]), never from call order.
 //! - Every collection that reaches output iterates in a fixed order (ids, netuids).
@@ -34,7 +37,7 @@
 //! run stops within one block of being told to. The engine only reads the flag.
 
 use std::cmp::Reverse;
-use std::collections::BinaryHeap;
+use std::collections::{BTreeMap, BinaryHeap};
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -356,12 +359,10 @@ impl SimulationBuilder {
             }));
         }
         // Each agent first wakes when it asks to (never before the first block stepped).
-        let wake = self
-            .agents
-            .iter()
-            .enumerate()
-            .map(|(id, a)| Reverse((a.next_block(start).max(start + 1), id)))
-            .collect();
+        let mut wake = Calendar::default();
+        for (id, a) in self.agents.iter().enumerate() {
+            wake.push(a.next_block(start).max(start + 1), id);
+        }
         Ok(Simulation {
             chain: self.chain,
             agents: self.agents,
@@ -373,6 +374,8 @@ impl SimulationBuilder {
             pushed: Vec::new(),
             due: Vec::new(),
             actions: Vec::new(),
+            buffers: Vec::new(),
+            pool: None,
         })
     }
 }
@@ -420,6 +423,39 @@ impl Ord for Scheduled {
     }
 }
 
+/// When agents wake: the ids due at each block (in no particular order within a block; the
+/// engine sorts the due ids). A map by block rather than one heap of every agent: a step
+/// takes whole blocks off the front, and waking an agent is an insertion into a small map.
+#[derive(Default)]
+struct Calendar {
+    by_block: BTreeMap<u64, Vec<usize>>,
+    /// Emptied lists, kept for their capacity.
+    spare: Vec<Vec<usize>>,
+}
+
+impl Calendar {
+    fn push(&mut self, block: u64, id: usize) {
+        let spare = &mut self.spare;
+        self.by_block
+            .entry(block)
+            .or_insert_with(|| spare.pop().unwrap_or_default())
+            .push(id);
+    }
+
+    /// Moves the ids due at `block` or before into `due` (unsorted).
+    fn take_due(&mut self, block: u64, due: &mut Vec<usize>) {
+        while let Some(entry) = self.by_block.first_entry() {
+            if *entry.key() > block {
+                break;
+            }
+            let mut ids = entry.remove();
+            due.extend_from_slice(&ids);
+            ids.clear();
+            self.spare.push(ids);
+        }
+    }
+}
+
 /// A run stopped by its caller before its end ([`Simulation::run_or_stop`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Stopped {
@@ -461,15 +497,67 @@ pub struct Simulation {
     agents: Vec<Box<dyn Agent>>,
     observers: Vec<Box<dyn Observer>>,
     queue: BinaryHeap<Reverse<Scheduled>>,
-    wake: BinaryHeap<Reverse<(u64, usize)>>,
+    wake: Calendar,
     end: u64,
     epochs: Vec<EpochRecord>,
     pushed: Vec<(usize, Action)>,
     due: Vec<usize>,
     actions: Vec<Action>,
+    /// One action list per due agent (threaded acts), kept for their capacity.
+    buffers: Vec<Vec<Action>>,
+    /// The threads agents act on (`None`: the calling thread).
+    pool: Option<rayon::ThreadPool>,
 }
 
 impl Simulation {
+    /// Lets the agents due in a block act on `threads` threads (1, the default: on the
+    /// calling thread). The outputs are the same bytes for every count (module docs:
+    /// Determinism contract).
+    ///
+    /// # Errors
+    /// A message if the threads cannot be started.
+    pub fn set_threads(&mut self, threads: usize) -> Result<(), String> {
+        self.pool = if threads > 1 {
+            Some(
+                rayon::ThreadPoolBuilder::new()
+                    .num_threads(threads)
+                    .thread_name(|i| format!("yumalab-agents-{i}"))
+                    .build()
+                    .map_err(|e| format!("cannot start {threads} threads: {e}"))?,
+            )
+        } else {
+            None
+        };
+        Ok(())
+    }
+
+    /// Lets every due agent act on the current state, on the pool's threads: each pushes into
+    /// its own list (`buffers[k]` for `due[k]`).
+    fn act_threaded(&mut self, pool: &rayon::ThreadPool) {
+        use rayon::prelude::*;
+        let n = self.due.len();
+        if self.buffers.len() < n {
+            self.buffers.resize_with(n, Vec::new);
+        }
+        let mut jobs: Vec<(&mut Box<dyn Agent>, &mut Vec<Action>)> = Vec::with_capacity(n);
+        let mut rest: &mut [Box<dyn Agent>] = &mut self.agents;
+        let mut offset = 0;
+        for (&id, buffer) in self.due.iter().zip(self.buffers.iter_mut()) {
+            let tail = std::mem::take(&mut rest).split_at_mut(id - offset).1;
+            let (agent, tail) = tail.split_first_mut().expect("due ids are agents' ids");
+            jobs.push((agent, buffer));
+            rest = tail;
+            offset = id + 1;
+        }
+        let chain = &self.chain;
+        pool.install(|| {
+            jobs.par_iter_mut().for_each(|(agent, buffer)| {
+                buffer.clear();
+                agent.act(chain, buffer);
+            });
+        });
+    }
+
     /// The chain's current state.
     pub fn chain(&self) -> &Chain {
         &self.chain
@@ -508,18 +596,27 @@ impl Simulation {
             }
         }
         self.due.clear();
-        while self.wake.peek().is_some_and(|Reverse((at, _))| *at <= b) {
-            let Reverse((_, id)) = self.wake.pop().expect("peeked");
-            self.due.push(id);
-        }
+        self.wake.take_due(b, &mut self.due);
         self.due.sort_unstable();
         self.pushed.clear();
-        for &id in &self.due {
-            self.actions.clear();
-            self.agents[id].act(&self.chain, &mut self.actions);
-            self.pushed.extend(self.actions.drain(..).map(|a| (id, a)));
-            let next = self.agents[id].next_block(b).max(b + 1);
-            self.wake.push(Reverse((next, id)));
+        if self.due.len() > 1
+            && let Some(pool) = self.pool.take()
+        {
+            self.act_threaded(&pool);
+            self.pool = Some(pool);
+            for (&id, buffer) in self.due.iter().zip(self.buffers.iter_mut()) {
+                self.pushed.extend(buffer.drain(..).map(|a| (id, a)));
+                let next = self.agents[id].next_block(b).max(b + 1);
+                self.wake.push(next, id);
+            }
+        } else {
+            for &id in &self.due {
+                self.actions.clear();
+                self.agents[id].act(&self.chain, &mut self.actions);
+                self.pushed.extend(self.actions.drain(..).map(|a| (id, a)));
+                let next = self.agents[id].next_block(b).max(b + 1);
+                self.wake.push(next, id);
+            }
         }
         for (id, action) in self.pushed.drain(..) {
             let result = self.chain.apply(&action);

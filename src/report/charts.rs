@@ -99,6 +99,8 @@ pub enum Figure {
     Lorenz(Lorenz),
     /// Grouped bars.
     Bars(Bars),
+    /// Grouped bars with error bars: `(low, high)` per set and category (NaN: none).
+    ErrorBars(Bars, Vec<Vec<(f64, f64)>>),
     /// A heatmap.
     Heatmap(Heatmap),
 }

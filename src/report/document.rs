@@ -1017,7 +1017,7 @@ pub fn write_run(dir: &Path, r: &Results, p: &Provenance) -> Result<Vec<String>,
 
 /// Headline metrics of a sweep, in the order charted: group shares, rates and profits of
 /// non-honest groups and the owners, cartel advantage, concentration, inflation.
-fn sweep_metrics(t: &SummaryTable) -> Vec<(String, String)> {
+pub fn sweep_metrics(t: &SummaryTable) -> Vec<(String, String)> {
     let mut out = Vec::new();
     for (name, _) in &t.numbers {
         let label = if let Some(rest) = name.strip_prefix("group.") {
@@ -1216,6 +1216,19 @@ pub fn sweep_figures(t: &SummaryTable) -> Vec<Chart> {
 /// # Errors
 /// [`ReportError`] if a file cannot be written.
 pub fn write_sweep(dir: &Path, t: &SummaryTable) -> Result<Vec<String>, ReportError> {
+    write_sweep_with(dir, t, Vec::new())
+}
+
+/// [`write_sweep`] with `extra` blocks (failures, sensitivity: [`super::sweep`]) after the
+/// table of means.
+///
+/// # Errors
+/// As [`write_sweep`].
+pub fn write_sweep_with(
+    dir: &Path,
+    t: &SummaryTable,
+    extra: Vec<Block>,
+) -> Result<Vec<String>, ReportError> {
     let p = Provenance(t.metadata.clone());
     let swept = p
         .get("sweep.paths")
@@ -1289,14 +1302,32 @@ pub fn write_sweep(dir: &Path, t: &SummaryTable) -> Result<Vec<String>, ReportEr
             row.push(if v.is_empty() {
                 "–".into()
             } else {
-                num(v.iter().sum::<f64>() / v.len() as f64)
+                super::sweep::mean_ci_text(&v)
             });
         }
         rows.push(row);
     }
     blocks.push(Block::Heading(2, "Mean over replicates, per point".into()));
+    blocks.push(Block::Text(
+        "Mean ± half-width of its 95 % t interval over the point's replicates (no interval \
+         with one replicate; failed runs left out)."
+            .into(),
+    ));
+    // Many points (a sampled design): one row per point instead.
+    let (head, rows) = if order.len() > 12 {
+        super::sweep::transpose(head, rows)
+    } else {
+        (head, rows)
+    };
     blocks.push(Block::Table(head, rows));
-    let figures = sweep_figures(t);
+    blocks.extend(extra);
+    // A sampled design's points do not line up along one parameter: its charts are the
+    // sensitivity section's.
+    let figures = if matches!(p.get("sweep.design"), "lhs" | "sobol" | "morris") {
+        Vec::new()
+    } else {
+        sweep_figures(t)
+    };
     let charts = dir.join("charts");
     let mut warnings = Vec::new();
     if !figures.is_empty() {

@@ -151,18 +151,8 @@ pub struct Group {
     pub exit: Option<yumalab_agents::behaviours::dynamic::Exit>,
 }
 
-/// What a sweep varies.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Sweep {
-    /// Seeds per point, derived from the master seed.
-    pub replicates: u32,
-    /// Every combination of these values.
-    pub grid: Vec<(String, Vec<Node>)>,
-    /// Or: this many random points.
-    pub samples: u32,
-    /// With each path drawn uniformly from `[min, max]`.
-    pub random: Vec<(String, f64, f64)>,
-}
+/// What a sweep varies (read by [`crate::experiment::spec::read`]).
+pub use crate::experiment::spec::Sweep;
 
 impl Scenario {
     /// Reads and checks a scenario from text. `file` names it in problems.
@@ -522,7 +512,9 @@ fn read_scenario(
         }
     }
     check_liquid_alpha_consensus(r, &f, &chain);
-    let sweep = f.get("sweep").and_then(|n| read_sweep(r, n, "sweep"));
+    let sweep = f
+        .get("sweep")
+        .and_then(|n| crate::experiment::spec::read(r, n, "sweep", file, read));
     Some(Scenario {
         name,
         description,
@@ -1707,72 +1699,4 @@ fn check_param_amounts(r: &mut Reader<'_>, params: Option<&Node>, path: &str) {
             );
         }
     }
-}
-
-fn read_sweep(r: &mut Reader<'_>, n: &Node, path: &str) -> Option<Sweep> {
-    let f = r.map(n, path, &["replicates", "grid", "random", "samples"])?;
-    let replicates = r.integer_or(&f, "replicates", 1, 1, 100_000) as u32;
-    let mut grid = Vec::new();
-    if let Some(g) = f.get("grid") {
-        if let crate::yaml::Value::Map(entries) = &g.value {
-            for (k, v) in entries {
-                let p = k.key_text();
-                let values = r.seq(v, &format!("{path}.grid.{p}")).to_vec();
-                if values.is_empty() {
-                    r.problem(
-                        v,
-                        &format!("{path}.grid.{p}"),
-                        "must list at least one value",
-                    );
-                }
-                grid.push((p, values));
-            }
-        } else {
-            r.problem(g, &join(path, "grid"), "must map paths to lists of values");
-        }
-    }
-    let samples = r.integer_or(&f, "samples", 0, 0, 1_000_000) as u32;
-    let mut random = Vec::new();
-    if let Some(g) = f.get("random") {
-        if let crate::yaml::Value::Map(entries) = &g.value {
-            for (k, v) in entries {
-                let p = format!("{path}.random.{}", k.key_text());
-                if let Some(rf) = r.map(v, &p, &["min", "max"]) {
-                    let lo = r
-                        .required(&rf, "min")
-                        .and_then(|x| r.number(x, &join(&p, "min"), |_| true, "a number"));
-                    let hi = r
-                        .required(&rf, "max")
-                        .and_then(|x| r.number(x, &join(&p, "max"), |_| true, "a number"));
-                    if let (Some(lo), Some(hi)) = (lo, hi) {
-                        if lo > hi {
-                            r.problem(v, &p, format!("`min` ({lo}) must not exceed `max` ({hi})"));
-                        }
-                        random.push((k.key_text(), lo, hi));
-                    }
-                }
-            }
-        } else {
-            r.problem(g, &join(path, "random"), "must map paths to {min, max}");
-        }
-        if samples == 0 {
-            r.problem(
-                n,
-                &join(path, "samples"),
-                "random sweeps need `samples` >= 1",
-            );
-        }
-    }
-    if grid.is_empty() && random.is_empty() {
-        r.problem(n, path, "must vary something: give `grid` or `random`");
-    }
-    if !grid.is_empty() && !random.is_empty() {
-        r.problem(n, path, "give either `grid` or `random`, not both");
-    }
-    Some(Sweep {
-        replicates,
-        grid,
-        samples,
-        random,
-    })
 }

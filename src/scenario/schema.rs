@@ -155,12 +155,31 @@ pub fn json_schema() -> Value {
         }),
         &["group", "subnet"],
     );
+    let dist = json!({"type": "object", "additionalProperties": false,
+        "description": "a parameter's distribution: {min, max} (uniform), with `distribution` log-uniform, integer or normal (mean, sd, clipped to [min, max]); or {choice: [...]}",
+        "properties": {
+            "distribution": choice("how values are drawn (default uniform)", &["uniform", "log-uniform", "normal", "integer"]),
+            "min": {"type": "number"}, "max": {"type": "number"},
+            "mean": {"type": "number"}, "sd": {"type": "number", "exclusiveMinimum": 0},
+            "choice": {"type": "array", "minItems": 1}}});
+    let lists = json!({"type": "object", "additionalProperties": {"type": "array", "minItems": 1}});
     let sweep = object(
         json!({
-            "replicates": integer("seeds per point", 1, None),
-            "grid": {"type": "object", "additionalProperties": {"type": "array", "minItems": 1}},
-            "random": {"type": "object", "additionalProperties": object(json!({"min": {"type": "number"}, "max": {"type": "number"}}), &["min", "max"])},
-            "samples": integer("random points", 0, None),
+            "design": choice("how points are chosen (default: implied by grid, zip, random or table)", &["grid", "zip", "random", "lhs", "sobol", "morris", "table"]),
+            "replicates": integer("seeds per point", 1, Some(100_000)),
+            "seeds": {"type": "array", "minItems": 1, "items": {"type": "integer", "minimum": 0}, "description": "explicit replicate seeds (instead of replicates)"},
+            "grid": lists.clone(),
+            "zip": lists,
+            "random": {"type": "object", "additionalProperties": dist.clone()},
+            "parameters": {"type": "object", "additionalProperties": dist, "description": "sampled paths (random, lhs, sobol, morris)"},
+            "samples": integer("points of a random or lhs design", 1, Some(1_000_000)),
+            "base_samples": integer("N of a sobol design (runs: N (d + 2) x replicates, or N (2d + 2) with second order)", 2, Some(65_536)),
+            "second_order": {"type": "boolean", "description": "also second-order Sobol indices"},
+            "trajectories": integer("trajectories of a morris design", 2, Some(100_000)),
+            "levels": integer("grid levels of a morris design (even)", 2, Some(1000)),
+            "table": {"oneOf": [
+                {"type": "string", "description": "a CSV file next to the scenario: a header of scenario paths, one line per point"},
+                {"type": "array", "minItems": 1, "items": {"type": "object"}, "description": "points: mappings from paths to values"}]},
         }),
         &[],
     );

@@ -203,6 +203,7 @@ fn figure_title(figure: &Figure) -> &str {
         Figure::Line(c) => &c.title,
         Figure::Panels { title, .. } => title,
         Figure::Lorenz(l) => &l.title,
+        Figure::ErrorBars(b, _) => &b.title,
         Figure::Bars(b) => &b.title,
         Figure::Heatmap(h) => &h.title,
     }

@@ -313,7 +313,12 @@ fn sigint_stops_a_sweep_which_keeps_its_completed_runs_apart() {
         "{why}"
     );
     if why.contains("1 of 2 runs completed") {
-        assert_eq!(listing(&out), ["error.txt", "incomplete/"], "{why}");
+        // The run log and manifest stay, for --resume.
+        assert_eq!(
+            listing(&out),
+            ["error.txt", "incomplete/", "manifest.json", "runs.jsonl"],
+            "{why}"
+        );
         let kept = yumalab::report::read::summary(&out.join("incomplete")).unwrap();
         assert_eq!(kept.rows(), 1);
         assert_eq!(
@@ -323,6 +328,10 @@ fn sigint_stops_a_sweep_which_keeps_its_completed_runs_apart() {
     } else {
         // A very slow machine: the short run had not finished either.
         assert!(why.contains("0 of 2 runs completed"), "{why}");
-        assert_eq!(listing(&out), ["error.txt"], "{why}");
+        assert_eq!(
+            listing(&out),
+            ["error.txt", "manifest.json", "runs.jsonl"],
+            "{why}"
+        );
     }
 }

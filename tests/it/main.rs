@@ -1,5 +1,6 @@
 //! Integration tests, one binary; modules are named by behaviour.
 
+mod adversary;
 mod baskets;
 mod calibration;
 mod chain_2026_10;
@@ -9,6 +10,7 @@ mod charts;
 mod collateral;
 mod conformance;
 mod epoch;
+mod experiment;
 mod faults;
 mod fuzz;
 mod hostile;
@@ -24,6 +26,7 @@ mod scenarios;
 mod snapshot;
 mod sweep;
 mod tables;
+mod threads;
 mod validate_suite;
 mod validation;
 mod vectors;

@@ -254,28 +254,40 @@ impl Evaluator {
         subnet: &SubnetView,
         own: u16,
     ) -> &[Observation] {
-        self.observations.clear();
+        // The observations of earlier tempos are overwritten in place (their score vectors
+        // keep their capacity), so a steady evaluation allocates nothing; `len` of them count.
+        let mut len = 0;
+        let all = view.served_by_uid(subnet.netuid);
         for uid in (0..subnet.n).filter(|&u| u != own) {
-            let Some(served) = view.served(subnet.netuid, uid) else {
+            let served = match all {
+                Some(all) => all.get(usize::from(uid)).and_then(Option::as_ref),
+                None => view.served(subnet.netuid, uid),
+            };
+            let Some(served) = served else {
                 continue;
             };
-            let scores = served
-                .quality
-                .iter()
-                .map(|q| {
-                    let z: f64 = self.rng.sample(StandardNormal);
-                    q + self.noise * z
-                })
-                .collect();
+            if len == self.observations.len() {
+                self.observations.push(Observation {
+                    uid,
+                    scores: Vec::with_capacity(served.quality.len()),
+                    served_at: 0,
+                    copy_detected: false,
+                });
+            }
+            let o = &mut self.observations[len];
+            len += 1;
+            o.uid = uid;
+            o.scores.clear();
+            let (rng, noise) = (&mut self.rng, self.noise);
+            o.scores.extend(served.quality.iter().map(|q| {
+                let z: f64 = rng.sample(StandardNormal);
+                q + noise * z
+            }));
             let u: f64 = self.rng.random();
-            self.observations.push(Observation {
-                uid,
-                scores,
-                served_at: served.block.0,
-                copy_detected: served.copy_of.is_some() && u < self.copy_detection,
-            });
+            o.served_at = served.block.0;
+            o.copy_detected = served.copy_of.is_some() && u < self.copy_detection;
         }
-        &self.observations
+        &self.observations[..len]
     }
 
     /// Observes and applies `mechanism` into `weights`; false (and `weights` untouched) when

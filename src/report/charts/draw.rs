@@ -104,7 +104,8 @@ pub(super) fn figure<DB: DrawingBackend>(root: &Area<DB>, figure: &Figure) -> Dr
             Ok(())
         }
         Figure::Lorenz(lorenz) => lorenz_chart(root, all, lorenz),
-        Figure::Bars(bars) => bar_chart(root, all, bars),
+        Figure::Bars(bars) => bar_chart(root, all, bars, &[]),
+        Figure::ErrorBars(bars, errors) => bar_chart(root, all, bars, errors),
         Figure::Heatmap(heatmap) => heatmap_chart(root, all, heatmap),
     }
 }
@@ -1123,7 +1124,12 @@ fn wrap_label<DB: DrawingBackend>(
     Ok(Some(lines))
 }
 
-fn bar_chart<DB: DrawingBackend>(area: &Area<DB>, bounds: Rect, bars: &Bars) -> DrawResult<(), DB> {
+fn bar_chart<DB: DrawingBackend>(
+    area: &Area<DB>,
+    bounds: Rect,
+    bars: &Bars,
+    errors: &[Vec<(f64, f64)>],
+) -> DrawResult<(), DB> {
     let title_h = title_text(area, &bars.title, bounds, TITLE_SIZE)?;
     let body = Rect {
         y0: bounds.y0 + title_h,
@@ -1133,7 +1139,17 @@ fn bar_chart<DB: DrawingBackend>(area: &Area<DB>, bounds: Rect, bars: &Bars) -> 
     let m = bars.bars.len();
     let value =
         |set: usize, cat: usize| bars.bars[set].1.get(cat).copied().filter(|v| v.is_finite());
-    let values = (0..m).flat_map(|s| (0..n).filter_map(move |c| value(s, c)));
+    let whisker = |set: usize, cat: usize| {
+        errors
+            .get(set)
+            .and_then(|e| e.get(cat))
+            .copied()
+            .filter(|(lo, hi)| lo.is_finite() && hi.is_finite())
+    };
+    let ends = (0..m).flat_map(|s| (0..n).filter_map(move |c| whisker(s, c)));
+    let values = (0..m)
+        .flat_map(|s| (0..n).filter_map(move |c| value(s, c)))
+        .chain(ends.flat_map(|(lo, hi)| [lo, hi]));
     let (y_lo, y_hi) = match geom::finite_bounds(values) {
         Some((lo, hi)) => {
             let (lo, hi) = (lo.min(0.0), hi.max(0.0));
@@ -1233,6 +1249,26 @@ fn bar_chart<DB: DrawingBackend>(area: &Area<DB>, bounds: Rect, bars: &Bars) -> 
                 [px((r.x0, r.y0)), px((r.x1, r.y1))],
                 color.filled(),
             ))?;
+            if let Some((lo, hi)) = whisker(set, cat) {
+                let cx = (x0 + x1) / 2.0;
+                let (ylo, yhi) = (
+                    frame.px_y(lo).clamp(plot.y0, plot.y1),
+                    frame.px_y(hi).clamp(plot.y0, plot.y1),
+                );
+                let cap = (bar_w * 0.25).clamp(2.0, 8.0);
+                polyline(area, &[(cx, ylo), (cx, yhi)], INK.stroke_width(1))?;
+                polyline(
+                    area,
+                    &[(cx - cap, ylo), (cx + cap, ylo)],
+                    INK.stroke_width(1),
+                )?;
+                polyline(
+                    area,
+                    &[(cx - cap, yhi), (cx + cap, yhi)],
+                    INK.stroke_width(1),
+                )?;
+                continue;
+            }
             if value_labels {
                 let text = geom::format_sig(v, 3);
                 if text_width(area, &text, VALUE_SIZE)? <= bar_w + slot * 0.2 / m as f64 {

@@ -1,0 +1,447 @@
+//! The adversary (`yumalab exploit` / `yumalab game`): the search finds a planted optimum
+//! through noise, the gain estimator's interval covers, commit-reveal makes copying pay
+//! less, results do not depend on the number of threads, and bad input is named.
+
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use yumalab::adversary::exploit::{
+    Bound, FamilyObjective, Options, Runner, bounded_params, exploit_family, replicate_seed,
+};
+use yumalab::adversary::families::{all, by_name};
+use yumalab::adversary::game::{Game, nearest, splits};
+use yumalab::adversary::search::{Objective, Settings, min_budget, search};
+use yumalab::adversary::stats::estimate;
+use yumalab::adversary::{Context, Param, Role};
+use yumalab::scenario::{Scenario, no_files, set_path};
+use yumalab::yaml::{Node, Value, parse_tree};
+
+/// A normal draw (Box–Muller).
+fn normal(rng: &mut ChaCha8Rng, mean: f64, sd: f64) -> f64 {
+    let u: f64 = rng.random();
+    let v: f64 = rng.random();
+    mean + sd * (-2.0 * (1.0 - u).ln()).sqrt() * (std::f64::consts::TAU * v).cos()
+}
+
+/// A noisy objective with a known optimum: `x0 = 0.37`, `x1 = 12`, choice `b`.
+struct Planted {
+    calls: usize,
+}
+
+fn planted_params() -> Vec<Param> {
+    vec![
+        Param::real("x", 0.0, 1.0, "a real"),
+        Param::int("k", 0, 30, "an integer"),
+        Param::choice("c", &["a", "b"], "a choice"),
+    ]
+}
+
+impl Objective for Planted {
+    fn cost(&self, batch: &[(Vec<f64>, u32)]) -> usize {
+        batch.len()
+    }
+    fn evaluate(&mut self, batch: &[(Vec<f64>, u32)]) -> Result<Vec<f64>, String> {
+        self.calls += batch.len();
+        Ok(batch
+            .iter()
+            .map(|(x, r)| {
+                // Noise depends on the replicate only (common random numbers) plus a little on
+                // the point, deterministically.
+                let mut rng = ChaCha8Rng::seed_from_u64(u64::from(*r) * 7919 + 1);
+                let common = normal(&mut rng, 0.0, 1.0);
+                let bits = (x[0] * 1e6) as u64 ^ ((x[1] as u64) << 32) ^ (x[2] as u64) << 40;
+                let mut rng2 = ChaCha8Rng::seed_from_u64(bits ^ u64::from(*r));
+                let own = normal(&mut rng2, 0.0, 0.05);
+                10.0 - 40.0 * (x[0] - 0.37).powi(2) - 0.02 * (x[1] - 12.0).powi(2)
+                    + if x[2] == 1.0 { 1.0 } else { 0.0 }
+                    + common
+                    + own
+            })
+            .collect())
+    }
+}
+
+#[test]
+fn the_search_finds_a_planted_optimum_through_noise_within_its_budget() {
+    let mut obj = Planted { calls: 0 };
+    let settings = Settings {
+        budget: 300,
+        replicates: 3,
+        profile: 5,
+        main: 0,
+    };
+    let found = search(&planted_params(), &mut obj, settings).unwrap();
+    let best = &found.points[found.best].x;
+    assert!((best[0] - 0.37).abs() < 0.08, "x = {}", best[0]);
+    assert!((best[1] - 12.0).abs() <= 3.0, "k = {}", best[1]);
+    assert_eq!(best[2], 1.0, "choice b is better by 1");
+    assert!(
+        found.runs <= 300 && obj.calls == found.runs,
+        "{} runs",
+        found.runs
+    );
+    assert!(found.confirm.is_some());
+    // The same objective and budget give the same search.
+    let again = search(&planted_params(), &mut Planted { calls: 0 }, settings).unwrap();
+    assert_eq!(found, again);
+}
+
+#[test]
+fn the_gain_interval_covers_the_true_gain_95_percent_of_the_time() {
+    // Paired gains with noise N(1.5, 2²), five replicates, 4000 trials.
+    let mut rng = ChaCha8Rng::seed_from_u64(42);
+    let trials = 4000;
+    let mut covered = 0;
+    for _ in 0..trials {
+        let xs: Vec<f64> = (0..5).map(|_| normal(&mut rng, 1.5, 2.0)).collect();
+        let e = estimate(&xs);
+        if e.low <= 1.5 && 1.5 <= e.high {
+            covered += 1;
+        }
+    }
+    let rate = f64::from(covered) / f64::from(trials);
+    assert!((0.935..=0.965).contains(&rate), "coverage {rate}");
+    // One replicate gives no interval.
+    assert!(estimate(&[1.0]).high.is_infinite());
+}
+
+#[test]
+fn a_budget_below_the_replicates_needed_is_refused() {
+    let e = search(
+        &planted_params(),
+        &mut Planted { calls: 0 },
+        Settings {
+            budget: min_budget(3) - 1,
+            replicates: 3,
+            profile: 0,
+            main: 0,
+        },
+    )
+    .unwrap_err();
+    assert!(e.contains("--budget 17"), "{e}");
+}
+
+fn small(commit_reveal: bool, days: f64) -> (Node, Scenario) {
+    let text = format!(
+        "name: adv\ndescription: a small subnet for the adversary tests\nseed: 4\nnetwork: isolated\nduration: {{days: {days}}}\nsubnets:\n  - name: sn1\n    pool: {{tao: 5000, price: 0.02}}\n    yuma: {{version: yuma3, commit_reveal: {commit_reveal}, reveal_period_epochs: 3}}\n    burn: 0.1\npopulation:\n  - {{group: honest, kind: honest-validator, subnet: sn1, count: 4, balance: 1100, stake: 1000, params: {{noise: 0.1, cost_per_tempo: 0.05}}}}\n  - {{group: miners, kind: honest-miner, subnet: sn1, count: 6, balance: 20, params: {{quality: [{{model: random_walk, start: 0.5, step: 0.08}}]}}}}\n"
+    );
+    let tree = parse_tree(&text).unwrap();
+    let s = Scenario::from_tree(&tree, "adv.yaml").unwrap_or_else(|e| panic!("{e}"));
+    (tree, s)
+}
+
+fn mean_gain(commit_reveal: bool) -> f64 {
+    let (tree, s) = small(commit_reveal, 2.0);
+    let family = by_name("weight-copying").unwrap();
+    let ctx = Context::new(&tree, &s, "adv.yaml", None, Role::Validator).unwrap();
+    let mut runner = Runner::new(2).unwrap();
+    let mut obj = FamilyObjective {
+        ctx: &ctx,
+        family,
+        runner: &mut runner,
+        read: &no_files,
+    };
+    let batch: Vec<(Vec<f64>, u32)> = (0..3).map(|r| (vec![0.0, 0.9], r)).collect();
+    let g = obj.evaluate(&batch).unwrap();
+    g.iter().sum::<f64>() / g.len() as f64
+}
+
+#[test]
+fn copying_the_consensus_gains_more_without_commit_reveal_than_with_it() {
+    let open = mean_gain(false);
+    let hidden = mean_gain(true);
+    assert!(open > hidden, "without {open}, with {hidden}");
+}
+
+#[test]
+fn every_family_builds_a_valid_deviation_and_its_honest_counterpart() {
+    let (tree, s) = small(false, 0.1);
+    for f in all() {
+        let ctx = Context::new(&tree, &s, "adv.yaml", None, f.role()).unwrap();
+        let params = f.params();
+        for corner in [0.0, 0.5, 1.0] {
+            let x: Vec<f64> = params
+                .iter()
+                .map(|p| {
+                    let (lo, hi) = p.bounds();
+                    p.snap(lo + corner * (hi - lo))
+                })
+                .collect();
+            for honest in [false, true] {
+                let t = f.build(&ctx, &x, honest).unwrap();
+                let d = Scenario::from_tree(&t, "adv.yaml")
+                    .unwrap_or_else(|e| panic!("{} at {x:?}: {e}", f.name()));
+                assert!(d.population.iter().any(|g| g.name == "deviator"));
+                let dev = d.population.iter().find(|g| g.name == "deviator").unwrap();
+                let want = if honest {
+                    f.role().honest_kind()
+                } else {
+                    dev.kind.as_str()
+                };
+                assert_eq!(dev.kind, want);
+                if !honest {
+                    assert_ne!(dev.kind, f.role().honest_kind(), "{}", f.name());
+                }
+            }
+        }
+    }
+}
+
+fn exploit_table(jobs: usize) -> (Vec<f64>, String) {
+    let (tree, s) = small(false, 0.3);
+    let mut runner = Runner::new(jobs).unwrap();
+    let options = Options {
+        budget: 30,
+        replicates: 2,
+        deviator: Some("miners".into()),
+        bounds: vec![],
+    };
+    let r = exploit_family(
+        &tree,
+        &s,
+        "adv.yaml",
+        by_name("copying-miners").unwrap(),
+        &options,
+        &mut runner,
+        &no_files,
+    )
+    .unwrap();
+    let gains: Vec<f64> = r
+        .found
+        .points
+        .iter()
+        .flat_map(|p| p.gains.clone())
+        .collect();
+    (gains, r.verdict())
+}
+
+#[test]
+fn exploit_results_do_not_depend_on_the_number_of_threads() {
+    let one = exploit_table(1);
+    let two = exploit_table(2);
+    assert!(!one.0.is_empty());
+    assert_eq!(
+        one.0.iter().map(|x| x.to_bits()).collect::<Vec<_>>(),
+        two.0.iter().map(|x| x.to_bits()).collect::<Vec<_>>()
+    );
+    assert_eq!(one.1, two.1);
+}
+
+#[test]
+fn bad_input_is_named() {
+    let e = by_name("bribery").err().unwrap();
+    assert!(
+        e.contains("unknown family `bribery`") && e.contains("cartel"),
+        "{e}"
+    );
+    let (tree, s) = small(false, 0.1);
+    let e = Context::new(&tree, &s, "adv.yaml", Some("whales"), Role::Validator).unwrap_err();
+    assert!(
+        e.contains("adv.yaml") && e.contains("`whales`") && e.contains("honest, miners"),
+        "{e}"
+    );
+    let e = Context::new(&tree, &s, "adv.yaml", Some("honest"), Role::Miner).unwrap_err();
+    assert!(
+        e.contains("population[0]") && e.contains("cannot deviate as a miner"),
+        "{e}"
+    );
+    let cartel = by_name("cartel").unwrap();
+    let bound = |param: &str, lo: f64, hi: f64| Bound {
+        family: "cartel".into(),
+        param: param.into(),
+        lo,
+        hi,
+    };
+    let e = bounded_params(cartel, &[bound("stake_share", 0.5, 0.2)]).unwrap_err();
+    assert!(
+        e.contains("cartel.stake_share") && e.contains("empty"),
+        "{e}"
+    );
+    let e = bounded_params(cartel, &[bound("miners", 2.2, 2.8)]).unwrap_err();
+    assert!(e.contains("no integer"), "{e}");
+    let e = bounded_params(cartel, &[bound("bribe", 0.0, 1.0)]).unwrap_err();
+    assert!(e.contains("no parameter `bribe`"), "{e}");
+    let ok = bounded_params(cartel, &[bound("stake_share", 0.1, 0.2)]).unwrap();
+    assert_eq!(ok[0].bounds(), (0.1, 0.2));
+    // Seeds are the sweep's.
+    assert_eq!(replicate_seed(4, 0), replicate_seed(4, 0));
+    assert_ne!(replicate_seed(4, 0), replicate_seed(4, 1));
+}
+
+#[test]
+fn a_game_where_honest_dominates_has_all_honest_as_its_only_stable_split() {
+    let names = vec!["honest".to_owned(), "copier".to_owned(), "lazy".to_owned()];
+    let sp = splits(4, 3);
+    assert_eq!(sp.len(), 15);
+    // Honest earns 10, copier 6 + 0.5 per honest agent (it copies them), lazy 5.
+    let payoff = sp
+        .iter()
+        .map(|s| {
+            vec![
+                if s[0] > 0 { 10.0 } else { f64::NAN },
+                if s[1] > 0 {
+                    6.0 + 0.5 * f64::from(s[0])
+                } else {
+                    f64::NAN
+                },
+                if s[2] > 0 { 5.0 } else { f64::NAN },
+            ]
+        })
+        .collect();
+    let game = Game {
+        names,
+        n: 4,
+        splits: sp.clone(),
+        payoff,
+        replicates: 1,
+        days: 1.0,
+    };
+    let eq = game.equilibria();
+    assert_eq!(eq.len(), 1);
+    assert_eq!(sp[eq[0]], vec![4, 0, 0]);
+    for x0 in game.starts() {
+        let r = game.replicator(&x0);
+        assert_eq!(nearest(&r, 4), vec![4, 0, 0], "from {x0:?}: {r:?}");
+        let f = game.fictitious_play(&x0);
+        assert!(f[0] > 0.9, "from {x0:?}: {f:?}");
+    }
+    assert_eq!(nearest(&[0.5, 0.25, 0.25], 4), vec![2, 1, 1]);
+    assert_eq!(nearest(&[0.34, 0.33, 0.33], 4).iter().sum::<u32>(), 4);
+}
+
+#[test]
+fn the_exploit_section_and_sweep_values_set_like_set() {
+    // The shipped examples validate once their `exploit:` section is taken out.
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/exploit");
+    let mut n = 0;
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        let mut tree = parse_tree(&std::fs::read_to_string(&p).unwrap()).unwrap();
+        let section = yumalab::adversary::get(&tree, "exploit").cloned().unwrap();
+        yumalab::adversary::remove(&mut tree, "exploit");
+        let s =
+            Scenario::from_tree(&tree, &p.display().to_string()).unwrap_or_else(|e| panic!("{e}"));
+        assert!(s.description.trim_end().contains('?'), "{}", p.display());
+        let Value::Map(sweep) = &yumalab::adversary::get(&section, "sweep").unwrap().value else {
+            panic!("{}: exploit.sweep", p.display())
+        };
+        let (path, values) = &sweep[0];
+        let Value::Seq(values) = &values.value else {
+            panic!()
+        };
+        for v in values {
+            let mut t = tree.clone();
+            set_path(&mut t, &path.key_text(), v.clone()).unwrap();
+            Scenario::from_tree(&t, "x").unwrap_or_else(|e| panic!("{e}"));
+        }
+        for f in yumalab::adversary::get(&section, "families").map_or(vec![], |n| match &n.value {
+            Value::Seq(items) => items.iter().map(Node::key_text).collect(),
+            _ => vec![],
+        }) {
+            by_name(&f).unwrap();
+        }
+        n += 1;
+    }
+    assert!(n >= 4);
+}
+
+fn yumalab(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_yumalab"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn the_commands_write_their_outputs_and_refuse_bad_input_with_exit_1() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let file = root.join("scenarios/exploit/copying-commit-reveal.yaml");
+    let file = file.to_str().unwrap();
+    let out = std::env::temp_dir().join(format!("yumalab-adv-cli-{}", std::process::id()));
+    let dir = out.to_str().unwrap();
+    let o = yumalab(&[
+        "exploit",
+        file,
+        "--budget",
+        "12",
+        "--replicates",
+        "2",
+        "--jobs",
+        "2",
+        "--set",
+        "duration={blocks: 600}",
+        "-o",
+        dir,
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        stdout.contains("weight-copying") && stdout.contains("Recommended"),
+        "{stdout}"
+    );
+    for f in [
+        "exploit.parquet",
+        "report.md",
+        "index.html",
+        "charts/gain-weight-copying-subnets-0--yuma-commit-reveal-false.png",
+    ] {
+        assert!(out.join(f).exists(), "{f}");
+    }
+    let report = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(
+        report.contains("Exploitability across the setting"),
+        "{report}"
+    );
+    let o = yumalab(&[
+        "game",
+        file,
+        "--strategies",
+        "honest,copier,uniform",
+        "--replicates",
+        "1",
+        "--set",
+        "duration={blocks: 400}",
+        "--set",
+        "population[honest].count=3",
+        "-o",
+        dir,
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(out.join("game.parquet").exists() && out.join("charts/simplex.svg").exists());
+    for (args, want) in [
+        (
+            vec!["exploit", file, "--families", "bribery"],
+            "unknown family `bribery`",
+        ),
+        (
+            vec!["exploit", file, "--deviator", "whales"],
+            "no group `whales`",
+        ),
+        (
+            vec!["exploit", file, "--deviator", "miners"],
+            "cannot deviate as a validator",
+        ),
+        (
+            vec!["exploit", file, "--budget", "3"],
+            "--budget 3 is smaller",
+        ),
+        (
+            vec![
+                "exploit",
+                file,
+                "--bound",
+                "weight-copying.stake_share=0.8..0.2",
+            ],
+            "empty",
+        ),
+        (
+            vec!["game", file, "--strategies", "honest,bribe"],
+            "unknown validator strategy",
+        ),
+    ] {
+        let o = yumalab(&args);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(1), "{args:?}: {err}");
+        assert!(err.contains(want), "{args:?}: {err}");
+    }
+    let _ = std::fs::remove_dir_all(&out);
+}
