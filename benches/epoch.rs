@@ -5,11 +5,30 @@
 //! warmed by ten earlier epochs so the bond matrix is dense. Timed: one `run_epoch_into` with a
 //! reused workspace (what the engine does every tempo); setup is outside the timed part.
 //!
-//! Variants: `yuma2` (classic bonds), `yuma3`, and `yuma3` with liquid alpha.
+//! Variants: `yuma2` (classic bonds), `yuma3`, and `yuma3` with liquid alpha; and `wta`, the
+//! winner-takes-all subnet: the same stakes, but each validator submits three weights (the
+//! common winner, uid 200, at 65 535 and two pseudo-random miners), the sparse case.
+//!
+//! And the κ median alone: `median_256cols_x64`, [`MedianBuf::quantile`] on 256 separate f64
+//! columns of 64 scores (the per-column API), and `median_256x64_quantiles`, the epoch's
+//! [`MedianBuf::quantiles`] on a 64 × 256 matrix of raw weights.
 //!
 //! Run: `cargo bench --bench epoch` (criterion prints the median per variant).
+//!
+//! `EPOCH_TIMES=<name>:<count>` times single iterations and prints the minimum, 10th
+//! percentile and median: on a machine shared with other work, the low percentiles are the
+//! stable figures.
+//!
+//! Instruction counts (repeatable on a shared machine, where wall-clock medians are not):
+//! `EPOCH_PROFILE=<name>:<count>` runs `count` timed iterations of one benchmark (`<name>` as
+//! criterion names it, e.g. `epoch_256x64_yuma3`) inside [`profile_loop`] and exits, so
+//! `valgrind --tool=callgrind --toggle-collect='*profile_loop*' <bench binary>` counts exactly
+//! those iterations.
+//!
+//! [`MedianBuf::quantile`]: yumalab::yuma::median::MedianBuf::quantile
+//! [`MedianBuf::quantiles`]: yumalab::yuma::median::MedianBuf::quantiles
 
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{Criterion, criterion_group};
 use std::hint::black_box;
 use yumalab::yuma::{
     EpochInput, EpochOutput, LiquidAlpha, SparseRow, Workspace, YumaParams, bonds, run_epoch_into,
@@ -68,6 +87,22 @@ fn subnet() -> Subnet {
     }
 }
 
+/// [`subnet`] with winner-takes-all weight rows: three entries per validator.
+fn subnet_wta() -> Subnet {
+    let mut s = subnet();
+    let mut state = 99;
+    for row in s.weights.iter_mut().take(VALIDATORS) {
+        let a = (VALIDATORS as u64 + next(&mut state) % (N - VALIDATORS) as u64) as u16;
+        let b = (VALIDATORS as u64 + next(&mut state) % (N - VALIDATORS) as u64) as u16;
+        let mut entries = vec![(200, 65_535), (a, 1 + (next(&mut state) % 20_000) as u16)];
+        entries.push((b, 1 + (next(&mut state) % 20_000) as u16));
+        entries.sort_unstable();
+        entries.dedup_by_key(|e| e.0);
+        *row = entries;
+    }
+    s
+}
+
 fn input(s: &Subnet) -> EpochInput<'_> {
     EpochInput {
         block: 1080,
@@ -88,58 +123,58 @@ fn input(s: &Subnet) -> EpochInput<'_> {
     }
 }
 
-fn bench_variant(c: &mut Criterion, name: &str, params: YumaParams) {
-    let mut s = subnet();
+/// A warm subnet (bonds from ten earlier epochs) and a closure running one epoch on it.
+fn warm_epoch(mut s: Subnet, params: YumaParams) -> impl FnMut() {
     let mut ws = Workspace::default();
     let mut out = EpochOutput::default();
     for _ in 0..10 {
         run_epoch_into(&input(&s), &params, &mut ws, &mut out).unwrap();
         s.bonds.clone_from(&out.bonds);
     }
-    c.bench_function(&format!("epoch_256x64_{name}"), |b| {
-        b.iter(|| {
-            run_epoch_into(black_box(&input(&s)), &params, &mut ws, &mut out).unwrap();
-            black_box(&out);
-        })
-    });
+    move || {
+        run_epoch_into(black_box(&input(&s)), &params, &mut ws, &mut out).unwrap();
+        black_box(&out);
+    }
 }
 
-fn epoch(c: &mut Criterion) {
+/// Every epoch benchmark: name, subnet and parameters.
+fn epoch_cases() -> Vec<(&'static str, Subnet, YumaParams)> {
     let base = YumaParams {
         max_allowed_validators: VALIDATORS as u16,
         ..YumaParams::default()
     };
-    bench_variant(
-        c,
-        "yuma2",
-        YumaParams {
-            bonds: bonds::variant("yuma2").unwrap(),
-            ..base
-        },
-    );
-    bench_variant(
-        c,
-        "yuma3",
-        YumaParams {
-            bonds: bonds::variant("yuma3").unwrap(),
-            ..base
-        },
-    );
-    bench_variant(
-        c,
-        "yuma3_liquid",
-        YumaParams {
-            liquid_alpha: Some(LiquidAlpha::default()),
-            ..base
-        },
-    );
+    let yuma2 = YumaParams {
+        bonds: bonds::variant("yuma2").unwrap(),
+        ..base
+    };
+    let yuma3 = YumaParams {
+        bonds: bonds::variant("yuma3").unwrap(),
+        ..base
+    };
+    let liquid = YumaParams {
+        liquid_alpha: Some(LiquidAlpha::default()),
+        ..base
+    };
+    vec![
+        ("epoch_256x64_yuma2", subnet(), yuma2),
+        ("epoch_256x64_yuma3", subnet(), yuma3),
+        ("epoch_256x64_yuma3_liquid", subnet(), liquid),
+        ("epoch_256x64_yuma3_wta", subnet_wta(), yuma3),
+    ]
+}
+
+fn epoch(c: &mut Criterion) {
+    for (name, s, params) in epoch_cases() {
+        let mut run = warm_epoch(s, params);
+        c.bench_function(name, |b| b.iter(&mut run));
+    }
 }
 
 criterion_group!(benches, epoch);
 
 /// The κ median alone: 256 columns of 64 distinct pseudo-random scores, equal stakes (in the
 /// `I32F32` raw units the epoch passes).
-fn median(c: &mut Criterion) {
+fn median_case() -> impl FnMut() {
     let mut s = 7;
     let stakes: Vec<i64> = vec![1 << 26; 64]; // 1/64 each
     let total: i64 = stakes.iter().sum();
@@ -152,16 +187,118 @@ fn median(c: &mut Criterion) {
         .collect();
     let mut buf = yumalab::yuma::median::MedianBuf::default();
     let kappa = 2_147_450_879; // ⌊32767·2³²/65535⌋
-    c.bench_function("median_256cols_x64", |b| {
-        b.iter(|| {
-            let mut acc = 0.0;
-            for col in &cols {
-                acc += buf.quantile(black_box(col), &stakes, total - kappa, total);
-            }
-            black_box(acc)
-        })
-    });
+    move || {
+        let mut acc = 0.0;
+        for col in &cols {
+            acc += buf.quantile(black_box(col), &stakes, total - kappa, total);
+        }
+        black_box(acc);
+    }
+}
+
+/// The κ median as the epoch runs it, [`MedianBuf::quantiles`] on the 64 × 256 matrix of
+/// raw u16 weights (dense, pseudo-random) with each row's scale `1/Σ` and equal stakes.
+fn median_matrix_case() -> impl FnMut() {
+    let mut s = 11;
+    let raw: Vec<u16> = (0..VALIDATORS * N)
+        .map(|_| (next(&mut s) % 65_536) as u16)
+        .collect();
+    let scale: Vec<f64> = raw
+        .chunks_exact(N)
+        .map(|row| 1.0 / row.iter().map(|&v| f64::from(v)).sum::<f64>())
+        .collect();
+    let stakes: Vec<i64> = vec![1 << 26; VALIDATORS];
+    let total: i64 = stakes.iter().sum();
+    let kappa = 2_147_450_879; // ⌊32767·2³²/65535⌋
+    let mut buf = yumalab::yuma::median::MedianBuf::default();
+    let mut out = vec![0.0; N];
+    move || {
+        buf.quantiles(
+            black_box(&raw),
+            &scale,
+            &stakes,
+            total - kappa,
+            total,
+            &mut out,
+        );
+        black_box(&out);
+    }
+}
+
+fn median(c: &mut Criterion) {
+    let mut run = median_case();
+    c.bench_function("median_256cols_x64", |b| b.iter(&mut run));
+    let mut run = median_matrix_case();
+    c.bench_function("median_256x64_quantiles", |b| b.iter(&mut run));
 }
 
 criterion_group!(median_benches, median);
-criterion_main!(benches, median_benches);
+
+/// The benchmark named `name`, ready to run.
+fn case(name: &str) -> Box<dyn FnMut()> {
+    match name {
+        "median_256cols_x64" => Box::new(median_case()),
+        "median_256x64_quantiles" => Box::new(median_matrix_case()),
+        _ => {
+            let (_, s, params) = epoch_cases()
+                .into_iter()
+                .find(|c| c.0 == name)
+                .unwrap_or_else(|| panic!("no benchmark named {name}"));
+            Box::new(warm_epoch(s, params))
+        }
+    }
+}
+
+/// Runs `run` `count` times (the function callgrind's `--toggle-collect` names).
+#[inline(never)]
+fn profile_loop(run: &mut dyn FnMut(), count: u64) {
+    for _ in 0..count {
+        run();
+    }
+}
+
+/// `EPOCH_PROFILE=<name>:<count>`: see the module docs.
+fn profile(spec: &str) {
+    let (name, count) = spec.split_once(':').unwrap_or((spec, "100"));
+    let count: u64 = count.parse().expect("EPOCH_PROFILE=<name>:<count>");
+    profile_loop(&mut *case(name), count);
+}
+
+/// `EPOCH_TIMES=<name>:<count>`: times `count` single iterations of one benchmark and prints
+/// the minimum, 10th percentile and median in µs. On a machine shared with other work the low
+/// percentiles are the stable figures (an iteration that nobody interrupted).
+#[allow(clippy::print_stdout)] // the benchmark's report, like criterion's
+fn times(spec: &str) {
+    let (name, count) = spec.split_once(':').unwrap_or((spec, "20000"));
+    let count: usize = count.parse().expect("EPOCH_TIMES=<name>:<count>");
+    let mut run = case(name);
+    let mut t: Vec<f64> = (0..count)
+        .map(|_| {
+            let start = std::time::Instant::now();
+            run();
+            start.elapsed().as_secs_f64() * 1e6
+        })
+        .collect();
+    t.sort_by(f64::total_cmp);
+    let at = |q: f64| t[((t.len() - 1) as f64 * q) as usize];
+    println!(
+        "{name}: min {:.1} µs, p10 {:.1} µs, median {:.1} µs",
+        at(0.0),
+        at(0.1),
+        at(0.5)
+    );
+}
+
+fn main() {
+    if let Ok(spec) = std::env::var("EPOCH_PROFILE") {
+        profile(&spec);
+        return;
+    }
+    if let Ok(spec) = std::env::var("EPOCH_TIMES") {
+        times(&spec);
+        return;
+    }
+    benches();
+    median_benches();
+    Criterion::default().configure_from_args().final_summary();
+}

@@ -15,6 +15,11 @@ use crate::engine::SimulationBuilder;
 use crate::scenario::{Group, Network, Scenario};
 use crate::world::{self, Holder, Join};
 
+/// Agent `m`'s genesis stake in group `g`, rao.
+fn genesis_stake_of(g: &Group, m: usize) -> u64 {
+    g.genesis_stakes.get(m).copied().unwrap_or(g.genesis_stake)
+}
+
 /// Who each agent is, for reports: group, kind, coldkey, hotkeys.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Member {
@@ -330,9 +335,12 @@ impl Scenario {
                     b.root_register_at_genesis(id.hotkeys[0]);
                 }
             }
-            if g.genesis_stake > 0 {
-                for id in ids {
-                    b.stake_at_genesis(id.coldkey, id.hotkeys[0], id.netuid, g.genesis_stake)
+            // Each agent's share of the group's genesis stake (`stake_distribution`; equal
+            // by default); an agent whose share is 0 holds none.
+            for (m, id) in ids.iter().enumerate() {
+                let alpha = genesis_stake_of(g, m);
+                if alpha > 0 {
+                    b.stake_at_genesis(id.coldkey, id.hotkeys[0], id.netuid, alpha)
                         .map_err(|e| format!("group `{}`: {e}", g.name))?;
                 }
             }
@@ -424,8 +432,8 @@ impl Scenario {
                     netuid: id.netuid,
                     identity: id,
                     genesis: g.balance
-                        + (g.genesis_stake as f64 * self.subnets[g.subnet].pool_price).round()
-                            as u64,
+                        + (genesis_stake_of(g, m) as f64 * self.subnets[g.subnet].pool_price)
+                            .round() as u64,
                 });
             }
         }

@@ -114,11 +114,15 @@ pub fn simulate_threaded(
     threads: usize,
     observers: impl FnOnce(&[crate::population::Member]) -> Result<Vec<Box<dyn Observer>>, String>,
 ) -> Result<Outcome, RunError> {
+    if let Some(why) = scenario.needs_python(&scenario.name) {
+        return Err(RunError::Failed(why));
+    }
     let (mut builder, members) = scenario.build(seed).map_err(RunError::Failed)?;
     for o in observers(&members).map_err(RunError::Failed)? {
         builder.observer(o);
     }
-    let analysis = Rc::new(RefCell::new(analysis_for(scenario)));
+    let units = crate::report::units::Units::of(scenario, seed);
+    let analysis = Rc::new(RefCell::new(analysis_for(scenario).with_units(units)));
     builder.observer(Box::new(AnalysisObserver::new(
         Rows::for_scenario(&members, scenario),
         analysis.clone(),

@@ -5,6 +5,14 @@
 //! mechanisms use the mean over environments. An observation flagged as a detected copy
 //! scores 0. Output weights are u16, max-upscaled (the largest is 65535), in ascending uid
 //! order, with zero weights omitted.
+//!
+//! A mechanism may also live outside the engine ([`Mechanism::External`], written
+//! `kind: python` in scenarios): the scenario names a function, and whoever runs the
+//! scenario (the Python package) supplies an [`ExternalMechanism`] for it before the run. The
+//! engine only sees the trait; an unresolved external mechanism gives no weights.
+
+use std::fmt;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -38,6 +46,89 @@ pub enum Mechanism {
         #[serde(default = "default_margin")]
         margin: f64,
     },
+    /// A mechanism supplied from outside the engine (`kind: python`): `function` names it
+    /// (`module:attribute`), `params` are handed to it untouched. It must be resolved
+    /// ([`External::resolve`]) before a run; unresolved, it gives no weights.
+    #[serde(rename = "python")]
+    External(External),
+}
+
+/// What one validator's evaluation is, for an [`ExternalMechanism`]: who evaluates, when,
+/// with how much stake, and the row it submitted last.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Evaluation<'a> {
+    /// The subnet.
+    pub netuid: u16,
+    /// The validator's uid.
+    pub validator_uid: u16,
+    /// The validator's hotkey id.
+    pub hotkey: u64,
+    /// The current block.
+    pub block: u64,
+    /// The subnet's epoch index (how many epochs have run).
+    pub epoch: u64,
+    /// The validator's stake weight at the last epoch (rao).
+    pub stake: f64,
+    /// The row it submitted last (ascending uid, u16 weights); empty at first.
+    pub previous: &'a [(u16, u16)],
+}
+
+/// A mechanism implemented outside the engine. Implementations report their own errors
+/// (and stop the run through the caller's stop flag): the engine only gets weights.
+pub trait ExternalMechanism: Send + Sync {
+    /// Raw weights, one per observation in order (finite, `>= 0`), into `raw` (cleared
+    /// first). Anything else (another length, a negative or non-finite value) gives no
+    /// weights.
+    fn weights(
+        &self,
+        evaluation: &Evaluation<'_>,
+        observations: &[Observation],
+        raw: &mut Vec<f64>,
+    );
+}
+
+/// `kind: python`: the function's name, its parameters, and once resolved its
+/// implementation.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct External {
+    /// `module:attribute`.
+    pub function: String,
+    /// Parameters for the function, as written.
+    #[serde(default)]
+    pub params: serde_json::Value,
+    /// The implementation, once resolved.
+    #[serde(skip)]
+    pub resolved: Option<Arc<dyn ExternalMechanism>>,
+}
+
+impl External {
+    /// Supplies the implementation.
+    pub fn resolve(&mut self, implementation: Arc<dyn ExternalMechanism>) {
+        self.resolved = Some(implementation);
+    }
+}
+
+impl fmt::Debug for External {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("External")
+            .field("function", &self.function)
+            .field("params", &self.params)
+            .field("resolved", &self.resolved.is_some())
+            .finish()
+    }
+}
+
+impl PartialEq for External {
+    fn eq(&self, other: &Self) -> bool {
+        self.function == other.function
+            && self.params == other.params
+            && match (&self.resolved, &other.resolved) {
+                (None, None) => true,
+                (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+                _ => false,
+            }
+    }
 }
 
 fn default_margin() -> f64 {
@@ -50,6 +141,22 @@ impl Mechanism {
     /// # Errors
     /// A message naming the field and value.
     pub fn validate(&self) -> Result<(), String> {
+        if let Mechanism::External(e) = self {
+            let ok = e.function.split_once(':').is_some_and(|(m, a)| {
+                !m.is_empty()
+                    && !a.is_empty()
+                    && m.split('.').all(is_identifier)
+                    && a.split('.').all(is_identifier)
+            });
+            return if ok {
+                Ok(())
+            } else {
+                Err(format!(
+                    "`function` must be `module:function` (Python names, e.g. `my_rules:score`), got `{}`",
+                    e.function
+                ))
+            };
+        }
         match *self {
             Mechanism::TopK { k: 0 } => Err("`k` must be at least 1, got `0`".into()),
             Mechanism::Softmax { temperature }
@@ -69,6 +176,12 @@ impl Mechanism {
             _ => Ok(()),
         }
     }
+}
+
+fn is_identifier(s: &str) -> bool {
+    let mut c = s.chars();
+    c.next().is_some_and(|f| f.is_alphabetic() || f == '_')
+        && c.all(|x| x.is_alphanumeric() || x == '_')
 }
 
 /// What one validator observed of one uid's work this tempo.
@@ -95,8 +208,20 @@ impl Observation {
 }
 
 impl Mechanism {
-    /// The weights for `observations`, into `out` (cleared first).
+    /// The weights for `observations`, into `out` (cleared first), without an evaluation
+    /// context (an [`ExternalMechanism`] sees a default [`Evaluation`]).
     pub fn weights(&self, observations: &[Observation], out: &mut Vec<(u16, u16)>) {
+        self.weights_for(&Evaluation::default(), observations, out);
+    }
+
+    /// The weights `evaluation`'s validator gives for `observations`, into `out` (cleared
+    /// first). Built-in mechanisms ignore `evaluation`.
+    pub fn weights_for(
+        &self,
+        evaluation: &Evaluation<'_>,
+        observations: &[Observation],
+        out: &mut Vec<(u16, u16)>,
+    ) {
         out.clear();
         let mut raw: Vec<(u16, f64)> = Vec::with_capacity(observations.len());
         // Ranking order: score descending, then earliest served, then lowest uid.
@@ -112,6 +237,19 @@ impl Mechanism {
             idx
         };
         match *self {
+            Mechanism::External(ref e) => {
+                let Some(implementation) = &e.resolved else {
+                    return;
+                };
+                let mut row = Vec::with_capacity(observations.len());
+                implementation.weights(evaluation, observations, &mut row);
+                if row.len() != observations.len()
+                    || row.iter().any(|w| !(*w >= 0.0 && w.is_finite()))
+                {
+                    return;
+                }
+                raw.extend(observations.iter().zip(row).map(|(o, w)| (o.uid, w)));
+            }
             Mechanism::Proportional => raw.extend(observations.iter().map(|o| (o.uid, o.score()))),
             Mechanism::WinnerTakesAll => {
                 if let Some(&i) = ranked(observations).first() {
@@ -255,6 +393,84 @@ mod tests {
         let mut o = [obs(1, &[0.9], 1), obs(2, &[0.5], 1)];
         o[0].copy_detected = true;
         assert_eq!(run(Mechanism::WinnerTakesAll, &o), vec![(2, 65535)]);
+    }
+
+    struct Halves;
+    impl ExternalMechanism for Halves {
+        fn weights(&self, e: &Evaluation<'_>, o: &[Observation], raw: &mut Vec<f64>) {
+            raw.clear();
+            raw.extend(o.iter().map(|x| {
+                if u64::from(x.uid) == e.epoch {
+                    1.0
+                } else {
+                    0.5
+                }
+            }));
+        }
+    }
+
+    struct Wrong(f64);
+    impl ExternalMechanism for Wrong {
+        fn weights(&self, _: &Evaluation<'_>, o: &[Observation], raw: &mut Vec<f64>) {
+            raw.clear();
+            raw.extend(o.iter().map(|_| self.0));
+        }
+    }
+
+    fn external(function: &str) -> External {
+        External {
+            function: function.into(),
+            params: serde_json::Value::Null,
+            resolved: None,
+        }
+    }
+
+    #[test]
+    fn external_mechanisms_get_the_evaluation_and_are_upscaled_as_built_ins() {
+        let o = [obs(1, &[0.9], 1), obs(2, &[0.8], 1)];
+        let mut e = external("m:f");
+        let mut out = vec![(9, 9)];
+        // Unresolved: no weights.
+        Mechanism::External(e.clone()).weights(&o, &mut out);
+        assert!(out.is_empty());
+        e.resolve(Arc::new(Halves));
+        let ev = Evaluation {
+            epoch: 2,
+            ..Evaluation::default()
+        };
+        Mechanism::External(e).weights_for(&ev, &o, &mut out);
+        assert_eq!(out, vec![(1, 32768), (2, 65535)]);
+        for bad in [-1.0, f64::NAN, f64::INFINITY] {
+            let mut e = external("m:f");
+            e.resolve(Arc::new(Wrong(bad)));
+            Mechanism::External(e).weights(&o, &mut out);
+            assert!(out.is_empty(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn external_mechanisms_parse_as_kind_python() {
+        let m: Mechanism = serde_json::from_value(serde_json::json!(
+            {"kind": "python", "function": "my_rules:score", "params": {"k": 3}}
+        ))
+        .unwrap();
+        let Mechanism::External(e) = &m else {
+            panic!("{m:?}")
+        };
+        assert_eq!(e.function, "my_rules:score");
+        assert_eq!(e.params["k"], 3);
+        assert!(m.validate().is_ok());
+        for bad in ["score", "my_rules:", ":f", "my-rules:f", "a.b:c d"] {
+            assert!(
+                Mechanism::External(external(bad)).validate().is_err(),
+                "{bad}"
+            );
+        }
+        assert!(
+            Mechanism::External(external("pkg.mod:Cls.f"))
+                .validate()
+                .is_ok()
+        );
     }
 
     #[test]

@@ -118,6 +118,9 @@ pub fn validate(args: &ValidateArgs) -> Result<(), Failure> {
 /// [`Failure::Internal`] if it does not build or run, [`Failure::Interrupted`] on a signal.
 pub fn run(args: &RunArgs) -> Result<(), Failure> {
     let scenario = load(&args.file, &args.set)?;
+    if let Some(why) = scenario.needs_python(&args.file.display().to_string()) {
+        return Err(Failure::User(anyhow!(why)));
+    }
     let interrupt = super::signals::install()?;
     let dir = args
         .out

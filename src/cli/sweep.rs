@@ -116,6 +116,11 @@ pub(crate) fn prepare(
     }
     let base = Scenario::from_tree_with(&tree, name, &super::read_file)
         .map_err(|e| Failure::User(e.into()))?;
+    if let Some(why) = base.needs_python(name) {
+        return Err(Failure::User(anyhow!(
+            why.replace("python -m yumalab run", "python -m yumalab sweep")
+        )));
+    }
     let sweep = base
         .sweep
         .clone()

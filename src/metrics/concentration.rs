@@ -232,6 +232,18 @@ pub fn hhi(xs: &[f64]) -> f64 {
     Sorted::new(xs).hhi()
 }
 
+/// Effective number of holders `1 / Σ s_i²` = `1 / hhi` (shares normalised to sum 1): `n`
+/// for `n` equal holders, 1 for a single one; used for the effective number of paid subnets.
+/// Zeros add nothing. Returns 0 for an empty slice or a zero total.
+///
+/// # Panics
+///
+/// If a holding is negative or not finite.
+pub fn effective_number(xs: &[f64]) -> f64 {
+    let h = hhi(xs);
+    if h > 0.0 { 1.0 / h } else { 0.0 }
+}
+
 /// Herfindahl–Hirschman index on the 0..10 000 scale (shares in percent, squared):
 /// `10 000 · Σ s_i²`.
 ///
@@ -462,6 +474,16 @@ mod tests {
 
     fn close(a: f64, b: f64) -> bool {
         (a - b).abs() <= 1e-12 * b.abs().max(1.0)
+    }
+
+    #[test]
+    fn effective_number_is_one_over_the_sum_of_squared_shares() {
+        assert_eq!(effective_number(&[]), 0.0);
+        assert_eq!(effective_number(&[0.0, 0.0]), 0.0);
+        assert!(close(effective_number(&[2.0, 2.0, 2.0, 2.0]), 4.0));
+        assert!(close(effective_number(&[1.0, 0.0, 0.0]), 1.0));
+        // Shares 0.5, 0.25, 0.25: 1 / (0.25 + 0.0625 + 0.0625).
+        assert!(close(effective_number(&[2.0, 1.0, 1.0]), 1.0 / 0.375));
     }
 
     #[test]

@@ -47,9 +47,9 @@ pub mod concentration;
 pub mod gaming;
 
 pub use concentration::{
-    Concentration, NAKAMOTO_BFT, NAKAMOTO_MAJORITY, ZeroHolders, collapse, entropy, gini, hhi,
-    hhi_10000, max_share, nakamoto, normalized_entropy, renyi_entropy, theil, top_k_share,
-    windowed,
+    Concentration, NAKAMOTO_BFT, NAKAMOTO_MAJORITY, ZeroHolders, collapse, effective_number,
+    entropy, gini, hhi, hhi_10000, max_share, nakamoto, normalized_entropy, renyi_entropy, theil,
+    top_k_share, windowed,
 };
 pub use gaming::{
     CopyingRegime, break_even_tempos, copying_regime, emission_vs_contribution,

@@ -39,8 +39,10 @@
 
 use std::collections::BTreeMap;
 
+use super::units::Units;
 use crate::metrics::{
-    Concentration, break_even_tempos, emission_vs_contribution, gini, relative_dividend_rate,
+    Concentration, break_even_tempos, effective_number, emission_vs_contribution, gini,
+    relative_dividend_rate,
 };
 
 /// Blocks per window of the time series (one tempo at the default 360).
@@ -112,6 +114,8 @@ pub struct SubnetRow {
     pub owner_cut: u64,
     /// The subnet's share of the block emission.
     pub share: f64,
+    /// That share before the emission gate (§13.2; equal to `share` without a gate).
+    pub share_before_gate: f64,
 }
 
 /// The network every 360 blocks (a row of `network.parquet`).
@@ -125,6 +129,8 @@ pub struct NetworkRow {
     pub tao_minted: u64,
     /// TAO recycled since genesis (rao, cumulative).
     pub tao_recycled: u64,
+    /// The emission gate's bar (§13.2) at this block (0 without a gate).
+    pub gate_bar: f64,
 }
 
 /// One agent at the end (a row of `agents.parquet`).
@@ -179,6 +185,7 @@ struct Holder {
     value: f64,
     last_stake: f64,
     last_block: u64,
+    emission_usd: f64,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -190,6 +197,11 @@ struct GroupAcc {
     costs: f64,
     profit: f64,
     seen_in_agents: bool,
+    /// The group's `costs` (per agent per day, [`Units::costs`]) over the run, in TAO; part
+    /// of `costs` and taken from `profit`.
+    extra_costs: f64,
+    /// The USD part of them, in USD.
+    extra_usd: f64,
 }
 
 /// Per-window concentration and flows.
@@ -223,6 +235,23 @@ pub struct WindowRow {
     pub stake_gini_operator: f64,
 }
 
+/// The whole network in one 360-block window of a world run (each subnet at its latest epoch).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct NetWindow {
+    /// Last block of the window (from the world's genesis).
+    pub block: u64,
+    /// Median spot price over the subnets with a price (TAO per alpha).
+    pub median_price: f64,
+    /// Median moving price over the same subnets.
+    pub median_moving_price: f64,
+    /// Effective number of paid subnets, 1 / Σ s² of the shares (normalised to sum 1).
+    pub effective_paid: f64,
+    /// Subnets with a share above 0.
+    pub paid: f64,
+    /// The 10 largest shares together.
+    pub top10: f64,
+}
+
 /// What the charts and the report need besides the summary row.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Results {
@@ -236,6 +265,14 @@ pub struct Results {
     pub emission_by_operator: Vec<f64>,
     /// Final stake per operator (rao).
     pub stake_by_operator: Vec<f64>,
+    /// In a world: the whole network per 360-block window (empty when isolated).
+    pub network: Vec<NetWindow>,
+    /// In a world: every subnet's mean share of the block emission over the run, by netuid.
+    pub subnet_shares: Vec<(u16, f64)>,
+    /// In a world: the emission gate's bar per network row `(block, bar)`.
+    pub gate_bars: Vec<(u64, f64)>,
+    /// TAO's USD price per day of the run `(day, price)`, if the scenario prices it.
+    pub tao_usd: Vec<(f64, f64)>,
     /// Groups in the order first seen (neuron rows, then agent rows): (group, kind, side).
     pub groups: Vec<(String, String, Side)>,
     /// Subnet rows, in table order.
@@ -272,6 +309,16 @@ pub struct Analysis {
     start: u64,
     /// The subnets analysed (`None`: all): a world's background subnets are left out.
     only: Option<std::collections::BTreeSet<u16>>,
+    /// Real units: USD price, group costs, value prices.
+    units: Units,
+    /// In a world: every subnet's latest (share, spot price, moving price).
+    net_latest: BTreeMap<u16, (f64, f64, f64)>,
+    /// The window `net_latest` is in.
+    net_window: u64,
+    /// Closed network windows.
+    net_windows: Vec<NetWindow>,
+    /// In a world: every subnet's (Σ share, epochs).
+    net_share_sum: BTreeMap<u16, (f64, u64)>,
 }
 
 fn intern(map: &mut BTreeMap<String, usize>, names: &mut Vec<String>, name: &str) -> usize {
@@ -307,6 +354,11 @@ impl Analysis {
             only: Some(netuids.into_iter().collect()),
             ..Analysis::default()
         }
+    }
+
+    /// The same analysis, converting with `units` (USD price, group costs, value prices).
+    pub fn with_units(self, units: Units) -> Analysis {
+        Analysis { units, ..self }
     }
 
     /// Whether rows of `netuid` are analysed.
@@ -374,8 +426,10 @@ impl Analysis {
         let dividends = (r.dividend_alpha + r.root_dividend_alpha) as f64 * price / 1e9;
         let stake = nonneg(r.stake);
         let value = nonneg(r.value);
+        let usd = self.units.price(r.block as f64 / BLOCKS_PER_DAY);
         let holder = &mut self.holders[h];
         holder.emission += incentive + dividends;
+        holder.emission_usd += (incentive + dividends) * usd;
         holder.incentive += incentive;
         holder.dividends += dividends;
         holder.stake_sum += stake;
@@ -395,6 +449,9 @@ impl Analysis {
 
     /// One row of `subnets.parquet`.
     pub fn subnet(&mut self, r: &SubnetRow) {
+        if self.only.is_some() {
+            self.network_subnet(r);
+        }
         if !self.analysed(r.netuid) {
             return;
         }
@@ -402,6 +459,50 @@ impl Analysis {
         self.subnets.push(SubnetRow {
             block: r.block.saturating_sub(self.start),
             ..*r
+        });
+    }
+
+    /// In a world, every subnet's row feeds the network panels.
+    fn network_subnet(&mut self, r: &SubnetRow) {
+        let w = window_of(r.block.saturating_sub(self.start));
+        if w != self.net_window {
+            self.close_net_window();
+            self.net_window = w;
+        }
+        self.net_latest.insert(
+            r.netuid,
+            (nonneg(r.share), nonneg(r.price), nonneg(r.moving_price)),
+        );
+        let e = self.net_share_sum.entry(r.netuid).or_default();
+        e.0 += nonneg(r.share);
+        e.1 += 1;
+    }
+
+    fn close_net_window(&mut self) {
+        if self.net_latest.is_empty() {
+            return;
+        }
+        let shares: Vec<f64> = self.net_latest.values().map(|v| v.0).collect();
+        let total: f64 = shares.iter().sum();
+        let mut sorted = shares.clone();
+        sorted.sort_by(|a, b| b.total_cmp(a));
+        let median_of = |f: fn(&(f64, f64, f64)) -> f64| {
+            let mut p: Vec<f64> = self
+                .net_latest
+                .values()
+                .map(f)
+                .filter(|x| *x > 0.0)
+                .collect();
+            p.sort_by(f64::total_cmp);
+            median_sorted(&p)
+        };
+        self.net_windows.push(NetWindow {
+            block: self.net_window * WINDOW_BLOCKS,
+            median_price: median_of(|v| v.1),
+            median_moving_price: median_of(|v| v.2),
+            effective_paid: effective_number(&shares),
+            paid: shares.iter().filter(|&&x| x > 0.0).count() as f64,
+            top10: ratio(sorted.iter().take(10).sum(), total),
         });
     }
 
@@ -488,6 +589,7 @@ impl Analysis {
     /// Every metric, the windows and the chart inputs.
     pub fn finish(mut self) -> Results {
         self.close_window();
+        self.close_net_window();
         let mut m = Metrics::default();
         let blocks = self
             .network
@@ -588,6 +690,25 @@ impl Analysis {
             (1.0 + nominal) / (1.0 + inflation) - 1.0,
         );
 
+        // The groups' own `costs` (USD and TAO per agent per day), charged for the whole run:
+        // they count as off-chain costs in profit, ROI and break-even.
+        let tao_per_usd = self.units.tao_per_usd_days(days);
+        for (name, acc) in &mut self.groups {
+            let Some(c) = self.units.costs.get(name) else {
+                continue;
+            };
+            let agents = acc.agents as f64;
+            let usd = if c.usd_per_day > 0.0 && tao_per_usd.is_finite() {
+                agents * c.usd_per_day * tao_per_usd
+            } else {
+                0.0
+            };
+            acc.extra_usd = agents * c.usd_per_day * days;
+            acc.extra_costs = agents * c.tao_per_day * days + usd;
+            acc.costs += acc.extra_costs;
+            acc.profit -= acc.extra_costs;
+        }
+
         // Gaming: per group.
         let n_groups = self.groups.len();
         let mut g_emission = vec![0.0; n_groups];
@@ -677,7 +798,37 @@ impl Analysis {
         if self.only.is_some() {
             self.world_subnets(&mut m);
         }
+        self.real_units(&mut m, days, tao_issued);
+        let (network, subnet_shares, gate_bars) = if self.only.is_some() {
+            self.network_metrics(&mut m);
+            (
+                std::mem::take(&mut self.net_windows),
+                self.net_share_sum
+                    .iter()
+                    .map(|(&n, &(sum, k))| (n, ratio(sum, k as f64)))
+                    .collect(),
+                self.network.iter().map(|n| (n.block, n.gate_bar)).collect(),
+            )
+        } else {
+            (Vec::new(), Vec::new(), Vec::new())
+        };
+        let tao_usd = match &self.units.tao_usd {
+            Some(_) => {
+                let n = days.ceil().max(1.0) as usize;
+                (0..=n)
+                    .map(|d| {
+                        let d = (d as f64).min(days.max(0.0));
+                        (d, self.units.price(d))
+                    })
+                    .collect()
+            }
+            None => Vec::new(),
+        };
         Results {
+            network,
+            subnet_shares,
+            gate_bars,
+            tao_usd,
             summary: m.0,
             windows,
             emission_by_uid: emission,
@@ -690,6 +841,180 @@ impl Analysis {
                 .map(|(n, a)| (n.clone(), a.kind.clone(), side_of(&a.kind)))
                 .collect(),
             subnets: self.subnets,
+        }
+    }
+
+    /// The answers in real units, for every run: per group TAO and USD per day, costs, APY
+    /// on capital and the share of the network's emission; per subnet its share of the TAO
+    /// issued; USD totals when the scenario prices TAO (and value units).
+    fn real_units(&self, m: &mut Metrics, days: f64, tao_issued: f64) {
+        let priced = self.units.tao_usd.is_some();
+        let mean_price = self.units.mean_price(days);
+        let per_day = |x: f64| if days > 0.0 { x / days } else { f64::NAN };
+        let usd = |x: f64| if priced { x } else { f64::NAN };
+        let n_groups = self.groups.len();
+        let mut g_emission = vec![0.0; n_groups];
+        let mut g_usd = vec![0.0; n_groups];
+        let mut g_netuid: Vec<Option<u16>> = vec![None; n_groups];
+        for h in &self.holders {
+            g_emission[h.group] += h.emission;
+            g_usd[h.group] += h.emission_usd;
+            g_netuid[h.group].get_or_insert(h.netuid);
+        }
+        // Each subnet's TAO received (injected + chain buys) against all TAO issued.
+        let mut received: BTreeMap<u16, u64> = BTreeMap::new();
+        for s in &self.subnets {
+            *received.entry(s.netuid).or_default() += s.tao_in + s.excess_tao;
+        }
+        let subnet_share = |n: u16| {
+            ratio(
+                received.get(&n).copied().unwrap_or(0) as f64 / 1e9,
+                tao_issued,
+            )
+        };
+        for (g, (name, acc)) in self.groups.iter().enumerate() {
+            if !acc.seen_in_agents && name.is_empty() {
+                continue;
+            }
+            let p = format!("group.{name}");
+            m.put(&format!("{p}.tao_per_day"), per_day(g_emission[g]));
+            m.put(&format!("{p}.usd_per_day"), usd(per_day(g_usd[g])));
+            if acc.seen_in_agents {
+                // Costs in USD: the USD-denominated ones as given, the TAO ones (behaviour
+                // costs and `tao_per_day`) at the run's mean price.
+                let tao_costs = acc.costs - (acc.extra_costs - self.tao_part(name, acc, days));
+                let costs_usd = acc.extra_usd + tao_costs * mean_price;
+                m.put(&format!("{p}.costs_tao"), acc.costs);
+                m.put(&format!("{p}.costs_usd"), usd(costs_usd));
+                let net = per_day(g_emission[g] - acc.costs);
+                m.put(&format!("{p}.net_tao_per_day"), net);
+                m.put(
+                    &format!("{p}.net_usd_per_day"),
+                    usd(per_day(g_usd[g] - costs_usd)),
+                );
+                m.put(&format!("{p}.capital_tao"), acc.genesis);
+                m.put(&format!("{p}.apy"), ratio(net * 365.0, acc.genesis));
+            }
+            m.put(
+                &format!("{p}.network_share"),
+                ratio(g_emission[g], tao_issued),
+            );
+            m.put(
+                &format!("{p}.subnet_network_share"),
+                g_netuid[g].map_or(f64::NAN, subnet_share),
+            );
+        }
+        let mut netuids: Vec<u16> = received.keys().copied().collect();
+        if let Some(only) = &self.only {
+            netuids = only.iter().copied().collect();
+        }
+        for n in netuids {
+            m.put(&format!("subnet.sn{n}.network_share"), subnet_share(n));
+        }
+        let emission_usd: f64 = self.holders.iter().map(|h| h.emission_usd).sum();
+        m.put("inflation.emission_usd", usd(emission_usd));
+        m.put("inflation.tao_issued_usd", usd(tao_issued * mean_price));
+        let value_usd: f64 = self
+            .holders
+            .iter()
+            .map(|h| h.value * self.units.value_usd.get(&h.netuid).copied().unwrap_or(0.0))
+            .sum();
+        let value_priced = priced && !self.units.value_usd.is_empty();
+        let v = |x: f64| if value_priced { x } else { f64::NAN };
+        m.put("inflation.value_produced_usd", v(value_usd));
+        m.put(
+            "inflation.emission_usd_per_value_usd",
+            v(ratio(emission_usd, value_usd)),
+        );
+        m.put("units.tao_usd_start", usd(self.units.price(0.0)));
+        m.put("units.tao_usd_end", usd(self.units.price(days)));
+        m.put("units.tao_usd_mean", usd(mean_price));
+    }
+
+    /// The TAO-denominated part (`tao_per_day`) of a group's own costs over the run.
+    fn tao_part(&self, name: &str, acc: &GroupAcc, days: f64) -> f64 {
+        self.units
+            .costs
+            .get(name)
+            .map_or(0.0, |c| acc.agents as f64 * c.tao_per_day * days)
+    }
+
+    /// In a world: the network around the scenario's subnets. `network.*`: the effective
+    /// number of paid subnets (1 / Σ s², mean over windows), paid subnets and the top-10
+    /// share (means over windows), the Gini of the subnets' mean shares, the median price at
+    /// the end, the gate bar's mean. Per own subnet: TAO injected and bought by the chain,
+    /// the injected fraction, its share before the gate, how often it was at or above the
+    /// bar, and its price against the network's median at the end.
+    fn network_metrics(&self, m: &mut Metrics) {
+        let w = &self.net_windows;
+        let mean = |f: fn(&NetWindow) -> f64| {
+            let v: Vec<f64> = w.iter().map(f).filter(|x| x.is_finite()).collect();
+            ratio(v.iter().sum(), v.len() as f64)
+        };
+        m.put("network.effective_paid_subnets", mean(|x| x.effective_paid));
+        m.put("network.paid_subnets", mean(|x| x.paid));
+        m.put("network.top10_share", mean(|x| x.top10));
+        let shares: Vec<f64> = self
+            .net_share_sum
+            .values()
+            .map(|&(s, k)| nonneg(ratio(s, k as f64)))
+            .collect();
+        m.put(
+            "network.share_gini",
+            if shares.iter().any(|&x| x > 0.0) {
+                gini(&shares)
+            } else {
+                f64::NAN
+            },
+        );
+        m.put(
+            "network.effective_paid_subnets_run",
+            effective_number(&shares),
+        );
+        let median_end = w.last().map_or(f64::NAN, |x| x.median_price);
+        m.put("network.median_price_end", median_end);
+        let bars: Vec<f64> = self.network.iter().map(|n| n.gate_bar).collect();
+        m.put(
+            "network.gate_bar_mean",
+            ratio(bars.iter().sum(), bars.len() as f64),
+        );
+        let bar_at = |block: u64| {
+            self.network
+                .iter()
+                .take_while(|n| n.block <= block)
+                .last()
+                .or(self.network.first())
+                .map_or(f64::NAN, |n| n.gate_bar)
+        };
+        for &netuid in self.only.iter().flatten() {
+            let rows: Vec<&SubnetRow> =
+                self.subnets.iter().filter(|s| s.netuid == netuid).collect();
+            let p = format!("subnet.sn{netuid}");
+            let injected: u64 = rows.iter().map(|s| s.tao_in).sum();
+            let bought: u64 = rows.iter().map(|s| s.excess_tao).sum();
+            m.put(&format!("{p}.tao_injected"), injected as f64 / 1e9);
+            m.put(&format!("{p}.tao_chain_buy"), bought as f64 / 1e9);
+            m.put(
+                &format!("{p}.injected_fraction"),
+                ratio(injected as f64, (injected + bought) as f64),
+            );
+            let n = rows.len() as f64;
+            m.put(
+                &format!("{p}.share_before_gate_mean"),
+                ratio(rows.iter().map(|s| s.share_before_gate).sum(), n),
+            );
+            let above = rows
+                .iter()
+                .filter(|s| {
+                    let bar = bar_at(s.block);
+                    bar.is_finite() && s.share_before_gate >= bar
+                })
+                .count() as f64;
+            m.put(&format!("{p}.above_bar_fraction"), ratio(above, n));
+            m.put(
+                &format!("{p}.price_vs_median_end"),
+                rows.last().map_or(f64::NAN, |s| ratio(s.price, median_end)),
+            );
         }
     }
 
@@ -834,6 +1159,15 @@ impl Analysis {
     }
 }
 
+/// The median of sorted values (NaN for none).
+fn median_sorted(v: &[f64]) -> f64 {
+    match v.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => v[n / 2],
+        n => (v[n / 2 - 1] + v[n / 2]) / 2.0,
+    }
+}
+
 fn nan_if_empty(c: &Concentration, x: f64) -> f64 {
     if c.holders == 0 { f64::NAN } else { x }
 }
@@ -928,6 +1262,7 @@ mod tests {
             total_issuance: 1_000_000_000_000,
             tao_minted: 0,
             tao_recycled: 0,
+            gate_bar: 0.0,
         });
         for epoch in 1..=3u64 {
             let b = epoch * 360;
@@ -962,6 +1297,7 @@ mod tests {
                 total_issuance: 1_000_000_000_000 + b * 1_000_000_000,
                 tao_minted: b * 1_000_000_000,
                 tao_recycled: 0,
+                gate_bar: 0.0,
             });
         }
         for (g, k) in [

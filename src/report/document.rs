@@ -121,6 +121,7 @@ pub fn run_metadata(
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v))
     .chain(world_metadata(scenario))
+    .chain(super::units::Units::of(scenario, seed).metadata())
     .collect()
 }
 
@@ -413,7 +414,11 @@ pub fn summary_json(p: &Provenance, metrics: &[(String, f64)]) -> String {
     out
 }
 
-fn windows_table(windows: &[WindowRow]) -> Result<RecordBatch, ReportError> {
+/// The `windows` table (`windows.parquet`): one row per 360-block window.
+///
+/// # Errors
+/// [`ReportError::Arrow`] if the columns disagree (a bug).
+pub fn windows_table(windows: &[WindowRow]) -> Result<RecordBatch, ReportError> {
     let f = |name: &str, get: fn(&WindowRow) -> f64| -> (Field, ArrayRef) {
         (
             Field::new(name, DataType::Float64, false),
@@ -676,13 +681,185 @@ pub fn run_figures(r: &Results, p: &Provenance) -> Vec<Chart> {
         "Subnet prices and reserves".to_owned(),
         "From `subnets.parquet`, one point per epoch.".to_owned(),
     ));
+    if !r.tao_usd.is_empty() {
+        let mut chart = line(
+            "TAO's price in USD (the scenario's `tao_usd`)",
+            "day",
+            "USD per TAO",
+            vec![series("USD per TAO", r.tao_usd.clone())],
+            None,
+        );
+        chart.markers = r.tao_usd.len() <= 60;
+        out.push((
+            "tao-usd".to_owned(),
+            Figure::Line(chart),
+            "TAO in USD".to_owned(),
+            "The price path the analysis converts with: a constant, the scenario's points, or \
+             its random walk drawn for this run's seed (recorded in the tables' metadata)."
+                .to_owned(),
+        ));
+    }
+    out.extend(network_figures(r, &netuids));
+    out
+}
+
+/// The network panels of a world run (none when isolated): each own subnet's share against
+/// the gate bar, its price against the network median, where its TAO came from; the Lorenz
+/// curve of the subnets' shares and the effective number of paid subnets.
+fn network_figures(r: &Results, netuids: &[u16]) -> Vec<Chart> {
+    if r.network.is_empty() {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    let bar: Vec<(f64, f64)> = r.gate_bars.iter().map(|&(b, x)| (days(b), x)).collect();
+    let mut shares = Vec::new();
+    let mut prices = Vec::new();
+    let mut sources = Vec::new();
+    for &n in netuids {
+        let rows: Vec<&super::analysis::SubnetRow> =
+            r.subnets.iter().filter(|s| s.netuid == n).collect();
+        shares.push(series(
+            &format!("SN{n} share"),
+            rows.iter().map(|s| (days(s.block), s.share)).collect(),
+        ));
+        shares.push(series(
+            &format!("SN{n} share before the gate"),
+            rows.iter()
+                .map(|s| (days(s.block), s.share_before_gate))
+                .collect(),
+        ));
+        prices.push(series(
+            &format!("SN{n} spot"),
+            rows.iter().map(|s| (days(s.block), s.price)).collect(),
+        ));
+        prices.push(series(
+            &format!("SN{n} moving"),
+            rows.iter()
+                .map(|s| (days(s.block), s.moving_price))
+                .collect(),
+        ));
+        let (mut inj, mut buy) = (0u64, 0u64);
+        let mut a = Vec::new();
+        let mut b = Vec::new();
+        for s in &rows {
+            inj += s.tao_in;
+            buy += s.excess_tao;
+            a.push((days(s.block), inj as f64 / 1e9));
+            b.push((days(s.block), buy as f64 / 1e9));
+        }
+        sources.push(series(&format!("SN{n} injected into the pool"), a));
+        sources.push(series(&format!("SN{n} chain buys"), b));
+    }
+    shares.push(series("gate bar", bar));
+    let w = &r.network;
+    prices.push(series(
+        "network median spot",
+        w.iter().map(|x| (days(x.block), x.median_price)).collect(),
+    ));
+    prices.push(series(
+        "network median moving",
+        w.iter()
+            .map(|x| (days(x.block), x.median_moving_price))
+            .collect(),
+    ));
+    out.push((
+        "network".to_owned(),
+        Figure::Panels {
+            title: "The subnet in its network".into(),
+            panels: vec![
+                line(
+                    "Share of the block emission against the gate's bar",
+                    "day",
+                    "share of the block emission",
+                    shares,
+                    None,
+                ),
+                line(
+                    "Price against the network's median",
+                    "day",
+                    "TAO per alpha",
+                    prices,
+                    None,
+                ),
+                line(
+                    "Where its TAO came from (cumulative)",
+                    "day",
+                    "TAO",
+                    sources,
+                    None,
+                ),
+            ],
+        },
+        "The subnet in its network".to_owned(),
+        "From `subnets.parquet` (the scenario's subnets: share, share before the gate, spot and \
+         moving price, `tao_in` injected and `excess_tao` spent on chain buys, per epoch) and \
+         `network.parquet` (`gate_bar`, every 360 blocks); the network's median is over every \
+         subnet's latest epoch in each 360-block window."
+            .to_owned(),
+    ));
+    out.push((
+        "network-lorenz".to_owned(),
+        Figure::Lorenz(Lorenz {
+            title: "Subnets' shares of the block emission: Lorenz curve over the run".into(),
+            curves: vec![(
+                "mean share per subnet".into(),
+                r.subnet_shares.iter().map(|s| s.1).collect(),
+            )],
+        }),
+        "Network: Lorenz curve of subnet emission shares".to_owned(),
+        "From `subnets.parquet`: each subnet's share of the block emission, averaged over its \
+         epochs (background subnets included). `network.share_gini` is its Gini."
+            .to_owned(),
+    ));
+    out.push((
+        "network-paid".to_owned(),
+        Figure::Panels {
+            title: "How many subnets are paid".into(),
+            panels: vec![
+                line(
+                    "Effective number of paid subnets, 1 / Σ s²",
+                    "day",
+                    "subnets",
+                    vec![
+                        series(
+                            "effective number",
+                            w.iter()
+                                .map(|x| (days(x.block), x.effective_paid))
+                                .collect(),
+                        ),
+                        series(
+                            "subnets with a share > 0",
+                            w.iter().map(|x| (days(x.block), x.paid)).collect(),
+                        ),
+                    ],
+                    None,
+                ),
+                line(
+                    "Top 10 subnets' share of the block emission",
+                    "day",
+                    "share",
+                    vec![series(
+                        "top 10",
+                        w.iter().map(|x| (days(x.block), x.top10)).collect(),
+                    )],
+                    Some((0.0, 1.0)),
+                ),
+            ],
+        },
+        "Network: paid subnets".to_owned(),
+        "Per 360-block window, from every subnet's latest share in `subnets.parquet`: \
+         `network.effective_paid_subnets`, `network.paid_subnets` and `network.top10_share` \
+         are their means."
+            .to_owned(),
+    ));
     out
 }
 
 /// The answers in words, one per question.
 pub fn answers(r: &Results, unit: &str) -> Vec<String> {
     let g = |n: &str| r.get(n).unwrap_or(f64::NAN);
-    let mut out = vec![
+    let mut out = vec![real_units_answer(r)];
+    out.extend([
         format!(
             "**Reward concentration.** The largest operator took {} of the emission and the \
              top 10 took {}; {} operator(s) together hold a majority (Nakamoto 50 %), {} a third; \
@@ -710,7 +887,7 @@ pub fn answers(r: &Results, unit: &str) -> Vec<String> {
             pct(g("staking.nominal_yield")),
             pct(g("staking.real_yield")),
         ),
-    ];
+    ]);
     let mut gaming = Vec::new();
     for (name, kind, side) in &r.groups {
         let p = |m: &str| g(&format!("group.{name}.{m}"));
@@ -770,6 +947,211 @@ pub fn answers(r: &Results, unit: &str) -> Vec<String> {
     }
     out.push(format!("**Gaming resistance.** {}", gaming.join(" ")));
     out
+}
+
+/// USD for people: `$1 150`, `$3.20`, `–` when not priced.
+pub fn usd(x: f64) -> String {
+    if !x.is_finite() {
+        return num(x);
+    }
+    let sign = if x < 0.0 { "−" } else { "" };
+    let a = x.abs();
+    if a >= 1000.0 {
+        let digits = format!("{a:.0}");
+        let mut grouped = String::new();
+        for (k, c) in digits.chars().enumerate() {
+            if k > 0 && (digits.len() - k).is_multiple_of(3) {
+                grouped.push(' ');
+            }
+            grouped.push(c);
+        }
+        format!("{sign}${grouped}")
+    } else {
+        format!("{sign}${a:.2}")
+    }
+}
+
+/// "Real units" in words: per group TAO/day, USD/day, APY, break-even; the subnets' share of
+/// the network's emission; TAO's price.
+fn real_units_answer(r: &Results) -> String {
+    let g = |n: &str| r.get(n).unwrap_or(f64::NAN);
+    let priced = g("units.tao_usd_start").is_finite();
+    let mut parts = Vec::new();
+    for (name, kind, _) in &r.groups {
+        let p = |m: &str| g(&format!("group.{name}.{m}"));
+        if !shown(r, name) || p("agents").is_nan() {
+            continue;
+        }
+        let usd_day = if priced {
+            format!(" ({}/day)", usd(p("usd_per_day")))
+        } else {
+            String::new()
+        };
+        let costs = p("costs_tao");
+        let net = if costs > 0.0 {
+            format!(", {} TAO/day after costs", num(p("net_tao_per_day")))
+        } else {
+            String::new()
+        };
+        parts.push(format!(
+            "`{name}` ({kind}, {} agents) earn {} TAO/day{usd_day}{net}, APY {} on {} TAO of capital, break-even {} days",
+            num(p("agents")),
+            num(p("tao_per_day")),
+            pct(p("apy")),
+            num(p("capital_tao")),
+            num(p("break_even_days")),
+        ));
+    }
+    let mut text = format!("**In real units.** {}.", parts.join("; "));
+    for (name, v) in &r.summary {
+        if let Some(sn) = name
+            .strip_prefix("subnet.")
+            .and_then(|x| x.strip_suffix(".network_share"))
+        {
+            let above = g(&format!("subnet.{sn}.above_bar_fraction"));
+            let gate = if above.is_finite() {
+                format!(
+                    " (the emission gate's bar averaged {}; its share before the gate was at or above the bar in {} of its epochs)",
+                    pct(g("network.gate_bar_mean")),
+                    pct(above)
+                )
+            } else {
+                String::new()
+            };
+            let _ = write!(
+                text,
+                " {sn} received {} of the TAO the network issued{gate}.",
+                pct(*v)
+            );
+        }
+    }
+    if priced {
+        let _ = write!(
+            text,
+            " TAO at {} at the start, {} at the end ({} on average); the emission paid was worth {}.",
+            usd(g("units.tao_usd_start")),
+            usd(g("units.tao_usd_end")),
+            usd(g("units.tao_usd_mean")),
+            usd(g("inflation.emission_usd")),
+        );
+        let value_usd = g("inflation.value_produced_usd");
+        if value_usd.is_finite() {
+            let _ = write!(
+                text,
+                " Miners' work was worth {} ({} value units at the subnets' `value_usd`): {} of emission per dollar of value.",
+                usd(value_usd),
+                num(g("inflation.value_produced")),
+                num(g("inflation.emission_usd_per_value_usd")),
+            );
+        }
+    } else {
+        text.push_str(" (No `tao_usd` in the scenario: amounts in TAO only.)");
+    }
+    text
+}
+
+/// Per group, in real units: the table at the top of the report.
+fn units_table(r: &Results) -> Block {
+    let priced = r.get("units.tao_usd_start").is_some_and(f64::is_finite);
+    let mut head = vec!["group", "kind", "agents", "TAO/day"];
+    if priced {
+        head.push("USD/day");
+    }
+    head.extend(["costs (TAO)", "net TAO/day"]);
+    if priced {
+        head.push("net USD/day");
+    }
+    head.extend([
+        "capital (TAO)",
+        "APY",
+        "break-even (days)",
+        "share of network emission",
+    ]);
+    let rows = r
+        .groups
+        .iter()
+        .filter(|g| shown(r, &g.0))
+        .map(|(name, kind, _)| {
+            let p = |m: &str| r.get(&format!("group.{name}.{m}")).unwrap_or(f64::NAN);
+            let mut row = vec![
+                format!("`{name}`"),
+                kind.clone(),
+                num(p("agents")),
+                num(p("tao_per_day")),
+            ];
+            if priced {
+                row.push(usd(p("usd_per_day")));
+            }
+            row.extend([num(p("costs_tao")), num(p("net_tao_per_day"))]);
+            if priced {
+                row.push(usd(p("net_usd_per_day")));
+            }
+            row.extend([
+                num(p("capital_tao")),
+                pct(p("apy")),
+                num(p("break_even_days")),
+                pct(p("network_share")),
+            ]);
+            row
+        })
+        .collect();
+    Block::Table(head.iter().map(|s| (*s).to_owned()).collect(), rows)
+}
+
+/// What a world run says about the network around the scenario's subnets.
+fn network_table(r: &Results) -> Block {
+    let keys = [
+        (
+            "network.effective_paid_subnets",
+            "Effective number of paid subnets, 1/Σs² (mean over windows)",
+        ),
+        ("network.paid_subnets", "Paid subnets (mean over windows)"),
+        ("network.top10_share", "Top 10 subnets' share of emission"),
+        ("network.share_gini", "Gini of the subnets' mean shares"),
+        ("network.gate_bar_mean", "Emission gate's bar (mean)"),
+        (
+            "network.median_price_end",
+            "Median subnet price at the end (TAO)",
+        ),
+    ];
+    let mut rows: Vec<Vec<String>> = keys
+        .iter()
+        .filter_map(|(k, label)| {
+            let v = r.get(k)?;
+            let shown = if k.ends_with("share") || k.contains("bar") {
+                pct(v)
+            } else {
+                num(v)
+            };
+            Some(vec![(*label).to_owned(), shown, format!("`{k}`")])
+        })
+        .collect();
+    for (name, v) in &r.summary {
+        let Some(rest) = name.strip_prefix("subnet.") else {
+            continue;
+        };
+        let Some((sn, metric)) = rest.split_once('.') else {
+            continue;
+        };
+        let label = match metric {
+            "network_share" => "share of the TAO issued",
+            "share_mean" => "share of the block emission (mean)",
+            "share_before_gate_mean" => "share before the gate (mean)",
+            "above_bar_fraction" => "epochs at or above the gate's bar",
+            "injected_fraction" => "TAO injected ÷ TAO received",
+            "tao_injected" => "TAO injected into its pool",
+            "tao_chain_buy" => "TAO spent on chain buys of its alpha",
+            "price_vs_median_end" => "its price ÷ the network's median at the end",
+            _ => continue,
+        };
+        let shown = if metric.contains("share") || metric.ends_with("fraction") {
+            pct(*v)
+        } else {
+            num(*v)
+        };
+        rows.push(vec![format!("{sn}: {label}"), shown, format!("`{name}`")]);
+    }
+    Block::Table(vec!["metric".into(), "value".into(), "column".into()], rows)
 }
 
 /// Whether a group belongs in the report's tables: it has agents, or it earned something
@@ -912,6 +1294,19 @@ pub fn run_document(r: &Results, p: &Provenance, dir: &Path, figures: &[Chart]) 
             num(r.get("run.days").unwrap_or(f64::NAN)),
             num(r.get("run.epochs").unwrap_or(f64::NAN)),
         )),
+        Block::Heading(2, "In real units".into()),
+        Block::Text(
+            "Per group, over the run: TAO/day = emission earned (alpha at the paying epoch's \
+             price) per day; USD/day at TAO's price that day (`tao_usd`); costs = off-chain \
+             costs (behaviours' and the group's `costs`, USD converted at each day's price); \
+             capital = what the group held at genesis (free TAO + genesis stake at the genesis \
+             price); APY = net TAO/day × 365 ÷ capital, simple (not compounded), as taostats \
+             annualises; break-even = days until income net of costs pays back what was sunk \
+             (registration burns, fees, price moves); share of network emission = its emission \
+             ÷ all TAO issued."
+                .into(),
+        ),
+        units_table(r),
         Block::Heading(2, "Answers".into()),
         Block::List(answers(r, unit)),
         Block::Heading(2, "Groups".into()),
@@ -932,9 +1327,23 @@ pub fn run_document(r: &Results, p: &Provenance, dir: &Path, figures: &[Chart]) 
              definitions in `reports/README.md`."
                 .into(),
         ),
-        Block::Heading(2, "Charts".into()),
     ];
-    for (stem, _, title, caption) in figures {
+    b.push(Block::Heading(2, "The network".into()));
+    if r.network.is_empty() {
+        b.push(Block::Text(
+            "Isolated world: the scenario's subnets are the whole network, so there is no gate \
+             bar, network median or subnet ranking to show; run it in `network: mainnet-2026-08` \
+             for the network panels."
+                .into(),
+        ));
+    } else {
+        b.push(network_table(r));
+        for (stem, _, title, caption) in figures.iter().filter(|f| f.0.starts_with("network")) {
+            b.push(Block::Chart(stem.clone(), title.clone(), caption.clone()));
+        }
+    }
+    b.push(Block::Heading(2, "Charts".into()));
+    for (stem, _, title, caption) in figures.iter().filter(|f| !f.0.starts_with("network")) {
         b.push(Block::Chart(stem.clone(), title.clone(), caption.clone()));
     }
     b.push(Block::Heading(2, "Parameters".into()));

@@ -13,7 +13,8 @@
 //! - [`replay`]: the output of `yumalab replay`;
 //! - [`summary`]: who earned what in a run;
 //! - [`sweep`]: a sweep's one-row-per-run summary table;
-//! - [`tables`]: a run's Parquet tables, written while it goes.
+//! - [`tables`]: a run's Parquet tables, written while it goes;
+//! - [`units`]: TAO's USD price, costs and value prices a run's analysis converts with.
 
 pub mod analysis;
 pub mod charts;
@@ -25,3 +26,4 @@ pub mod replay;
 pub mod summary;
 pub mod sweep;
 pub mod tables;
+pub mod units;

@@ -102,6 +102,7 @@ fn analysis_for(metadata: &BTreeMap<String, String>) -> Analysis {
         ),
         _ => Analysis::new(),
     }
+    .with_units(super::units::Units::from_metadata(metadata))
 }
 
 /// A column of a batch, by name and expected type.
@@ -148,6 +149,14 @@ impl<'a> Columns<'a> {
             .typed(name, DataType::Float64)?
             .as_primitive::<Float64Type>()
             .values())
+    }
+
+    /// A float column that tables written before it existed lack: `None` then.
+    fn f64_opt(&self, name: &str) -> Result<Option<&'a [f64]>, ReadError> {
+        if self.batch.column_by_name(name).is_none() {
+            return Ok(None);
+        }
+        self.f64(name).map(Some)
     }
 
     fn bool(&self, name: &str) -> Result<Vec<bool>, ReadError> {
@@ -215,6 +224,7 @@ pub fn analysis_from_tables(dir: &Path) -> Result<(Analysis, BTreeMap<String, St
         let excess_tao = c.u64("excess_tao")?;
         let (emitted, emission) = (c.u64("alpha_emitted")?, c.u64("emission")?);
         let (owner_cut, share) = (c.u64("owner_cut")?, c.f64("share")?);
+        let before_gate = c.f64_opt("share_before_gate")?.unwrap_or(share);
         for i in 0..b.num_rows() {
             a.subnet(&SubnetRow {
                 block: block[i],
@@ -230,6 +240,7 @@ pub fn analysis_from_tables(dir: &Path) -> Result<(Analysis, BTreeMap<String, St
                 emission: emission[i],
                 owner_cut: owner_cut[i],
                 share: share[i],
+                share_before_gate: before_gate[i],
             });
         }
         Ok(())
@@ -242,12 +253,14 @@ pub fn analysis_from_tables(dir: &Path) -> Result<(Analysis, BTreeMap<String, St
         };
         let (block, issuance) = (c.u64("block")?, c.u64("total_issuance")?);
         let (minted, recycled) = (c.u64("tao_minted")?, c.u64("tao_recycled")?);
+        let bar = c.f64_opt("gate_bar")?;
         for i in 0..b.num_rows() {
             a.network(&NetworkRow {
                 block: block[i],
                 total_issuance: issuance[i],
                 tao_minted: minted[i],
                 tao_recycled: recycled[i],
+                gate_bar: bar.map_or(0.0, |b| b[i]),
             });
         }
         Ok(())

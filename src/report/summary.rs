@@ -3,7 +3,8 @@
 //!
 //! Profit of an agent = the TAO value of everything it holds at the end (free TAO, plus each
 //! stake valued at the subnet's final spot price, root stake 1:1) − its genesis balance − its
-//! off-chain costs (evaluation, serving). Registration burns and swap fees are already out of
+//! off-chain costs (evaluation, serving; and its group's `costs` in USD and TAO per day,
+//! converted by the analysis). Registration burns and swap fees are already out of
 //! its balance. Emission earned is the alpha paid to the agent's hotkeys (miner incentive,
 //! validator dividends with takes, root dividends), valued at the price of the epoch that
 //! paid it.
@@ -138,6 +139,16 @@ pub fn summarize(sim: &Simulation, members: &[Member], results: &Results) -> Vec
         row.roi += start / 1e9; // summed genesis, divided below
     }
     for r in &mut out {
+        // The group's own `costs` (USD and TAO per day), which the analysis charges.
+        let total = results
+            .get(&format!("group.{}.costs_tao", r.group))
+            .filter(|x| x.is_finite())
+            .unwrap_or(r.costs);
+        let extra = total - r.costs;
+        if extra > 0.0 {
+            r.costs = total;
+            r.profit -= extra;
+        }
         r.profit_per_agent = r.profit / r.agents.max(1) as f64;
         r.roi = if r.roi > 0.0 { r.profit / r.roi } else { 0.0 };
     }

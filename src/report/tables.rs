@@ -86,6 +86,8 @@ struct Table {
     cols: Vec<Col>,
     rows: usize,
     writer: Option<ArrowWriter<File>>,
+    /// A table kept in memory ([`RunTables::in_memory`]): its batches so far (no file).
+    memory: Option<Vec<RecordBatch>>,
     /// Renamed into place: nothing to clean up.
     done: bool,
 }
@@ -143,8 +145,35 @@ impl Table {
             cols,
             rows: 0,
             writer: Some(writer),
+            memory: None,
             done: false,
         })
+    }
+
+    /// A table that keeps its batches in memory (same schema and batches as the file).
+    fn in_memory(name: &str, fields: Vec<Field>) -> Table {
+        let schema = Arc::new(Schema::new(fields));
+        let cols = schema
+            .fields()
+            .iter()
+            .map(|f| Col::of(f.data_type()))
+            .collect();
+        Table {
+            path: PathBuf::from(name),
+            tmp: PathBuf::new(),
+            schema,
+            cols,
+            rows: 0,
+            writer: None,
+            memory: Some(Vec::new()),
+            done: true,
+        }
+    }
+
+    /// The batches of an in-memory table, the last rows flushed.
+    fn into_batches(mut self) -> Result<(Arc<Schema>, Vec<RecordBatch>), ReportError> {
+        self.flush()?;
+        Ok((self.schema.clone(), self.memory.take().unwrap_or_default()))
     }
 
     fn push(&mut self, row: &[Cell<'_>]) -> Result<(), ReportError> {
@@ -174,6 +203,10 @@ impl Table {
         self.rows = 0;
         let batch =
             RecordBatch::try_new(self.schema.clone(), columns).map_err(ReportError::Arrow)?;
+        if let Some(m) = self.memory.as_mut() {
+            m.push(batch);
+            return Ok(());
+        }
         let path = self.path.clone();
         let w = self.writer.as_mut().expect("open until finished");
         w.write(&batch).map_err(|source| ReportError::Parquet {
@@ -208,41 +241,17 @@ fn field(name: &str, t: DataType) -> Field {
     Field::new(name, t, false)
 }
 
-/// The tables of one run. Create before the run, hand [`RunTables::observer`] to the
-/// simulation, call [`RunTables::finish`] after it.
-pub struct RunTables {
-    neurons: Table,
-    subnets: Table,
-    network: Table,
-    agents: Table,
-    rows: Rows,
-    error: Option<ReportError>,
-}
-
-impl RunTables {
-    /// Creates the (partial) table files in `dir`. `members` names each agent's hotkeys;
-    /// `metadata` goes into every file.
-    ///
-    /// # Errors
-    /// [`ReportError`] if the directory or a file cannot be created.
-    pub fn create(
-        dir: &Path,
-        rows: Rows,
-        metadata: &[(String, String)],
-    ) -> Result<RunTables, ReportError> {
-        use DataType::{Boolean as B, Float64 as F, UInt16 as S, UInt64 as U, Utf8 as T};
-        fs::create_dir_all(dir).map_err(|source| ReportError::Io {
-            path: dir.to_owned(),
-            source,
-        })?;
-        let f = |specs: &[(&str, DataType)]| {
-            specs
-                .iter()
-                .map(|(n, t)| field(n, t.clone()))
-                .collect::<Vec<_>>()
-        };
-        let neurons = Table::create(
-            dir,
+/// The four tables' names and columns, in file order (`reports/README.md` documents them).
+fn layouts() -> [(&'static str, Vec<Field>); 4] {
+    use DataType::{Boolean as B, Float64 as F, UInt16 as S, UInt64 as U, Utf8 as T};
+    let f = |specs: &[(&str, DataType)]| {
+        specs
+            .iter()
+            .map(|(n, t)| field(n, t.clone()))
+            .collect::<Vec<_>>()
+    };
+    [
+        (
             "neurons",
             f(&[
                 ("block", U),
@@ -266,10 +275,8 @@ impl RunTables {
                 ("quality", F),
                 ("value", F),
             ]),
-            metadata,
-        )?;
-        let subnets = Table::create(
-            dir,
+        ),
+        (
             "subnets",
             f(&[
                 ("block", U),
@@ -291,10 +298,8 @@ impl RunTables {
                 ("burned", U),
                 ("recycled", U),
             ]),
-            metadata,
-        )?;
-        let network = Table::create(
-            dir,
+        ),
+        (
             "network",
             f(&[
                 ("block", U),
@@ -306,10 +311,8 @@ impl RunTables {
                 ("pool_tao", U),
                 ("gate_bar", F),
             ]),
-            metadata,
-        )?;
-        let agents = Table::create(
-            dir,
+        ),
+        (
             "agents",
             f(&[
                 ("agent", U),
@@ -323,16 +326,70 @@ impl RunTables {
                 ("costs_tao", F),
                 ("profit_tao", F),
             ]),
-            metadata,
-        )?;
+        ),
+    ]
+}
+
+/// The four tables' names and Arrow schemas, as written to Parquet.
+pub fn schemas() -> Vec<(&'static str, Arc<Schema>)> {
+    layouts()
+        .into_iter()
+        .map(|(n, f)| (n, Arc::new(Schema::new(f))))
+        .collect()
+}
+
+/// The tables of one run. Create before the run, hand [`RunTables::observer`] to the
+/// simulation, call [`RunTables::finish`] after it.
+pub struct RunTables {
+    neurons: Table,
+    subnets: Table,
+    network: Table,
+    agents: Table,
+    rows: Rows,
+    error: Option<ReportError>,
+}
+
+impl RunTables {
+    /// Creates the (partial) table files in `dir`. `members` names each agent's hotkeys;
+    /// `metadata` goes into every file.
+    ///
+    /// # Errors
+    /// [`ReportError`] if the directory or a file cannot be created.
+    pub fn create(
+        dir: &Path,
+        rows: Rows,
+        metadata: &[(String, String)],
+    ) -> Result<RunTables, ReportError> {
+        fs::create_dir_all(dir).map_err(|source| ReportError::Io {
+            path: dir.to_owned(),
+            source,
+        })?;
+        let [neurons, subnets, network, agents] =
+            layouts().map(|(name, fields)| Table::create(dir, name, fields, metadata));
         Ok(RunTables {
+            neurons: neurons?,
+            subnets: subnets?,
+            network: network?,
+            agents: agents?,
+            rows,
+            error: None,
+        })
+    }
+
+    /// Tables kept in memory instead of files (the Python package's `Run` tables): the same
+    /// schemas and batches as the files [`RunTables::create`] writes; take them with
+    /// [`RunTables::finish_in_memory`].
+    pub fn in_memory(rows: Rows) -> RunTables {
+        let [neurons, subnets, network, agents] =
+            layouts().map(|(name, fields)| Table::in_memory(name, fields));
+        RunTables {
             neurons,
             subnets,
             network,
             agents,
             rows,
             error: None,
-        })
+        }
     }
 
     fn record_epoch(&mut self, chain: &Chain, r: &EpochRecord) -> Result<(), ReportError> {
@@ -413,6 +470,41 @@ impl RunTables {
         sim: &Simulation,
         members: &[Member],
     ) -> Result<Vec<PathBuf>, ReportError> {
+        self.push_agents(sim, members)?;
+        Ok(vec![
+            self.neurons.finish()?,
+            self.subnets.finish()?,
+            self.network.finish()?,
+            self.agents.finish()?,
+        ])
+    }
+
+    /// [`RunTables::finish`] for tables [`RunTables::in_memory`]: each table's name, schema
+    /// and batches, in file order.
+    ///
+    /// # Errors
+    /// The first error met while building the batches.
+    #[allow(clippy::type_complexity)]
+    pub fn finish_in_memory(
+        mut self,
+        sim: &Simulation,
+        members: &[Member],
+    ) -> Result<Vec<(&'static str, Arc<Schema>, Vec<RecordBatch>)>, ReportError> {
+        self.push_agents(sim, members)?;
+        let mut out = Vec::new();
+        for (name, t) in [
+            ("neurons", self.neurons),
+            ("subnets", self.subnets),
+            ("network", self.network),
+            ("agents", self.agents),
+        ] {
+            let (schema, batches) = t.into_batches()?;
+            out.push((name, schema, batches));
+        }
+        Ok(out)
+    }
+
+    fn push_agents(&mut self, sim: &Simulation, members: &[Member]) -> Result<(), ReportError> {
         if let Some(e) = self.error.take() {
             return Err(e);
         }
@@ -432,12 +524,7 @@ impl RunTables {
                 Cell::F(a.profit_tao),
             ])?;
         }
-        Ok(vec![
-            self.neurons.finish()?,
-            self.subnets.finish()?,
-            self.network.finish()?,
-            self.agents.finish()?,
-        ])
+        Ok(())
     }
 }
 
@@ -606,6 +693,7 @@ impl Rows {
             emission: r.emission,
             owner_cut: r.owner_cut,
             share: r.share,
+            share_before_gate: r.share_before_gate,
         }
     }
 
@@ -617,6 +705,7 @@ impl Rows {
             total_issuance: chain.total_issuance,
             tao_minted: chain.ledger.tao.minted,
             tao_recycled: chain.ledger.tao.recycled,
+            gate_bar: chain.gate_bar,
         })
     }
 }

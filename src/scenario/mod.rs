@@ -10,8 +10,11 @@
 //! a JSON Schema for editors.
 
 pub mod network;
+mod python;
 pub mod reader;
 pub mod schema;
+pub mod stakes;
+pub mod units;
 
 use crate::chain::emission::TOTAL_SUPPLY;
 use crate::chain::params::{ChainParams, EpochConsensus, Regime, SubnetParams};
@@ -22,6 +25,8 @@ use crate::yuma::{LiquidAlpha, LiquidAlphaConsensus, YumaParams};
 pub use network::{Network, ReadFile, SnapshotWorld, no_files};
 pub use reader::{Problem, Problems};
 use reader::{Reader, join};
+pub use stakes::StakeDistribution;
+pub use units::{Costs, PricePath, TaoUsd};
 use yumalab_agents::mechanism::Mechanism;
 use yumalab_agents::units::NetUid;
 
@@ -72,6 +77,8 @@ pub struct Scenario {
     pub population: Vec<Group>,
     /// The sweep, if any.
     pub sweep: Option<Sweep>,
+    /// TAO's price in USD ([`units`]), for the reports only: the engine never sees it.
+    pub tao_usd: Option<TaoUsd>,
 }
 
 /// One subnet of a scenario.
@@ -102,6 +109,8 @@ pub struct SubnetSpec {
     pub value_unit: String,
     /// Value produced per tempo by a miner serving quality 1 (linear in quality).
     pub value_per_quality: f64,
+    /// What one value unit is worth in USD (`value_usd`), for reports; `None`: not priced.
+    pub value_usd: Option<f64>,
     /// Initial pool TAO reserve, rao (in a snapshot world: the adopted or registered pool's).
     pub pool_tao: u64,
     /// Initial pool price, TAO per alpha (in a snapshot world: its genesis spot price).
@@ -138,6 +147,14 @@ pub struct Group {
     /// Alpha each agent holds staked to its own (first) hotkey at genesis, rao: minted with the
     /// subnet, no swap (for exact stake ratios, e.g. the chain's test cases).
     pub genesis_stake: u64,
+    /// How `count × genesis_stake` is split among the agents ([`stakes`]).
+    pub stake_distribution: StakeDistribution,
+    /// Each agent's genesis stake, rao (`count` entries, summing to `count × genesis_stake`;
+    /// all equal unless `stake_distribution` says otherwise).
+    pub genesis_stakes: Vec<u64>,
+    /// Off-chain costs per agent per day, in USD and TAO ([`units`]): converted and charged
+    /// by the analysis, not the engine.
+    pub costs: Costs,
     /// Whether the agents' hotkeys register at block 1.
     pub register: bool,
     /// The cartel a colluding agent belongs to.
@@ -366,6 +383,7 @@ pub(crate) const TOP: &[&str] = &[
     "subnets",
     "population",
     "sweep",
+    "tao_usd",
 ];
 
 fn read_scenario(
@@ -515,6 +533,10 @@ fn read_scenario(
     let sweep = f
         .get("sweep")
         .and_then(|n| crate::experiment::spec::read(r, n, "sweep", file, read));
+    let tao_usd = f
+        .get("tao_usd")
+        .and_then(|n| units::read_tao_usd(r, n, "tao_usd"));
+    check_usd(r, &f, tree, tao_usd.is_some(), &population, &group_items);
     Some(Scenario {
         name,
         description,
@@ -527,7 +549,52 @@ fn read_scenario(
         subnets,
         population,
         sweep,
+        tao_usd,
     })
+}
+
+/// Amounts in USD need a price: refuse USD costs and `value_usd` without `tao_usd`, each
+/// where it is written.
+fn check_usd(
+    r: &mut Reader<'_>,
+    f: &reader::Fields<'_>,
+    tree: &Node,
+    priced: bool,
+    population: &[Group],
+    group_items: &[usize],
+) {
+    if priced {
+        return;
+    }
+    let why = "needs `tao_usd` (TAO's price in USD) at the top level of the scenario to convert USD to TAO";
+    for (g, &k) in population.iter().zip(group_items) {
+        if g.costs.usd_per_day > 0.0 {
+            let item = f.get("population").and_then(|p| match &p.value {
+                Value::Seq(items) => items.get(k),
+                _ => None,
+            });
+            let at = item
+                .and_then(|i| field(i, "costs"))
+                .and_then(|c| field(c, "usd_per_day"))
+                .unwrap_or(tree);
+            r.problem(
+                at,
+                &format!("population[{k}].costs.usd_per_day"),
+                format!("`{}` USD a day {why}", g.costs.usd_per_day),
+            );
+        }
+    }
+    if let Some(Value::Seq(items)) = f.get("subnets").map(|n| &n.value) {
+        for (k, item) in items.iter().enumerate() {
+            if let Some(v) = field(item, "value_usd") {
+                r.problem(
+                    v,
+                    &format!("subnets[{k}].value_usd"),
+                    format!("`{}` {why}", v.show()),
+                );
+            }
+        }
+    }
 }
 
 /// A subnet's `yuma.liquid_alpha_consensus` only acts under a chain that has the mode (§13.10,
@@ -1136,6 +1203,7 @@ pub(crate) const SUBNET: &[&str] = &[
     "mechanism",
     "value_unit",
     "value_per_quality",
+    "value_usd",
     "pool",
     "yuma",
     "max_uids",
@@ -1173,7 +1241,7 @@ fn read_subnet(r: &mut Reader<'_>, n: &Node, path: &str, fee: Option<u64>) -> Op
                     mech
                 }
                 Err(e) => {
-                    r.problem(m, &p, format!("{e}; expected `{{kind: proportional | winner_takes_all | top_k (k) | softmax (temperature) | pareto_winner_takes_all (margin)}}`"));
+                    r.problem(m, &p, format!("{e}; expected `{{kind: proportional | winner_takes_all | top_k (k) | softmax (temperature) | pareto_winner_takes_all (margin) | python (function, params)}}`"));
                     Mechanism::Proportional
                 }
             }
@@ -1186,6 +1254,14 @@ fn read_subnet(r: &mut Reader<'_>, n: &Node, path: &str, fee: Option<u64>) -> Op
     };
     let value_per_quality =
         r.number_or(&f, "value_per_quality", 1.0, |x| x >= 0.0, "a number >= 0");
+    let value_usd = f.get("value_usd").and_then(|v| {
+        r.number(
+            v,
+            &join(path, "value_usd"),
+            |x| (0.0..=1e12).contains(&x),
+            "USD per value unit in [0, 1e12]",
+        )
+    });
     let (mut pool_tao, mut pool_price) = (1_000.0, 0.01);
     if let Some(pn) = f.get("pool") {
         let pp = join(path, "pool");
@@ -1309,6 +1385,7 @@ fn read_subnet(r: &mut Reader<'_>, n: &Node, path: &str, fee: Option<u64>) -> Op
         mechanism,
         value_unit,
         value_per_quality,
+        value_usd,
         pool_tao: (pool_tao * TAO).round() as u64,
         pool_price,
         owner_balance: (owner_balance * TAO).round() as u64,
@@ -1535,6 +1612,8 @@ pub(crate) const GROUP: &[&str] = &[
     "stake",
     "root_stake",
     "genesis_stake",
+    "stake_distribution",
+    "costs",
     "register",
     "cartel",
     "params",
@@ -1600,6 +1679,32 @@ fn read_group(r: &mut Reader<'_>, n: &Node, path: &str, subnets: &[SubnetSpec]) 
     let stake = rao(r, "stake", "TAO");
     let root_stake = rao(r, "root_stake", "TAO");
     let genesis_stake = rao(r, "genesis_stake", "alpha");
+    let stake_distribution = f
+        .get("stake_distribution")
+        .and_then(|d| stakes::read_distribution(r, d, &join(path, "stake_distribution")))
+        .unwrap_or_default();
+    let genesis_stakes = match stake_distribution.split(
+        genesis_stake.saturating_mul(u64::from(count)),
+        count as usize,
+    ) {
+        Ok(s) => s,
+        Err(e) => {
+            let at = f.get("stake_distribution").unwrap_or(n);
+            r.problem(at, &join(path, "stake_distribution"), e);
+            vec![genesis_stake; count as usize]
+        }
+    };
+    if let (Some(d), true) = (f.get("stake_distribution"), genesis_stake == 0) {
+        r.problem(
+            d,
+            &join(path, "stake_distribution"),
+            "splits the group's genesis stake, but `genesis_stake` is 0: give `genesis_stake` (alpha per agent; the group holds count × genesis_stake)",
+        );
+    }
+    let costs = f
+        .get("costs")
+        .and_then(|c| units::read_costs(r, c, &join(path, "costs")))
+        .unwrap_or_default();
     check_param_amounts(r, f.get("params"), &join(path, "params"));
     if stake + root_stake > balance {
         r.problem(
@@ -1664,6 +1769,9 @@ fn read_group(r: &mut Reader<'_>, n: &Node, path: &str, subnets: &[SubnetSpec]) 
         stake,
         root_stake,
         genesis_stake,
+        stake_distribution,
+        genesis_stakes,
+        costs,
         register,
         cartel,
         params,

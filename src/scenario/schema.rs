@@ -100,10 +100,12 @@ pub fn json_schema() -> Value {
         "description": "how validators turn observed work into weights",
         "type": "object",
         "properties": {
-            "kind": choice("mechanism", &["proportional", "winner_takes_all", "top_k", "softmax", "pareto_winner_takes_all"]),
+            "kind": choice("mechanism", &["proportional", "winner_takes_all", "top_k", "softmax", "pareto_winner_takes_all", "python"]),
             "k": integer("top_k: winners", 1, None),
             "temperature": number("softmax temperature", 0.0, None),
             "margin": number("pareto: how much better in every environment a challenger must be", 0.0, None),
+            "function": {"type": "string", "description": "python: `module:function` (run by the Python package, `python -m yumalab run`)"},
+            "params": {"type": "object", "description": "python: handed to the function as `params`"},
         },
         "required": ["kind"],
     });
@@ -116,6 +118,7 @@ pub fn json_schema() -> Value {
             "mechanism": mechanism,
             "value_unit": {"type": "string"},
             "value_per_quality": number("value per tempo of a miner serving quality 1", 0.0, None),
+            "value_usd": number("USD per value unit, for reports (needs tao_usd)", 0.0, Some(1e12)),
             "pool": object(json!({"tao": number("TAO reserve (tao / price is the alpha reserve, at most 21 000 000)", 0.0, Some(SUPPLY)), "price": number("TAO per alpha", 0.0, Some(1e6))}), &[]),
             "yuma": yuma,
             "max_uids": integer("uids", 1, Some(4096)),
@@ -149,6 +152,18 @@ pub fn json_schema() -> Value {
             "stake": number("TAO staked to its own hotkey at block 1", 0.0, Some(SUPPLY)),
             "root_stake": number("TAO staked on root at block 1", 0.0, Some(SUPPLY)),
             "genesis_stake": number("alpha staked to its own hotkey at genesis (minted, no swap)", 0.0, Some(SUPPLY)),
+            "stake_distribution": {"oneOf": [
+                choice("equal shares, or a preset of real stakes (the count largest, scaled)", &["equal", "sn1-2025-11"]),
+                object(json!({
+                    "law": choice("a heavy-tailed law, fitted to sn1-2025-11 by default", &["pareto", "lognormal"]),
+                    "alpha": number("Pareto shape α (rank-size k^(-1/α); sn1 fit 0.61)", 0.0, Some(100.0)),
+                    "sigma": number("lognormal σ (sn1 fit 1.34)", 0.0, Some(10.0)),
+                }), &["law"]),
+            ], "description": "how count × genesis_stake is split among the agents (largest first)"},
+            "costs": object(json!({
+                "usd_per_day": number("USD per agent per day (needs tao_usd), converted at each day's price", 0.0, Some(1e9)),
+                "tao_per_day": number("TAO per agent per day", 0.0, Some(SUPPLY)),
+            }), &[]),
             "register": {"type": "boolean"},
             "cartel": {"type": "string"},
             "params": {"type": "object", "description": "the behaviour's parameters (agents/src/behaviours/)"},
@@ -200,6 +215,19 @@ pub fn json_schema() -> Value {
             "subnets": {"type": "array", "minItems": 1, "items": subnet},
             "population": {"type": "array", "items": group},
             "sweep": sweep,
+            "tao_usd": {"oneOf": [
+                number("a constant price, USD per TAO", 0.0, Some(1e9)),
+                {"type": "array", "minItems": 1, "items": object(json!({"day": number("day of the run", 0.0, Some(36_500.0)), "price": number("USD per TAO (> 0)", 0.0, Some(1e9))}), &["day", "price"]), "description": "points, days strictly increasing; linear in between"},
+                object(json!({
+                    "path": {"type": "array", "minItems": 1, "items": object(json!({"day": number("day of the run", 0.0, Some(36_500.0)), "price": number("USD per TAO (> 0)", 0.0, Some(1e9))}), &["day", "price"])},
+                    "interpolation": choice("between points", &["linear", "step"]),
+                }), &["path"]),
+                object(json!({
+                    "start": number("USD per TAO at day 0 (> 0)", 0.0, Some(1e9)),
+                    "drift": number("annualised drift μ", -10.0, Some(10.0)),
+                    "volatility": number("annualised volatility σ", 0.0, Some(10.0)),
+                }), &["start"]),
+            ], "description": "TAO's price in USD for the reports (the engine never sees it): a constant, {day, price} points, or a geometric random walk seeded from the run seed"},
         }),
         &["name", "description", "duration", "subnets"],
     );

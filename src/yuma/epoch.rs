@@ -16,10 +16,11 @@
 //! input and output rows are, and every per-column quantity (ranks, bond column sums) is
 //! accumulated across rows with one accumulator per column, in loops that vectorise. The raw
 //! u16 weights are filled row by row (runs of consecutive uids are plain copies), masked, and
-//! summed in integers. The κ median is the one step that needs columns: the u16 matrix is
-//! transposed once in 4 × 4 blocks and each column scaled to W on the fly. Clipping, trust and
-//! ranks then take one pass over the rows, the bonds model a few more, and the output rows are
-//! read straight from the row-major stored bonds.
+//! summed in integers. The κ median is the one step that needs columns: it reads the u16
+//! matrix a group of eight columns at a time, a short run per row, and scales each score to W
+//! on the fly (no transposed copy; see [`super::median`]). Clipping, trust and ranks then take
+//! one pass over the rows, the bonds model a few more, and the output rows are read straight
+//! from the row-major stored bonds.
 //!
 //! Numerics: f64 throughout, truncated to the chain's `I32F32` grid on the normalised vectors
 //! and the emission factors (see [`super::fixed`]), with emission amounts computed exactly in
@@ -33,6 +34,7 @@ use super::fixed::{I32F32_SCALE, normalize_i32f32, share_of, to_i32f32, u16_prop
 use super::kernels;
 use super::median::MedianBuf;
 use super::params::{LiquidAlphaConsensus, YumaParams, liquid_alpha_consensus};
+use super::simd::{self, Isa, Kernel};
 
 /// A sparse row as the chain stores it: `(uid, value)` pairs, in submission order.
 pub type SparseRow = Vec<(u16, u16)>;
@@ -169,6 +171,8 @@ impl std::error::Error for EpochShapeError {}
 /// loops that vectorise; only the κ median gathers columns.
 #[derive(Clone, Debug, Default)]
 pub struct Workspace {
+    /// The instruction set the epoch runs with ([`Isa::detect`] by default).
+    isa: Isa,
     rows: Vec<u16>,
     permit_used: Vec<bool>,
     row_active_stake: Vec<f64>,
@@ -177,10 +181,6 @@ pub struct Workspace {
     /// Raw u16 weights after the masks (32 KiB for 64 × 256: stays in L1 for the gathers).
     raw_w: Vec<u16>,
     w_present: Vec<bool>,
-    /// `raw_w` column-major (`j·m + r`), for the median.
-    raw_t: Vec<u16>,
-    /// One column of W, for the median.
-    col: Vec<f64>,
     wb: Vec<f64>,
     wb_present: Vec<bool>,
     /// Stored bonds (u16).
@@ -193,6 +193,23 @@ pub struct Workspace {
     liquid_consensus: Vec<f64>,
     order: Vec<u32>,
     scratch: BondsScratch,
+}
+
+impl Workspace {
+    /// An empty workspace whose epochs run with `isa` (every [`Isa`] gives the same bytes;
+    /// tests use this to compare them). [`Workspace::default`] uses [`Isa::detect`].
+    pub fn with_isa(isa: Isa) -> Workspace {
+        Workspace {
+            isa,
+            median: MedianBuf::with_isa(isa),
+            ..Workspace::default()
+        }
+    }
+
+    /// The instruction set this workspace's epochs run with.
+    pub fn isa(&self) -> Isa {
+        self.isa
+    }
 }
 
 /// Runs one epoch, allocating its own workspace and output. See [`run_epoch_into`].
@@ -260,6 +277,47 @@ pub fn run_epoch_into(
     out: &mut EpochOutput,
 ) -> Result<(), EpochShapeError> {
     let n = check_shape(input)?;
+    let isa = ws.isa;
+    simd::dispatch(
+        isa,
+        Epoch {
+            input,
+            params,
+            n,
+            ws,
+            out,
+        },
+    );
+    Ok(())
+}
+
+/// [`epoch`] as a [`Kernel`].
+struct Epoch<'a, 'i> {
+    input: &'a EpochInput<'i>,
+    params: &'a YumaParams,
+    n: usize,
+    ws: &'a mut Workspace,
+    out: &'a mut EpochOutput,
+}
+
+impl Kernel for Epoch<'_, '_> {
+    type Output = ();
+    #[inline(always)]
+    fn run(self) {
+        epoch(self.input, self.params, self.n, self.ws, self.out);
+    }
+}
+
+/// The epoch itself, for an input of `n` uids whose shape has been checked; compiled for each
+/// [`Isa`] (see [`simd::dispatch`]).
+#[inline(always)]
+fn epoch(
+    input: &EpochInput<'_>,
+    params: &YumaParams,
+    n: usize,
+    ws: &mut Workspace,
+    out: &mut EpochOutput,
+) {
     out.reset(n);
     let owner = input.owner.map(usize::from).filter(|o| *o < n);
     let empty: &[(u16, u16)] = &[];
@@ -316,19 +374,23 @@ pub fn run_epoch_into(
     let needs_presence = params.bonds.needs_presence(params);
 
     // §3.6 Weight preprocessing: the raw u16 weights, then the masks (each drops whole columns
-    // of a row), then row sums in integers.
-    resize_fill(&mut ws.raw_w, cells, 0);
+    // of a row), then row sums in integers. Every row is written in full (no zeroing pass).
+    resize_only(&mut ws.raw_w, cells, 0);
     if needs_presence {
-        resize_fill(&mut ws.w_present, cells, false);
+        resize_only(&mut ws.w_present, cells, false);
     }
     let max_registered = input.registered_at.iter().copied().max().unwrap_or(0);
     for (r, &uid) in ws.rows.iter().enumerate() {
         let i = usize::from(uid);
-        if !ws.permit_used[i] {
-            continue;
-        }
         let raw = &mut ws.raw_w[r * n..][..n];
         let mut present = needs_presence.then(|| &mut ws.w_present[r * n..][..n]);
+        if !ws.permit_used[i] {
+            raw.fill(0);
+            if let Some(p) = present {
+                p.fill(false);
+            }
+            continue;
+        }
         fill_row(weights_of(i), raw, present.as_deref_mut());
         // Column j is dropped when `LastUpdate ≤ BlockAtRegistration[j]`, or with commit-reveal
         // when the first commit predates the registration: both are `rb_j ≥ cutoff`.
@@ -359,12 +421,11 @@ pub fn run_epoch_into(
         }
     }
     // Row sums as exact integers (n·65535 < 2³²).
-    ws.row_scale.clear();
-    ws.row_scale
-        .extend(ws.raw_w.chunks_exact(n.max(1)).take(m).map(|row| {
-            let sum: u32 = row.iter().map(|&v| u32::from(v)).sum();
-            if sum > 0 { 1.0 / f64::from(sum) } else { 1.0 }
-        }));
+    resize_only(&mut ws.row_scale, m, 0.0);
+    for (k, row) in ws.row_scale.iter_mut().zip(ws.raw_w.chunks_exact(n.max(1))) {
+        let sum: u32 = row.iter().map(|&v| u32::from(v)).sum();
+        *k = if sum > 0 { 1.0 / f64::from(sum) } else { 1.0 };
+    }
 
     // §3.7 Consensus: κ stake-weighted median per column over validators with active stake.
     ws.row_active_stake.clear();
@@ -383,20 +444,17 @@ pub fn run_epoch_into(
     }));
     let stake_sum: i64 = ws.voter_stake.iter().sum();
     let minority = stake_sum - (params.kappa_f64() * I32F32_SCALE) as i64;
-    // The median is the one step that needs columns: transpose the raw u16 weights once
-    // (16 values per block move through four u64 words), then scale each column to W.
+    // The median of every column of W (scaled from the raw u16 weights on the fly), a group
+    // of columns at a time, straight from the row-major matrix.
     if stake_sum > 0 {
-        resize_only(&mut ws.raw_t, cells, 0);
-        transpose_u16(&ws.raw_w, m, n, &mut ws.raw_t);
-        resize_only(&mut ws.col, m, 0.0);
-        for (c, raw) in out.consensus.iter_mut().zip(ws.raw_t.chunks_exact(m)) {
-            for ((x, &v), &k) in ws.col.iter_mut().zip(raw).zip(&ws.row_scale) {
-                *x = f64::from(v) * k;
-            }
-            *c = ws
-                .median
-                .quantile(&ws.col, &ws.voter_stake, minority, stake_sum);
-        }
+        ws.median.quantiles(
+            &ws.raw_w,
+            &ws.row_scale,
+            &ws.voter_stake,
+            minority,
+            stake_sum,
+            &mut out.consensus,
+        );
     }
 
     // §3.8 Clipping Ŵ = min(W, c), validator trust, ranks (accumulated row by row into the
@@ -404,9 +462,11 @@ pub fn run_epoch_into(
     let beta = params.bonds_penalty_f64();
     resize_only(&mut ws.wb, cells, 0.0);
     if needs_presence {
-        resize_fill(&mut ws.wb_present, cells, false);
+        resize_only(&mut ws.wb_present, cells, false);
     }
     let consensus = &out.consensus[..n];
+    // Only a zero consensus makes W^b's entries differ from W's (β = 1, below).
+    let zero_consensus = needs_presence && consensus.iter().any(|&c| c <= 0.0);
     for r in 0..m {
         let (raw, wb) = (&ws.raw_w[r * n..][..n], &mut ws.wb[r * n..][..n]);
         let (k, a) = (ws.row_scale[r], ws.row_active_stake[r]);
@@ -433,14 +493,15 @@ pub fn run_epoch_into(
             let present = &ws.w_present[r * n..][..n];
             let wbp = &mut ws.wb_present[r * n..][..n];
             // One plain loop per case (non-short-circuit `&`, so each vectorises).
-            if beta >= 1.0 {
+            if beta >= 1.0 && zero_consensus {
                 // Entries above a zero consensus are dropped, not zeroed.
                 let cols = raw.iter().zip(present).zip(consensus);
                 for (((&v, &p), &c), bp) in cols.zip(wbp) {
                     let x = f64::from(v) * k;
                     *bp = p & !((x > c) & (c <= 0.0));
                 }
-            } else if beta <= 0.0 {
+            } else if beta <= 0.0 || beta >= 1.0 {
+                // W^b = W (β = 0), or no entry sits above a zero consensus.
                 wbp.copy_from_slice(present);
             } else {
                 for (bp, &b) in wbp.iter_mut().zip(wb.iter()) {
@@ -457,7 +518,7 @@ pub fn run_epoch_into(
     } else {
         input.block.saturating_sub(input.tempo)
     };
-    resize_fill(&mut ws.b0, cells, 0);
+    resize_only(&mut ws.b0, cells, 0);
     let any_recent = input.registered_at.iter().any(|&rb| last_tempo <= rb);
     for (r, &uid) in ws.rows.iter().enumerate() {
         let b0 = &mut ws.b0[r * n..][..n];
@@ -490,6 +551,7 @@ pub fn run_epoch_into(
         &out.consensus[..]
     };
     let ctx = BondsCtx {
+        isa: ws.isa,
         n,
         m,
         rows: &ws.rows,
@@ -519,11 +581,11 @@ pub fn run_epoch_into(
 
     // §3.10 Emission split and its fallbacks.
     split_emission(input.emission, out);
-    Ok(())
 }
 
 /// `P_new`: start from `S_i ≠ 0`; when `n ≥ K`, drop the `n − K` smallest by `(S, uid)`
 /// (ties: the lower uid loses first); the owner always keeps a permit.
+#[inline(always)]
 fn new_permits(
     stake: &[f64],
     k: usize,
@@ -556,6 +618,7 @@ fn new_permits(
     }
 }
 
+#[inline(always)]
 fn split_emission(e: u64, out: &mut EpochOutput) {
     let n = out.stake.len();
     let sum_i: f64 = out.incentive.iter().sum();
@@ -597,145 +660,154 @@ fn split_emission(e: u64, out: &mut EpochOutput) {
     }
 }
 
-/// Writes the sparse `row` into the zeroed dense row `dst` (`dst[j] = v` for every entry with
-/// `j < dst.len()`, a repeated column keeping its last value) and marks the entries in
-/// `present` when given.
-fn fill_row(row: &[(u16, u16)], dst: &mut [u16], present: Option<&mut [bool]>) {
+/// Writes the sparse `row` into the dense row `dst`: `dst[j] = v` for every entry with
+/// `j < dst.len()` (a repeated column keeping its last value), 0 elsewhere; and, when given,
+/// `present[j]` = whether column `j` has an entry.
+///
+/// Rows are mostly runs of consecutive uids in ascending order: a full row (what validators
+/// usually submit), stored bonds with a few zeros left out, or a handful of entries (a
+/// winner-takes-all validator). After zeroing the row, each run is found by binary search
+/// (exact for ascending rows) and copied in one loop that vectorises, while the same loop
+/// checks every uid. A row that is not ascending fails a check or overlaps an earlier run,
+/// and is then written entry by entry, in order. The cost follows the number of runs and
+/// entries, plus the zeroing.
+#[inline(always)]
+fn fill_row(row: &[(u16, u16)], dst: &mut [u16], mut present: Option<&mut [bool]>) {
     let n = dst.len();
-    // Rows are mostly runs of consecutive uids: a full row (what validators usually submit),
-    // or stored bonds with a few zeros left out. A full row in uid order is a plain copy of the
-    // values: copy while checking the uids (one pass that vectorises, in u16 lanes, eight to a
-    // register: n ≤ 65536, so `k as u16` is exact), and undo the copy if the check fails.
-    if row.len() == n {
-        let mut gaps = 0;
-        for (k, (d, &(j, v))) in dst.iter_mut().zip(row).enumerate() {
-            gaps |= j ^ k as u16;
+    dst.fill(0);
+    if let Some(p) = present.as_deref_mut() {
+        p.fill(false);
+    }
+    // dst[..written] is final; `e` is the first entry not yet written.
+    let (mut written, mut e) = (0, 0);
+    let ascending = loop {
+        let Some(&(j0, _)) = row.get(e) else {
+            break true;
+        };
+        let j0 = usize::from(j0);
+        if j0 >= n {
+            // Past the last column: ignored (in an ascending row, the last few entries).
+            e += 1;
+            continue;
+        }
+        if j0 < written {
+            break false;
+        }
+        let len = run_len(&row[e..]).min(n - j0);
+        if copy_run(&row[e..e + len], j0 as u32, &mut dst[j0..j0 + len]) != 0 {
+            break false;
+        }
+        if let Some(p) = present.as_deref_mut() {
+            p[j0..j0 + len].fill(true);
+        }
+        written = j0 + len;
+        e += len;
+    };
+    if ascending {
+        return;
+    }
+    dst.fill(0);
+    for &(j, v) in row {
+        if let Some(d) = dst.get_mut(usize::from(j)) {
             *d = v;
         }
-        if gaps == 0 {
-            if let Some(present) = present {
-                present.fill(true);
-            }
-            return;
-        }
-        dst.fill(0);
     }
-    // Otherwise, eight entries that are a run are copied at once; anything else is written
-    // entry by entry, in order.
-    const RUN: usize = 8;
-    let chunks = row.chunks_exact(RUN);
-    let rest = chunks.remainder();
-    let set = |dst: &mut [u16], entries: &[(u16, u16)]| {
-        for &(j, v) in entries {
-            if let Some(d) = dst.get_mut(usize::from(j)) {
-                *d = v;
-            }
-        }
-    };
-    for chunk in chunks {
-        let j0 = usize::from(chunk[0].0);
-        let gaps = chunk.iter().enumerate().fold(0, |acc, (t, &(j, _))| {
-            acc | (j ^ chunk[0].0.wrapping_add(t as u16))
-        });
-        match dst.get_mut(j0..j0 + RUN) {
-            Some(run) if gaps == 0 => {
-                for (d, &(_, v)) in run.iter_mut().zip(chunk) {
-                    *d = v;
-                }
-            }
-            _ => set(dst, chunk),
-        }
-    }
-    set(dst, rest);
-    if let Some(present) = present {
+    if let Some(p) = present {
+        p.fill(false);
         for &(j, _) in row {
-            if let Some(p) = present.get_mut(usize::from(j)) {
+            if let Some(p) = p.get_mut(usize::from(j)) {
                 *p = true;
             }
         }
     }
 }
 
-/// `row` = the non-zero entries of `values` as `(uid, value)`, ascending. Allocation-free once
-/// `row` has grown to the row length.
-fn sparse_row(values: &[u16], row: &mut SparseRow) {
-    // Zeros are rare in a full subnet, so work in blocks of 16 written straight into the
-    // pre-sized row: a block without a zero (checked by a fold that vectorises) is a plain map
-    // that vectorises too; the others are compacted without branches (write every entry,
-    // advance past the non-zero ones).
-    const BLOCK: usize = 16;
-    row.clear();
-    row.resize(values.len(), (0, 0));
-    let mut k = 0;
-    for (c, block) in values.chunks(BLOCK).enumerate() {
-        let entries = block
-            .iter()
-            .enumerate()
-            .map(|(t, &v)| ((c * BLOCK + t) as u16, v));
-        if block.iter().fold(false, |zero, &v| zero | (v == 0)) {
-            for e in entries {
-                row[k] = e;
-                k += usize::from(e.1 != 0);
-            }
+/// The length of the run of consecutive uids that starts `entries` (non-empty), by binary
+/// search: exact when the uids ascend strictly, a guess (at least 1) otherwise, which
+/// [`copy_run`] then rejects. The first probe is the last entry, so a run that reaches the
+/// end of the row (a full row, the last run of any row) takes one step.
+#[inline(always)]
+fn run_len(entries: &[(u16, u16)]) -> usize {
+    let j0 = usize::from(entries[0].0);
+    let len = entries.len();
+    if usize::from(entries[len - 1].0) == j0 + len - 1 {
+        return len;
+    }
+    let (mut lo, mut hi) = (1, len - 1);
+    while lo < hi {
+        let mid = (lo + hi) / 2;
+        if usize::from(entries[mid].0) == j0 + mid {
+            lo = mid + 1;
         } else {
-            for (slot, e) in row[k..k + block.len()].iter_mut().zip(entries) {
-                *slot = e;
-            }
-            k += block.len();
+            hi = mid;
         }
     }
-    row.truncate(k);
+    lo
 }
 
-/// `dst[j·m + r] = src[r·n + j]`: the column-major copy of the row-major `m × n` matrix
-/// `src`. Works on 4 × 4 blocks held in four u64 words, one per row, transposed with shifts and
-/// masks, so every load and store moves four values (a value-by-value transpose is bound by
-/// one store per value, each to a different cache line).
-fn transpose_u16(src: &[u16], m: usize, n: usize, dst: &mut [u16]) {
-    const M16: u64 = 0x0000_FFFF_0000_FFFF;
-    const M32: u64 = 0x0000_0000_FFFF_FFFF;
-    let (m4, n4) = (m & !3, n & !3);
-    for r in (0..m4).step_by(4) {
-        let rows = &src[r * n..][..4 * n];
-        for j in (0..n4).step_by(4) {
-            let word = |k: usize| {
-                let s = &rows[k * n + j..][..4];
-                u64::from(s[0])
-                    | u64::from(s[1]) << 16
-                    | u64::from(s[2]) << 32
-                    | u64::from(s[3]) << 48
-            };
-            // Lane l of word k is (r + k, j + l); swap 16-bit lanes within 2 × 2 blocks, then
-            // 32-bit halves: lane l of word k becomes (r + l, j + k).
-            let (mut a, mut b, mut c, mut d) = (word(0), word(1), word(2), word(3));
-            let t = ((a >> 16) ^ b) & M16;
-            b ^= t;
-            a ^= t << 16;
-            let t = ((c >> 16) ^ d) & M16;
-            d ^= t;
-            c ^= t << 16;
-            let t = ((a >> 32) ^ c) & M32;
-            c ^= t;
-            a ^= t << 32;
-            let t = ((b >> 32) ^ d) & M32;
-            d ^= t;
-            b ^= t << 32;
-            for (k, x) in [a, b, c, d].into_iter().enumerate() {
-                let o = &mut dst[(j + k) * m + r..][..4];
-                o[0] = x as u16;
-                o[1] = (x >> 16) as u16;
-                o[2] = (x >> 32) as u16;
-                o[3] = (x >> 48) as u16;
+/// Copies the values of `entries` into `dst` (of the same length); returns 0 exactly when
+/// their uids are `j0, j0 + 1, …`. One pass that vectorises (u32 arithmetic: no wrap).
+#[inline(always)]
+fn copy_run(entries: &[(u16, u16)], j0: u32, dst: &mut [u16]) -> u32 {
+    let mut bad = 0;
+    for (t, (d, &(j, v))) in dst.iter_mut().zip(entries).enumerate() {
+        bad |= u32::from(j) ^ (j0 + t as u32);
+        *d = v;
+    }
+    bad
+}
+
+/// `row` = the non-zero entries of `values` as `(uid, value)`, ascending. Allocation-free once
+/// `row` has grown to the row length.
+///
+/// Zeros are rare in a full subnet: blocks of 16 values are checked for a zero (one compare
+/// and mask per block) and only a block with one is scanned value by value; each run of
+/// non-zero values between two zeros is written in one loop that vectorises. A block of
+/// zeros (most of a sparse row) is skipped whole.
+#[inline(always)]
+fn sparse_row(values: &[u16], row: &mut SparseRow) {
+    const BLOCK: usize = 16;
+    let n = values.len();
+    row.clear();
+    row.resize(n, (0, 0));
+    // values[start..] is not written yet; `k` entries of `row` are.
+    let (mut start, mut k) = (0, 0);
+    let run = |row: &mut SparseRow, from: usize, to: usize, k: &mut usize| {
+        let mut uid = from as u16; // n ≤ 65536: exact
+        for (slot, &v) in row[*k..*k + (to - from)].iter_mut().zip(&values[from..to]) {
+            *slot = (uid, v);
+            uid = uid.wrapping_add(1);
+        }
+        *k += to - from;
+    };
+    let mut b = 0;
+    while b < n {
+        while b + BLOCK <= n
+            && !values[b..b + BLOCK]
+                .iter()
+                .fold(false, |z, &v| z | (v == 0))
+        {
+            b += BLOCK;
+        }
+        let stop = (b + BLOCK).min(n);
+        if stop - b == BLOCK && values[b..stop].iter().fold(true, |z, &v| z & (v == 0)) {
+            // A block of zeros (most of a sparse row): skipped whole.
+            if start < b {
+                run(row, start, b, &mut k);
+            }
+            start = stop;
+        } else {
+            for (t, &v) in (b..stop).zip(&values[b..stop]) {
+                if v == 0 {
+                    run(row, start, t, &mut k);
+                    start = t + 1;
+                }
             }
         }
+        b = stop;
     }
-    // The last rows and columns when m or n is not a multiple of 4.
-    for r in 0..m {
-        let from = if r < m4 { n4 } else { 0 };
-        for j in from..n {
-            dst[j * m + r] = src[r * n + j];
-        }
-    }
+    run(row, start, n, &mut k);
+    row.truncate(k);
 }
 
 /// Sets the length of a buffer that the caller overwrites in full (filling half a megabyte
@@ -744,28 +816,70 @@ fn resize_only<T: Clone>(v: &mut Vec<T>, len: usize, x: T) {
     v.resize(len, x);
 }
 
-fn resize_fill<T: Clone>(v: &mut Vec<T>, len: usize, x: T) {
-    v.clear();
-    v.resize(len, x);
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn transpose_u16_matches_the_definition_for_every_shape() {
-        for m in 0..10 {
-            for n in 0..10 {
-                let src: Vec<u16> = (0..m * n).map(|k| (k * 7 + 1) as u16).collect();
-                let mut dst = vec![0; m * n];
-                transpose_u16(&src, m, n, &mut dst);
-                for r in 0..m {
-                    for j in 0..n {
-                        assert_eq!(dst[j * m + r], src[r * n + j], "{m}×{n} ({r}, {j})");
-                    }
-                }
+    use proptest::prelude::*;
+
+    /// The definition of [`fill_row`]: entries in order, later ones overwriting.
+    fn fill_reference(row: &[(u16, u16)], n: usize) -> (Vec<u16>, Vec<bool>) {
+        let (mut dst, mut present) = (vec![0; n], vec![false; n]);
+        for &(j, v) in row {
+            if usize::from(j) < n {
+                dst[usize::from(j)] = v;
+                present[usize::from(j)] = true;
             }
+        }
+        (dst, present)
+    }
+
+    proptest! {
+        /// Runs, gaps, unsorted rows, repeated and out-of-range columns, stale contents.
+        #[test]
+        fn fill_row_matches_the_definition(
+            n in 0usize..80,
+            kind in 0u8..4,
+            entries in prop::collection::vec((0u16..90, any::<u16>()), 0..100),
+            gaps in prop::collection::vec(0usize..80, 0..5),
+        ) {
+            let row: Vec<(u16, u16)> = match kind {
+                // Ascending with gaps (a stored bond row).
+                0 => (0..n as u16).filter(|j| !gaps.contains(&usize::from(*j))).map(|j| (j, j ^ 0x5a5a)).collect(),
+                // A full row, stale columns past the end.
+                1 => (0..n as u16 + 3).map(|j| (j, j.wrapping_mul(7))).collect(),
+                // Ascending subset.
+                2 => {
+                    let mut e = entries.clone();
+                    e.sort_by_key(|e| e.0);
+                    e.dedup_by_key(|e| e.0);
+                    e
+                }
+                // Anything, in any order.
+                _ => entries.clone(),
+            };
+            let (want, want_present) = fill_reference(&row, n);
+            let mut dst = vec![7; n];
+            let mut present = vec![true; n];
+            fill_row(&row, &mut dst, Some(&mut present));
+            prop_assert_eq!(&dst, &want);
+            prop_assert_eq!(&present, &want_present);
+            let mut dst = vec![9; n];
+            fill_row(&row, &mut dst, None);
+            prop_assert_eq!(&dst, &want);
+        }
+
+        /// Zeros anywhere (none, isolated, whole blocks), every length.
+        #[test]
+        fn sparse_row_matches_the_definition(
+            values in prop::collection::vec(prop_oneof![3 => Just(0u16), 5 => 1u16.., 1 => any::<u16>()], 0..100),
+            dense in any::<bool>(),
+        ) {
+            let values: Vec<u16> = if dense { values.iter().map(|v| v | 1).collect() } else { values };
+            let want: SparseRow = (0..).zip(values.iter().copied()).filter(|e| e.1 != 0).collect();
+            let mut row = vec![(1, 1); 3];
+            sparse_row(&values, &mut row);
+            prop_assert_eq!(row, want);
         }
     }
 

@@ -16,21 +16,28 @@ pub const I32F32_SCALE: f64 = 4_294_967_296.0;
 
 /// Truncates a non-negative value to the `I32F32` grid (towards zero, as `substrate_fixed`
 /// does). Negative values are truncated towards zero too.
-#[inline]
+///
+/// Built from adds and comparisons, so that a loop of them vectorises (a cast to an integer
+/// does not, without AVX-512, and `f64::trunc` is a libm call without SSE4.1). Multiplying by
+/// 2⁻³² is exact, so it equals the division. The result is always `+0.0` for `|x·2³²| < 1`,
+/// as a truncating cast gives.
+#[inline(always)]
 pub fn to_i32f32(x: f64) -> f64 {
+    const ROUND: f64 = 4_503_599_627_370_496.0; // 2⁵²: at and above it every f64 is whole
     let scaled = x * I32F32_SCALE;
-    if scaled.abs() < 9.0e18 {
-        // A cast truncates in one instruction; `f64::trunc` is a libm call without SSE4.1.
-        // Multiplying by 2⁻³² is exact, so it equals the division, at a fraction of its cost.
-        (scaled as i64) as f64 * (1.0 / I32F32_SCALE)
-    } else {
-        scaled.trunc() / I32F32_SCALE
-    }
+    let a = scaled.abs();
+    // ⌊a⌋ for a < 2⁵²: round to nearest through 2⁵², then step down if that rounded up.
+    let nearest = (a + ROUND) - ROUND;
+    let below = if nearest > a { nearest - 1.0 } else { nearest };
+    let whole = if a < ROUND { below } else { a }; // also NaN and infinities
+    // Towards zero for negative values, without a −0.0.
+    let truncated = if scaled < 0.0 { 0.0 - whole } else { whole };
+    truncated * (1.0 / I32F32_SCALE)
 }
 
 /// A fraction in `[0, 1]` as the chain stores a "u16 proportion": `⌊65535·x⌋`, saturating
 /// (negative and NaN give 0).
-#[inline]
+#[inline(always)]
 pub fn u16_proportion(x: f64) -> u16 {
     floor_u16(x * 65535.0)
 }
@@ -50,14 +57,14 @@ pub fn floor_u16(t: f64) -> u16 {
 }
 
 /// A stored u16 proportion read back as a fraction `u/65535`.
-#[inline]
+#[inline(always)]
 pub fn from_u16_proportion(u: u16) -> f64 {
     f64::from(u) / 65535.0
 }
 
 /// `⌊e·amount⌋` where `e` is first truncated to `I32F32`, computed exactly in integers as the
 /// chain's `I96F32` product is. `e` is clamped to `[0, 1]`.
-#[inline]
+#[inline(always)]
 pub fn share_of(e: f64, amount: u64) -> u64 {
     let e = e.clamp(0.0, 1.0);
     // Exact: e·2³² ≤ 2³², and `as u64` truncates (`f64::trunc` is a libm call without
@@ -68,6 +75,7 @@ pub fn share_of(e: f64, amount: u64) -> u64 {
 
 /// Normalises `v` in place to sum 1 and truncates each entry to `I32F32`, like the chain's
 /// `inplace_normalize`. A vector that sums to zero is left unchanged.
+#[inline(always)]
 pub fn normalize_i32f32(v: &mut [f64]) {
     let sum: f64 = v.iter().sum();
     if sum != 0.0 {
@@ -89,6 +97,77 @@ mod tests {
         let t = to_i32f32(0.1);
         assert_eq!(t, 429_496_729.0 / I32F32_SCALE);
         assert_eq!(share_of(t, 1_000_000_000), 99_999_999);
+    }
+
+    /// The chain's truncation, as it was first written here (a cast for the usual range).
+    fn to_i32f32_by_cast(x: f64) -> f64 {
+        let scaled = x * I32F32_SCALE;
+        if scaled.abs() < 9.0e18 {
+            (scaled as i64) as f64 * (1.0 / I32F32_SCALE)
+        } else {
+            scaled.trunc() / I32F32_SCALE
+        }
+    }
+
+    #[test]
+    fn to_i32f32_matches_the_cast_bit_for_bit() {
+        let mut state = 0x9E37_79B9_7F4A_7C15_u64;
+        let mut special = vec![
+            0.0,
+            -0.0,
+            1.0,
+            -1.0,
+            0.5,
+            -0.5,
+            1e-10,
+            -1e-10,
+            2.3e-10,
+            2.4e-10,
+            1.0 / 3.0,
+            f64::MAX,
+            f64::MIN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::MIN_POSITIVE,
+            2.0f64.powi(20),
+            2.0f64.powi(21),
+            2.0f64.powi(31),
+            2.0f64.powi(32),
+            9.0e18 / 4_294_967_296.0,
+        ];
+        // Every whole and half step of the I32F32 grid near 0, 1 and 2²⁰, and their neighbours.
+        for base in [0.0, 1.0, 1_048_576.0] {
+            for k in -2000..2000 {
+                let x = base + f64::from(k) / (2.0 * I32F32_SCALE);
+                special.extend([x, x.next_up(), x.next_down(), -x]);
+            }
+        }
+        for &x in &special {
+            assert_eq!(
+                to_i32f32(x).to_bits(),
+                to_i32f32_by_cast(x).to_bits(),
+                "{x:e}"
+            );
+        }
+        for _ in 0..1_000_000 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let x = f64::from_bits(state);
+            let want = to_i32f32_by_cast(x);
+            let got = to_i32f32(x);
+            assert!(
+                got.to_bits() == want.to_bits() || (got.is_nan() && want.is_nan()),
+                "{x:e}"
+            );
+            // Also in the usual range, [0, 4).
+            let x = (state >> 11) as f64 / (1u64 << 51) as f64;
+            assert_eq!(
+                to_i32f32(x).to_bits(),
+                to_i32f32_by_cast(x).to_bits(),
+                "{x:e}"
+            );
+        }
     }
 
     #[test]

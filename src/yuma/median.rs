@@ -5,18 +5,26 @@
 //! stake rates at or above. Because κ is slightly below ½, a 50/50 split yields the higher
 //! score. Any routine that finds that `v` exactly gives the chain's answer; two are here.
 //!
-//! - [`MedianBuf::quantile`], the epoch's: stakes are exact integers (`I32F32` raw units, as
-//!   the chain sums them), so every mass comparison is exact whatever the summation order.
-//!   One pass spreads the column over [`BUCKETS`] equal-width value buckets between its
-//!   minimum and maximum and adds each bucket's stake (the bucket numbers are computed in a
-//!   loop that vectorises; the stake is added by a scalar scatter, about five instructions per
-//!   score, the dominant cost); a scan of the bucket masses finds the bucket that holds `v`;
-//!   its members are found eight at a time in a byte copy of the bucket numbers (SWAR), and
-//!   only those few scores (about 2 for 64 spread-out scores) are compared pairwise. The
-//!   bucket of a score is a monotone function of it, so equal scores share a bucket and every
-//!   score in a lower bucket is strictly smaller: the bucket masses are exact `S(<·)`
-//!   boundaries. A crowded bucket (clustered scores) falls back to quickselect on its members,
-//!   so the cost degrades to quickselect's, never the result.
+//! - [`MedianBuf::quantiles`], the epoch's, and [`MedianBuf::quantile`] for one column: stakes
+//!   are exact integers (`I32F32` raw units, as the chain sums them), so every mass comparison
+//!   is exact whatever the summation order. One pass spreads the column over [`BUCKETS`]
+//!   equal-width value buckets between its minimum and maximum and adds each bucket's stake (a
+//!   scalar scatter, the dominant cost); a scan of the bucket masses finds the bucket that
+//!   holds `v`; its members are found eight at a time in a byte copy of the bucket numbers
+//!   (SWAR), and only those few scores (about 3 for 64 spread-out scores) are compared
+//!   pairwise. The bucket of a score is a monotone function of it, so equal scores share a
+//!   bucket and every score in a lower bucket is strictly smaller: the bucket masses are exact
+//!   `S(<·)` boundaries. A crowded bucket (clustered scores) falls back to quickselect on its
+//!   members, so the cost degrades to quickselect's, never the result.
+//!
+//!   `quantiles` runs these steps on [`GROUP`] = 8 columns at once, reading the row-major
+//!   matrix of raw u16 weights a short run per row (no transposed copy): scores, ranges and
+//!   bucket numbers vectorise across the eight columns, the bucket masses are stored
+//!   bucket-major so that one vectorised scan finds every column's target, and one SWAR pass
+//!   over the rows' packed bucket bytes finds every column's members. A column whose minimum
+//!   is 0 and whose zeros carry more than the minority (most columns of a winner-takes-all
+//!   subnet) settles at 0 before any bucketing; with many tied zeros below the minority,
+//!   bucket 0 is kept for the minimum alone.
 //! - Quickselect, as the chain writes it (`weighted_median` in `math.rs`: the pivot is the
 //!   middle element of the current partition, partitions keep the row order), for
 //!   [`kappa_median`], which takes arbitrary f64 stakes and so keeps today's f64 sums, and as
@@ -27,6 +35,8 @@
 //! Both work on caller-owned buffers and allocate nothing once the buffers have grown.
 
 use std::ops::{Add, Sub};
+
+use super::simd::{self, Isa, Kernel};
 
 /// Number of value buckets per column in [`MedianBuf::quantile`]. 32 keeps the target bucket
 /// at about two scores for 64 spread-out scores while the bucket scan stays short.
@@ -151,6 +161,8 @@ impl<M: Mass> Halves<M> {
 /// Reusable buffers for [`MedianBuf::quantile`].
 #[derive(Clone, Debug, Default)]
 pub struct MedianBuf {
+    /// The instruction set [`MedianBuf::quantiles`] runs with.
+    isa: Isa,
     /// Bucket of each score, in the low bits.
     bucket: Vec<u64>,
     /// Bucket of each score as a byte, padded to whole u64 words.
@@ -159,6 +171,14 @@ pub struct MedianBuf {
     next: Vec<u32>,
     /// Quickselect buffers for a crowded target bucket or a degenerate column.
     halves: Halves<i64>,
+    /// [`MedianBuf::quantiles`]: one group of columns' scores, row by row.
+    group_scores: Vec<[f64; GROUP]>,
+    /// Their buckets, one byte per column, row by row.
+    group_buckets: Vec<u64>,
+    /// The rows in each column's target bucket: entry `c` lane `l` is column `l`'s `c`-th.
+    group_members: Vec<[u32; GROUP]>,
+    /// One column's scores (degenerate columns).
+    col: Vec<f64>,
 }
 
 impl MedianBuf {
@@ -171,6 +191,204 @@ impl MedianBuf {
     /// # Panics
     /// If `stakes` is shorter than `scores`.
     pub fn quantile(&mut self, scores: &[f64], stakes: &[i64], minority: i64, total: i64) -> f64 {
+        // The portable code: these loops were tuned for it, and their AVX2 build is slower
+        // (the scatter reads back, one by one, buckets just written as 256-bit vectors).
+        // The epoch uses `quantiles`.
+        self.quantile_body(scores, stakes, minority, total)
+    }
+
+    /// Buffers whose [`MedianBuf::quantiles`] runs with `isa` (the default is
+    /// [`Isa::detect`]; every choice gives the same results).
+    pub fn with_isa(isa: Isa) -> MedianBuf {
+        MedianBuf {
+            isa,
+            ..MedianBuf::default()
+        }
+    }
+
+    /// The κ-quantile of every column of a row-major `m × n` matrix of scores: column `j`'s
+    /// goes to `out[j]` (`n = out.len()`), the score of row `r` being
+    /// `f64::from(raw[r·n + j]) · scale[r]` with stake `stakes[r]` (`m = scale.len()`);
+    /// `minority` and `total` as for [`MedianBuf::quantile`], whose results these are.
+    ///
+    /// Works on [`GROUP`] columns at a time, straight from the row-major matrix: each row
+    /// contributes one short contiguous run to every step, so the steps vectorise across
+    /// columns and no transposed copy is needed.
+    ///
+    /// # Panics
+    /// If `raw` is shorter than `m·n` or `stakes` shorter than `m`.
+    pub fn quantiles(
+        &mut self,
+        raw: &[u16],
+        scale: &[f64],
+        stakes: &[i64],
+        minority: i64,
+        total: i64,
+        out: &mut [f64],
+    ) {
+        simd::dispatch(
+            self.isa,
+            Quantiles {
+                buf: self,
+                raw,
+                scale,
+                stakes,
+                minority,
+                total,
+                out,
+            },
+        );
+    }
+
+    #[inline(always)]
+    fn quantiles_body(
+        &mut self,
+        raw: &[u16],
+        scale: &[f64],
+        stakes: &[i64],
+        minority: i64,
+        total: i64,
+        out: &mut [f64],
+    ) {
+        let (m, n) = (scale.len(), out.len());
+        let raw = &raw[..m * n];
+        let stakes = &stakes[..m];
+        if total <= 0 || minority < 0 || minority >= total || n == 0 {
+            // Degenerate κ or no votes: column by column.
+            for (j, o) in out.iter_mut().enumerate() {
+                self.col.clear();
+                self.col.extend(
+                    scale
+                        .iter()
+                        .enumerate()
+                        .map(|(r, &k)| f64::from(raw[r * n + j]) * k),
+                );
+                let col = std::mem::take(&mut self.col);
+                *o = self.quickselect_all(&col, stakes, minority, total);
+                self.col = col;
+            }
+            return;
+        }
+        self.group_scores.resize(m, [0.0; GROUP]);
+        self.group_buckets.resize(m, 0);
+        self.group_members.resize(m, [0; GROUP]);
+        let top = (BUCKETS - 1) as f64;
+        for j0 in (0..n).step_by(GROUP) {
+            let width = GROUP.min(n - j0);
+            // The scores and each column's range (a last, narrower group zero-padded).
+            let sc = &mut self.group_scores[..];
+            let (lo, hi) = simd::dispatch(
+                self.isa,
+                GroupScores {
+                    raw,
+                    n,
+                    j0,
+                    scale,
+                    sc,
+                },
+            );
+            // Per column: settled already (every score equal; also the padding columns of a
+            // narrower group), bucketed, or a column whose range overflows the bucket factor
+            // (quickselect). Settled and overflowing columns get factor 0 (every row in
+            // bucket 0) and no member search. Branch-free per lane, so it vectorises too.
+            let mut factor = [0.0; GROUP];
+            let mut settled = [false; GROUP];
+            let mut overflow = [false; GROUP];
+            for l in 0..GROUP {
+                let f = top / (hi[l] - lo[l]);
+                let finite = f < f64::INFINITY;
+                settled[l] = lo[l] == hi[l];
+                overflow[l] = !settled[l] & !finite;
+                factor[l] = if finite { f } else { 0.0 };
+            }
+            // A column whose minimum is 0 (a sparse column, or a validator's own column) may
+            // hold many tied zeros. Its quantile is 0 when the stake on its zeros exceeds the
+            // minority (a sparse column, typically: settled here); otherwise, with more zeros
+            // than the pairwise search takes, bucket 0 is kept for the minimum alone, and a
+            // target bucket 0 still settles the column.
+            let mut exact_min = false;
+            if (0..GROUP).any(|l| lo[l] == 0.0 && !settled[l]) {
+                let (zero_mass, zero_count) = simd::dispatch(
+                    self.isa,
+                    GroupZeros {
+                        sc: &self.group_scores,
+                        stakes,
+                    },
+                );
+                for l in 0..GROUP {
+                    settled[l] |= (lo[l] == 0.0) & (zero_mass[l] > minority);
+                    overflow[l] &= !settled[l];
+                    exact_min |= !settled[l]
+                        & !overflow[l]
+                        & (lo[l] == 0.0)
+                        & (zero_count[l] > PAIRWISE_MAX as u64);
+                }
+            }
+            if (0..GROUP).all(|l| settled[l] | overflow[l]) {
+                // Nothing left to search (an empty or sparse stretch of columns).
+                for l in 0..width {
+                    out[j0 + l] = if settled[l] {
+                        lo[l]
+                    } else {
+                        self.column_quickselect(l, stakes, minority, total)
+                    };
+                }
+                continue;
+            }
+            let mut mass = [0i64; BUCKETS * GROUP];
+            simd::dispatch(
+                self.isa,
+                GroupBuckets {
+                    sc: &self.group_scores,
+                    lo: &lo,
+                    factor: &factor,
+                    stakes,
+                    exact_min,
+                    buckets: &mut self.group_buckets,
+                    mass: &mut mass,
+                },
+            );
+            // Each column's target bucket (as in `quantile`), as one byte of a search pattern;
+            // columns that need no search get a byte no bucket has.
+            let (below, target) = group_targets(&mass, minority);
+            let mut pattern = 0u64;
+            for l in 0..GROUP {
+                // A target bucket 0 that holds only the minimum: that is the quantile.
+                settled[l] |= exact_min & !overflow[l] & (target[l] == 0);
+                // A column's bytes are ≡ l (mod GROUP), so l ^ 1 matches none of them.
+                let byte = if settled[l] || overflow[l] {
+                    l ^ 1
+                } else {
+                    target[l] * GROUP + l
+                };
+                pattern |= (byte as u64) << (8 * l);
+            }
+            let count = group_members(&self.group_buckets, pattern, &mut self.group_members);
+            for l in 0..width {
+                out[j0 + l] = if settled[l] {
+                    lo[l]
+                } else if overflow[l] {
+                    self.column_quickselect(l, stakes, minority, total)
+                } else {
+                    let (sc, members) = (&self.group_scores, &self.group_members);
+                    finish(
+                        &mut self.halves,
+                        count[l],
+                        |t| {
+                            let r = members[t][l] as usize;
+                            (sc[r][l], stakes[r])
+                        },
+                        minority,
+                        below[l],
+                        mass[target[l] * GROUP + l],
+                    )
+                };
+            }
+        }
+    }
+
+    #[inline]
+    fn quantile_body(&mut self, scores: &[f64], stakes: &[i64], minority: i64, total: i64) -> f64 {
         let len = scores.len();
         let stakes = &stakes[..len];
         if total <= 0 || minority < 0 || minority >= total {
@@ -228,33 +446,29 @@ impl MedianBuf {
                 hits &= hits - 1;
             }
         }
-        let count = self.next.len();
-        if count <= PAIRWISE_MAX {
-            // Pairwise: v with below + S_b(<v) ≤ minority < below + S_b(≤v) is unique.
-            let mut members = [(0.0_f64, 0_i64); PAIRWISE_MAX];
-            for (m, &k) in members.iter_mut().zip(&self.next) {
-                *m = (scores[k as usize], stakes[k as usize]);
-            }
-            let members = &members[..count];
-            for &(v, _) in members {
-                let (mut lt, mut le) = (below, below);
-                for &(u, s) in members {
-                    lt += s.masked(u < v);
-                    le += s.masked(u <= v);
-                }
-                if lt <= minority && minority < le {
-                    return v;
-                }
-            }
-        }
-        // A crowded bucket: quickselect over its members, bounded by the bucket's masses.
-        self.halves.reserve(len);
-        let n = count;
-        for (t, &k) in self.next.iter().enumerate() {
-            self.halves.x[0][t] = scores[k as usize];
-            self.halves.s[0][t] = stakes[k as usize];
-        }
-        self.halves.select(n, minority, below, below + mass[b])
+        let (scores_of, next) = (&scores, &self.next);
+        finish(
+            &mut self.halves,
+            next.len(),
+            |t| {
+                let k = next[t] as usize;
+                (scores_of[k], stakes[k])
+            },
+            minority,
+            below,
+            mass[b],
+        )
+    }
+
+    /// Quickselect over column `l` of the current group (a column whose range overflows the
+    /// bucket factor).
+    fn column_quickselect(&mut self, l: usize, stakes: &[i64], minority: i64, total: i64) -> f64 {
+        let mut col = std::mem::take(&mut self.col);
+        col.clear();
+        col.extend(self.group_scores.iter().map(|x| x[l]));
+        let v = self.quickselect_all(&col, stakes, minority, total);
+        self.col = col;
+        v
     }
 
     /// Quickselect over the entries with positive stake (degenerate and fallback cases).
@@ -276,6 +490,285 @@ impl MedianBuf {
         }
         self.halves.select(n, minority, 0, total)
     }
+}
+
+/// [`MedianBuf::quantiles`] as a [`Kernel`].
+struct Quantiles<'a> {
+    buf: &'a mut MedianBuf,
+    raw: &'a [u16],
+    scale: &'a [f64],
+    stakes: &'a [i64],
+    minority: i64,
+    total: i64,
+    out: &'a mut [f64],
+}
+
+impl Kernel for Quantiles<'_> {
+    type Output = ();
+    #[inline(always)]
+    fn run(self) {
+        self.buf.quantiles_body(
+            self.raw,
+            self.scale,
+            self.stakes,
+            self.minority,
+            self.total,
+            self.out,
+        );
+    }
+}
+
+/// [`group_scores`] of the columns `j0..` of a row-major matrix with `n` columns (a group
+/// narrower than [`GROUP`] at the end is zero-padded), as a [`Kernel`].
+struct GroupScores<'a> {
+    raw: &'a [u16],
+    n: usize,
+    j0: usize,
+    scale: &'a [f64],
+    sc: &'a mut [[f64; GROUP]],
+}
+
+impl Kernel for GroupScores<'_> {
+    type Output = ([f64; GROUP], [f64; GROUP]);
+    #[inline(always)]
+    fn run(self) -> Self::Output {
+        let GroupScores {
+            raw,
+            n,
+            j0,
+            scale,
+            sc,
+        } = self;
+        let width = GROUP.min(n - j0);
+        if width == GROUP {
+            let mut at = j0;
+            let rows = scale.iter().map(|_| {
+                let row = raw.get(at..at + GROUP).unwrap_or(&[0; GROUP]);
+                at += n;
+                <[u16; GROUP]>::try_from(row).unwrap_or([0; GROUP])
+            });
+            group_scores(rows, scale, sc)
+        } else {
+            let rows = raw.chunks_exact(n).map(|row| {
+                let mut block = [0; GROUP];
+                block[..width].copy_from_slice(&row[j0..]);
+                block
+            });
+            group_scores(rows, scale, sc)
+        }
+    }
+}
+
+/// Each column's stake on its zero scores, and their number, as a [`Kernel`].
+struct GroupZeros<'a> {
+    sc: &'a [[f64; GROUP]],
+    stakes: &'a [i64],
+}
+
+impl Kernel for GroupZeros<'_> {
+    type Output = ([i64; GROUP], [u64; GROUP]);
+    #[inline(always)]
+    fn run(self) -> Self::Output {
+        let (mut mass, mut count) = ([0i64; GROUP], [0u64; GROUP]);
+        for (&x, &s) in self.sc.iter().zip(self.stakes) {
+            for l in 0..GROUP {
+                let zero = x[l] == 0.0;
+                mass[l] += if zero { s } else { 0 };
+                count[l] += if zero { 1 } else { 0 };
+            }
+        }
+        (mass, count)
+    }
+}
+
+/// [`group_buckets`] as a [`Kernel`].
+struct GroupBuckets<'a> {
+    sc: &'a [[f64; GROUP]],
+    lo: &'a [f64; GROUP],
+    factor: &'a [f64; GROUP],
+    stakes: &'a [i64],
+    exact_min: bool,
+    buckets: &'a mut [u64],
+    mass: &'a mut [i64; BUCKETS * GROUP],
+}
+
+impl Kernel for GroupBuckets<'_> {
+    type Output = ();
+    #[inline(always)]
+    fn run(self) {
+        // One loop per case, so the common one pays nothing for the other.
+        if self.exact_min {
+            group_buckets::<true>(
+                self.sc,
+                self.lo,
+                self.factor,
+                self.stakes,
+                self.buckets,
+                self.mass,
+            );
+        } else {
+            group_buckets::<false>(
+                self.sc,
+                self.lo,
+                self.factor,
+                self.stakes,
+                self.buckets,
+                self.mass,
+            );
+        }
+    }
+}
+
+/// Columns [`MedianBuf::quantiles`] processes together: eight f64 lanes, two AVX2 or four
+/// SSE2 registers per step.
+pub const GROUP: usize = 8;
+
+/// One group's scores `f64::from(raw) · scale` row by row into `sc`, and each column's
+/// (min, max). Comparisons rather than `f64::min`/`max` (no NaNs: scores are finite).
+#[inline(always)]
+fn group_scores(
+    rows: impl Iterator<Item = [u16; GROUP]>,
+    scale: &[f64],
+    sc: &mut [[f64; GROUP]],
+) -> ([f64; GROUP], [f64; GROUP]) {
+    let mut lo = [f64::INFINITY; GROUP];
+    let mut hi = [f64::NEG_INFINITY; GROUP];
+    // Rows arrive by value (loaded whole before anything is stored, which lets the
+    // compiler vectorise the row without proving that the buffers do not overlap).
+    for ((raw, &k), x) in rows.zip(scale).zip(sc.iter_mut()) {
+        for l in 0..GROUP {
+            x[l] = f64::from(raw[l]) * k;
+            lo[l] = if lo[l] < x[l] { lo[l] } else { x[l] };
+            hi[l] = if hi[l] > x[l] { hi[l] } else { x[l] };
+        }
+    }
+    (lo, hi)
+}
+
+/// Each score's bucket `b` (as in [`MedianBuf::quantile`]:
+/// `round(min((x − lo)·factor, B − 1))`, monotone in `x`; with `EXACT_MIN`, bucket 0 holds
+/// exactly the minimum and larger scores start at bucket 1), as the byte `b·GROUP + l` for
+/// column `l` of `buckets[r]`, and each column's stake per bucket, bucket-major
+/// (`mass[b·GROUP + l]`). The bucket computation vectorises across the columns; adding the
+/// stake is a scalar scatter, two instructions per score (the byte is the index).
+#[inline(always)]
+fn group_buckets<const EXACT_MIN: bool>(
+    sc: &[[f64; GROUP]],
+    lo: &[f64; GROUP],
+    factor: &[f64; GROUP],
+    stakes: &[i64],
+    buckets: &mut [u64],
+    mass: &mut [i64; BUCKETS * GROUP],
+) {
+    const ROUND: f64 = 4_503_599_627_370_496.0; // 2⁵²
+    let top = (BUCKETS - 1) as f64;
+    for ((&x, word), &s) in sc.iter().zip(buckets.iter_mut()).zip(stakes) {
+        let mut at = [0u64; GROUP];
+        for l in 0..GROUP {
+            let t = (x[l] - lo[l]) * factor[l];
+            // Bucket 0 holds exactly the column's minimum; every larger score goes to bucket 1
+            // or above (still monotone in x).
+            let t = if t < top { t } else { top };
+            let t = if EXACT_MIN {
+                let t = if t > 1.0 { t } else { 1.0 };
+                if x[l] > lo[l] { t } else { 0.0 }
+            } else {
+                t
+            };
+            let b = (t + ROUND).to_bits() % BUCKETS as u64;
+            at[l] = b * GROUP as u64 + l as u64;
+        }
+        let mut packed = 0;
+        for (l, &a) in at.iter().enumerate() {
+            packed |= a << (8 * l);
+        }
+        *word = packed;
+        for l in 0..GROUP {
+            mass[at[l] as usize % (BUCKETS * GROUP)] += s;
+        }
+    }
+}
+
+/// Each column's target bucket, the first whose inclusive stake prefix exceeds the minority
+/// (at most the last), and the stake below it: the scan of [`MedianBuf::quantile`], for all
+/// columns at once (prefix sums of non-negative masses grow, so "still at or below the
+/// minority" holds for a prefix of the buckets, and counting it finds the target).
+#[inline(always)]
+fn group_targets(mass: &[i64; BUCKETS * GROUP], minority: i64) -> ([i64; GROUP], [usize; GROUP]) {
+    let mut acc = [0i64; GROUP];
+    let mut below = [0i64; GROUP];
+    let mut over = [0u64; GROUP];
+    for m in mass.chunks_exact(GROUP).take(BUCKETS - 1) {
+        for l in 0..GROUP {
+            acc[l] += m[l];
+            below[l] = if acc[l] <= minority { acc[l] } else { below[l] };
+            // 1 when the prefix exceeds the minority (no overflow: both lie in [0, total]),
+            // as a shift, which vectorises where a bool-to-integer count does not.
+            over[l] += (minority - acc[l]) as u64 >> 63;
+        }
+    }
+    (below, over.map(|o| BUCKETS - 1 - o as usize))
+}
+
+/// The rows whose bucket byte equals the pattern's byte, per column, eight columns per word
+/// (SWAR: a zero byte of `word ^ pattern` gets its top bit set, exactly, by the add-and-mask
+/// below). Returns each column's count.
+#[inline(always)]
+fn group_members(buckets: &[u64], pattern: u64, members: &mut [[u32; GROUP]]) -> [usize; GROUP] {
+    const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+    let mut count = [0usize; GROUP];
+    for (r, &word) in buckets.iter().enumerate() {
+        let x = word ^ pattern;
+        let mut hits = !(((x & LOW7) + LOW7) | x | LOW7);
+        while hits != 0 {
+            let l = (hits.trailing_zeros() / 8) as usize % GROUP;
+            if let Some(slot) = members.get_mut(count[l]) {
+                slot[l] = r as u32;
+            }
+            count[l] += 1;
+            hits &= hits - 1;
+        }
+    }
+    count
+}
+
+/// The quantile among the `count` members of the target bucket (`member(t)` gives the `t`-th
+/// as (score, stake)), whose stake lies between `below` and `below + bucket_mass`: the unique
+/// `v` with `below + S_b(<v) ≤ minority < below + S_b(≤v)`. Pairwise for a few members,
+/// quickselect bounded by the bucket's masses for a crowded bucket.
+#[inline(always)]
+fn finish(
+    halves: &mut Halves<i64>,
+    count: usize,
+    member: impl Fn(usize) -> (f64, i64),
+    minority: i64,
+    below: i64,
+    bucket_mass: i64,
+) -> f64 {
+    if count <= PAIRWISE_MAX {
+        let mut members = [(0.0_f64, 0_i64); PAIRWISE_MAX];
+        for (t, m) in members[..count].iter_mut().enumerate() {
+            *m = member(t);
+        }
+        let members = &members[..count];
+        for &(v, _) in members {
+            let (mut lt, mut le) = (below, below);
+            for &(u, s) in members {
+                lt += s.masked(u < v);
+                le += s.masked(u <= v);
+            }
+            if lt <= minority && minority < le {
+                return v;
+            }
+        }
+    }
+    halves.reserve(count);
+    for t in 0..count {
+        let (x, s) = member(t);
+        halves.x[0][t] = x;
+        halves.s[0][t] = s;
+    }
+    halves.select(count, minority, below, below + bucket_mass)
 }
 
 /// (min, max) of a non-empty slice without NaNs, eight accumulators each (four SSE2 registers:
@@ -310,7 +803,7 @@ fn min_max(xs: &[f64]) -> (f64, f64) {
 
 /// The κ-quantile of `scores` under `stakes`, ignoring entries with non-positive stake and
 /// normalising the rest, as the chain's `weighted_median_col_sparse` does. Works in f64 by
-/// quickselect and allocates; the epoch uses [`MedianBuf::quantile`].
+/// quickselect and allocates; the epoch uses [`MedianBuf::quantiles`].
 pub fn kappa_median(stakes: &[f64], scores: &[f64], kappa: f64) -> f64 {
     let total: f64 = stakes.iter().filter(|s| **s > 0.0).sum();
     let mut h = Halves::<f64>::default();
@@ -402,6 +895,46 @@ mod tests {
     }
 
     proptest! {
+        /// [`MedianBuf::quantiles`] on a matrix gives, column by column and with every
+        /// instruction set, what [`MedianBuf::quantile`] gives on that column: widths that are
+        /// not a multiple of [`GROUP`], clustered and tied scores, zero rows and zero stakes,
+        /// and degenerate κ.
+        #[test]
+        fn quantiles_of_a_matrix_match_the_columns(
+            m in 1usize..40,
+            n in 1usize..40,
+            seed in any::<u64>(),
+            tie_level in 0u32..4,
+            minority_frac in -0.1f64..1.1,
+        ) {
+            let mut state = seed;
+            let mut next = move || {
+                state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                state >> 33
+            };
+            // Few distinct raw values when tie_level is high.
+            let levels = [65_536u64, 1000, 7, 2][tie_level as usize];
+            let raw: Vec<u16> = (0..m * n).map(|_| (next() % levels) as u16).collect();
+            let scale: Vec<f64> = (0..m).map(|_| 1.0 / (1 + next() % 500_000) as f64).collect();
+            let stakes: Vec<i64> = (0..m)
+                .map(|_| if next() % 5 == 0 { 0 } else { (next() % 1_000_000) as i64 * 4099 })
+                .collect();
+            let total: i64 = stakes.iter().sum();
+            let minority = (total as f64 * minority_frac) as i64;
+            for isa in Isa::available() {
+                let mut buf = MedianBuf::with_isa(isa);
+                let mut out = vec![f64::NAN; n];
+                buf.quantiles(&raw, &scale, &stakes, minority, total, &mut out);
+                for (j, got) in out.iter().enumerate() {
+                    let col: Vec<f64> =
+                        (0..m).map(|r| f64::from(raw[r * n + j]) * scale[r]).collect();
+                    let want = MedianBuf::with_isa(Isa::Portable).quantile(&col, &stakes, minority, total);
+                    prop_assert_eq!(got.to_bits(), want.to_bits(), "{} column {}", isa.name(), j);
+                    prop_assert_eq!(want, reference_int(&stakes, &col, minority));
+                }
+            }
+        }
+
         #[test]
         fn matches_the_definition(
             pairs in prop::collection::vec((0u32..100, 0u32..6), 1..40),

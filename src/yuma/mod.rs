@@ -6,7 +6,9 @@
 //! - [`median`]: the κ stake-weighted median with the chain's tie rule;
 //! - [`mechanism`]: sub-subnets, splitting emission across mechanisms and combining outputs;
 //! - [`fixed`]: where the chain's fixed point is emulated;
-//! - [`null`]: the Null epoch (§13.9), the opt-in alternative to Yuma Consensus.
+//! - [`null`]: the Null epoch (§13.9), the opt-in alternative to Yuma Consensus;
+//! - [`kernels`], [`simd`]: the loops the epoch spends its time in, and their run-time choice
+//!   of instruction set (the same bytes on every machine).
 //!
 //! ```
 //! use yumalab::yuma::{EpochInput, YumaParams, run_epoch};
@@ -33,8 +35,10 @@ pub mod mechanism;
 pub mod median;
 pub mod null;
 pub mod params;
+pub mod simd;
 
 pub use epoch::{
     EpochInput, EpochOutput, EpochShapeError, SparseRow, Workspace, run_epoch, run_epoch_into,
 };
 pub use params::{LiquidAlpha, LiquidAlphaConsensus, YumaParams, liquid_alpha_consensus};
+pub use simd::Isa;

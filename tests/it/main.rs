@@ -27,6 +27,7 @@ mod snapshot;
 mod sweep;
 mod tables;
 mod threads;
+mod units;
 mod validate_suite;
 mod validation;
 mod vectors;

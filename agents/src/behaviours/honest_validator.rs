@@ -304,7 +304,18 @@ impl Evaluator {
         if observations.is_empty() {
             return false;
         }
-        mechanism.weights(observations, weights);
+        let neuron = view.neuron(subnet.netuid, own).unwrap_or_default();
+        let previous = std::mem::take(weights);
+        let evaluation = crate::mechanism::Evaluation {
+            netuid: subnet.netuid.0,
+            validator_uid: own,
+            hotkey: u64::from(neuron.hotkey.0),
+            block: view.block().0,
+            epoch: subnet.epoch_index,
+            stake: neuron.stake,
+            previous: &previous,
+        };
+        mechanism.weights_for(&evaluation, observations, weights);
         true
     }
 }

@@ -21,6 +21,8 @@ use super::params::YumaParams;
 /// column: those loops vectorise.
 #[derive(Clone, Copy, Debug)]
 pub struct BondsCtx<'a> {
+    /// The instruction set to run with (see [`crate::yuma::simd::dispatch`]).
+    pub isa: crate::yuma::Isa,
     /// Number of uids (columns).
     pub n: usize,
     /// Number of validator rows.

@@ -14,6 +14,7 @@
 use super::{BondsCtx, BondsModel, BondsScratch};
 use crate::yuma::fixed::{from_u16_proportion, u16_proportion};
 use crate::yuma::params::LiquidAlpha;
+use crate::yuma::simd::{self, Kernel};
 
 /// The Yuma3 bonds model.
 #[derive(Clone, Copy, Debug, Default)]
@@ -27,7 +28,7 @@ pub fn liquid_alpha_rate(w: f64, b: f64, c: f64, lo: f64, hi: f64, steepness: f6
 }
 
 /// How far the weight sits above consensus (buying) or below the bond (selling), in [0, 1].
-#[inline]
+#[inline(always)]
 fn liquid_diff(w: f64, b: f64, c: f64) -> f64 {
     if w >= b {
         (w - c).clamp(0.0, 1.0)
@@ -61,57 +62,87 @@ impl BondsModel for Yuma3 {
         stored: &mut [u16],
         dividends: &mut [f64],
     ) {
-        let n = ctx.n;
-        let liquid = ctx
-            .params
-            .liquid_alpha
-            .filter(|_| ctx.consensus[..n].iter().any(|c| *c != 0.0));
-        let a = ctx.params.ema_alpha();
-        let keep = (1.0 - a) / 65535.0; // B⁰ arrives as raw u16 numbers
-        let [sum, g, rate, _] = &mut scratch.cols;
-        let b1 = &mut scratch.b1;
-        // Pass 1, row by row: B¹, its column sums, and the stored values (the absolute bonds,
-        // not max-upscaled).
-        sum.fill(0.0);
-        let rows = ctx.b0.chunks_exact(n).zip(ctx.wb.chunks_exact(n));
-        for (r, ((b0, wb), (b1, st))) in rows
-            .zip(b1.chunks_exact_mut(n).zip(stored.chunks_exact_mut(n)))
-            .enumerate()
-        {
-            if let Some(la) = liquid {
-                // A multiply by the reciprocal rather than a division per entry (a division
-                // costs several multiplies; the last bit does not matter here).
-                for (x, &o) in b1.iter_mut().zip(b0) {
-                    *x = f64::from(o) * (1.0 / 65535.0);
-                }
-                let present = &ctx.wb_present[r * n..][..n];
-                ema_liquid(la, ctx.liquid_consensus, wb, present, b1, rate);
-                for ((s, &x), v) in sum.iter_mut().zip(b1.iter()).zip(st.iter_mut()) {
-                    *s += x;
-                    *v = u16_proportion(x);
-                }
-            } else {
-                // One fused loop: B¹ = a·W^b + (1 − a)·B⁰, its sum, its stored value.
-                let cols = b1.iter_mut().zip(wb).zip(b0).zip(sum.iter_mut());
-                for ((((x, &w), &o), s), v) in cols.zip(st.iter_mut()) {
-                    *x = a * w + keep * f64::from(o);
-                    *s += *x;
-                    *v = u16_proportion(*x);
-                }
+        simd::dispatch(
+            ctx.isa,
+            Step {
+                ctx,
+                scratch,
+                stored,
+                dividends,
+            },
+        );
+    }
+}
+
+/// [`step`] as a [`Kernel`].
+struct Step<'a, 'c> {
+    ctx: &'a BondsCtx<'c>,
+    scratch: &'a mut BondsScratch,
+    stored: &'a mut [u16],
+    dividends: &'a mut [f64],
+}
+
+impl Kernel for Step<'_, '_> {
+    type Output = ();
+    #[inline(always)]
+    fn run(self) {
+        step(self.ctx, self.scratch, self.stored, self.dividends);
+    }
+}
+
+/// [`BondsModel::step`], compiled for each instruction set (see [`simd::dispatch`]).
+#[inline(always)]
+fn step(ctx: &BondsCtx<'_>, scratch: &mut BondsScratch, stored: &mut [u16], dividends: &mut [f64]) {
+    let n = ctx.n;
+    let liquid = ctx
+        .params
+        .liquid_alpha
+        .filter(|_| ctx.consensus[..n].iter().any(|c| *c != 0.0));
+    let a = ctx.params.ema_alpha();
+    let keep = (1.0 - a) / 65535.0; // B⁰ arrives as raw u16 numbers
+    let [sum, g, rate, _] = &mut scratch.cols;
+    let b1 = &mut scratch.b1;
+    // Pass 1, row by row: B¹, its column sums, and the stored values (the absolute bonds,
+    // not max-upscaled).
+    sum.fill(0.0);
+    let rows = ctx.b0.chunks_exact(n).zip(ctx.wb.chunks_exact(n));
+    for (r, ((b0, wb), (b1, st))) in rows
+        .zip(b1.chunks_exact_mut(n).zip(stored.chunks_exact_mut(n)))
+        .enumerate()
+    {
+        if let Some(la) = liquid {
+            // A multiply by the reciprocal rather than a division per entry (a division
+            // costs several multiplies; the last bit does not matter here).
+            for (x, &o) in b1.iter_mut().zip(b0) {
+                *x = f64::from(o) * (1.0 / 65535.0);
+            }
+            let present = &ctx.wb_present[r * n..][..n];
+            ema_liquid(la, ctx.liquid_consensus, wb, present, b1, rate);
+            for ((s, &x), v) in sum.iter_mut().zip(b1.iter()).zip(st.iter_mut()) {
+                *s += x;
+                *v = u16_proportion(x);
+            }
+        } else {
+            // One fused loop: B¹ = a·W^b + (1 − a)·B⁰, its sum, its stored value.
+            let cols = b1.iter_mut().zip(wb).zip(b0).zip(sum.iter_mut());
+            for ((((x, &w), &o), s), v) in cols.zip(st.iter_mut()) {
+                *x = a * w + keep * f64::from(o);
+                *s += *x;
+                *v = u16_proportion(*x);
             }
         }
-        // Pass 2: dividends use column-normalised bonds: t_r = Σ_j B¹_rj/ΣB¹_j · I_j, then
-        // D_r = t_r·A_r.
-        for ((g, s), i) in g.iter_mut().zip(sum.iter()).zip(ctx.incentive) {
-            *g = if *s != 0.0 { i / s } else { 0.0 };
-        }
-        for ((d, b1), a) in dividends
-            .iter_mut()
-            .zip(b1.chunks_exact(n))
-            .zip(ctx.active_stake)
-        {
-            *d = crate::yuma::kernels::dot(b1, g) * a;
-        }
+    }
+    // Pass 2: dividends use column-normalised bonds: t_r = Σ_j B¹_rj/ΣB¹_j · I_j, then
+    // D_r = t_r·A_r.
+    for ((g, s), i) in g.iter_mut().zip(sum.iter()).zip(ctx.incentive) {
+        *g = if *s != 0.0 { i / s } else { 0.0 };
+    }
+    for ((d, b1), a) in dividends
+        .iter_mut()
+        .zip(b1.chunks_exact(n))
+        .zip(ctx.active_stake)
+    {
+        *d = crate::yuma::kernels::dot(b1, g) * a;
     }
 }
 
@@ -152,6 +183,7 @@ pub fn ema_alpha_sparse(
 /// entry and `B¹` on exit; `rate` is scratch of the row's length. Columns beyond `c` (a
 /// previous consensus shorter than the row) get no rate, and their bonds become 0, as the
 /// chain's sparse EMA drops entries it has no rate for.
+#[inline(always)]
 fn ema_liquid(
     la: LiquidAlpha,
     c: &[f64],
@@ -163,18 +195,26 @@ fn ema_liquid(
     let lo = crate::yuma::fixed::to_i32f32(from_u16_proportion(la.alpha_low));
     let hi = crate::yuma::fixed::to_i32f32(from_u16_proportion(la.alpha_high));
     let steep = f64::from(la.steepness);
+    let mut any = false;
     for (((d, &w), &old), &cj) in rate.iter_mut().zip(wb).zip(b.iter()).zip(c) {
         *d = liquid_diff(w, old, cj);
+        any |= *d != 0.0;
     }
     // With β = 1 the bond weights never exceed consensus, so a buying entry's diff is 0: that
-    // rate is computed once instead of one `exp` per entry (same inputs, same value).
+    // rate is computed once instead of one `exp` per entry (same inputs, same value). A row
+    // where every diff is 0 (a settled row) is then one fill that vectorises; the others
+    // take the `exp` entry by entry.
     let at_zero = rate_of_diff(0.0, lo, hi, steep);
-    for r in rate.iter_mut() {
-        *r = if *r == 0.0 {
-            at_zero
-        } else {
-            rate_of_diff(*r, lo, hi, steep)
-        };
+    if any {
+        for r in rate.iter_mut() {
+            *r = if *r == 0.0 {
+                at_zero
+            } else {
+                rate_of_diff(*r, lo, hi, steep)
+            };
+        }
+    } else {
+        rate.fill(at_zero);
     }
     // `ema_alpha_sparse` skips entries with old = w = 0, whose update is 0 anyway.
     for (((x, &w), &p), &a) in b.iter_mut().zip(wb).zip(present).zip(rate.iter()) {

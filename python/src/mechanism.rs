@@ -1,0 +1,279 @@
+//! `kind: python` mechanisms: a Python function called for each validator's evaluation.
+//!
+//! The function gets an [`Observation`] and returns one raw weight per visible miner (any
+//! array-like of finite numbers `>= 0`); the engine max-upscales the row to u16 exactly as it
+//! does for built-in mechanisms. A wrong length, a negative or non-finite weight, or an
+//! exception is recorded (function, subnet, validator, epoch, block, Python traceback), the
+//! run's stop flag is set, and the run stops before its next block; the caller then raises
+//! `yumalab.MechanismError` with the first failure.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use numpy::{PyArray1, PyArrayMethods, PyReadonlyArray1, PyUntypedArrayMethods};
+use pyo3::prelude::*;
+use pyo3::types::PyTuple;
+use yumalab::scenario::Scenario;
+use yumalab_agents::mechanism::{Evaluation, ExternalMechanism, Observation as RsObservation};
+
+/// The first failure of a run's Python code, shared with every mechanism of the run.
+#[derive(Clone, Default)]
+pub struct Failures(Arc<Mutex<Option<String>>>);
+
+impl Failures {
+    fn record(&self, message: String) {
+        let mut slot = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        slot.get_or_insert(message);
+    }
+
+    /// The first failure, if any.
+    pub fn take(&self) -> Option<String> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).take()
+    }
+}
+
+/// What one validator observed at one evaluation, as handed to a Python mechanism.
+///
+/// Miners are in ascending uid order (the validator's own uid excluded, and only uids that
+/// served work); every array has one entry per visible miner, and `scores` one row per
+/// environment.
+#[pyclass(frozen, get_all, module = "yumalab")]
+pub struct Observation {
+    /// `uint16[n]`: the visible miners' uids.
+    pub uids: Py<PyAny>,
+    /// `float64[environments, n]`: observed score per environment (true quality plus the
+    /// validator's noise); `scores[e]` is environment `e`.
+    pub scores: Py<PyAny>,
+    /// `bool[n]`: the validator detected the miner's work as a copy (built-ins score it 0).
+    pub copy_detected: Py<PyAny>,
+    /// `uint64[n]`: block at which each miner served its work.
+    pub served_at: Py<PyAny>,
+    /// `float64[n]`: the u16 weight this validator gave each miner in its previous row
+    /// (0 when absent or at its first evaluation).
+    pub previous: Py<PyAny>,
+    /// The subnet's netuid.
+    pub netuid: u16,
+    /// The validator's uid.
+    pub validator: u16,
+    /// The validator's hotkey id.
+    pub hotkey: u64,
+    /// The validator's stake weight at the last epoch (rao).
+    pub stake: f64,
+    /// The subnet's epoch index (epochs run so far).
+    pub epoch: u64,
+    /// The current block.
+    pub block: u64,
+    /// The mechanism's `params` from the scenario (a dict; the same object every call).
+    pub params: Py<PyAny>,
+}
+
+#[pymethods]
+impl Observation {
+    fn __repr__(&self, py: Python<'_>) -> String {
+        let n = self
+            .uids
+            .bind(py)
+            .len()
+            .map_or_else(|_| "?".into(), |n| n.to_string());
+        format!(
+            "Observation(netuid={}, validator={}, epoch={}, block={}, stake={}, miners={n})",
+            self.netuid, self.validator, self.epoch, self.block, self.stake
+        )
+    }
+}
+
+/// A Python function as an [`ExternalMechanism`].
+pub struct PyMechanism {
+    name: String,
+    function: Py<PyAny>,
+    params: Py<PyAny>,
+    asarray: Py<PyAny>,
+    stop: Arc<AtomicBool>,
+    failures: Failures,
+}
+
+impl PyMechanism {
+    fn observation<'py>(
+        &self,
+        py: Python<'py>,
+        ev: &Evaluation<'_>,
+        obs: &[RsObservation],
+    ) -> PyResult<Bound<'py, Observation>> {
+        let n = obs.len();
+        let envs = obs.iter().map(|o| o.scores.len()).max().unwrap_or(0);
+        let mut scores = vec![f64::NAN; envs * n];
+        for (i, o) in obs.iter().enumerate() {
+            for (e, s) in o.scores.iter().enumerate() {
+                scores[e * n + i] = *s;
+            }
+        }
+        let uids: Vec<u16> = obs.iter().map(|o| o.uid).collect();
+        let mut previous = vec![0.0; n];
+        let mut p = ev.previous.iter().peekable();
+        for (i, u) in uids.iter().enumerate() {
+            while p.next_if(|w| w.0 < *u).is_some() {}
+            if let Some(w) = p.next_if(|w| w.0 == *u) {
+                previous[i] = f64::from(w.1);
+            }
+        }
+        let o = Observation {
+            scores: PyArray1::from_vec(py, scores)
+                .reshape([envs, n])?
+                .into_any()
+                .unbind(),
+            copy_detected: PyArray1::from_iter(py, obs.iter().map(|o| o.copy_detected))
+                .into_any()
+                .unbind(),
+            served_at: PyArray1::from_iter(py, obs.iter().map(|o| o.served_at))
+                .into_any()
+                .unbind(),
+            uids: PyArray1::from_vec(py, uids).into_any().unbind(),
+            previous: PyArray1::from_vec(py, previous).into_any().unbind(),
+            netuid: ev.netuid,
+            validator: ev.validator_uid,
+            hotkey: ev.hotkey,
+            stake: ev.stake,
+            epoch: ev.epoch,
+            block: ev.block,
+            params: self.params.clone_ref(py),
+        };
+        Bound::new(py, o)
+    }
+
+    /// The raw row, or what went wrong.
+    fn call(
+        &self,
+        py: Python<'_>,
+        ev: &Evaluation<'_>,
+        obs: &[RsObservation],
+        raw: &mut Vec<f64>,
+    ) -> Result<(), String> {
+        let observation = self
+            .observation(py, ev, obs)
+            .map_err(|e| format!("building the observation failed: {e}"))?;
+        let returned = self
+            .function
+            .bind(py)
+            .call1((observation,))
+            .map_err(|e| format!("raised an exception:\n{}", traceback(py, &e)))?;
+        let array = match returned.extract::<PyReadonlyArray1<'_, f64>>() {
+            Ok(a) => a,
+            Err(_) => self
+                .asarray
+                .bind(py)
+                .call1((&returned, "float64"))
+                .and_then(|a| a.extract::<PyReadonlyArray1<'_, f64>>())
+                .map_err(|e| {
+                    let shape = returned
+                        .getattr("shape")
+                        .map_or_else(|_| String::new(), |s| format!(" of shape {s}"));
+                    format!(
+                        "returned `{}`{shape}, expected a 1-d array of {} weights: {e}",
+                        returned
+                            .get_type()
+                            .name()
+                            .map_or_else(|_| "?".into(), |n| n.to_string()),
+                        obs.len()
+                    )
+                })?,
+        };
+        if array.len() != obs.len() {
+            return Err(format!(
+                "returned {} weights for {} visible miners (one per miner, in `obs.uids` order)",
+                array.len(),
+                obs.len()
+            ));
+        }
+        raw.clear();
+        match array.as_slice() {
+            Ok(s) => raw.extend_from_slice(s),
+            Err(_) => raw.extend(array.as_array().iter().copied()),
+        }
+        if let Some((i, w)) = raw
+            .iter()
+            .enumerate()
+            .find(|(_, w)| !(**w >= 0.0 && w.is_finite()))
+        {
+            let what = if w.is_finite() {
+                "negative"
+            } else {
+                "not finite"
+            };
+            return Err(format!(
+                "returned weight `{w}` for miner uid {} (index {i}): {what}; weights must be finite and >= 0",
+                obs[i].uid
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn traceback(py: Python<'_>, e: &PyErr) -> String {
+    let formatted = py.import("traceback").and_then(|tb| {
+        let args = PyTuple::new(
+            py,
+            [
+                e.get_type(py).into_any(),
+                e.value(py).clone().into_any(),
+                e.traceback(py)
+                    .map_or_else(|| py.None().into_bound(py), Bound::into_any),
+            ],
+        )?;
+        let lines: Vec<String> = tb.call_method1("format_exception", args)?.extract()?;
+        Ok(lines.concat())
+    });
+    formatted.unwrap_or_else(|_| e.to_string())
+}
+
+impl ExternalMechanism for PyMechanism {
+    fn weights(&self, ev: &Evaluation<'_>, obs: &[RsObservation], raw: &mut Vec<f64>) {
+        raw.clear();
+        if self.stop.load(Ordering::Relaxed) {
+            return;
+        }
+        let result = Python::attach(|py| self.call(py, ev, obs, raw));
+        if let Err(e) = result {
+            raw.clear();
+            self.failures.record(format!(
+                "mechanism `{}` (subnet {}, validator uid {}, epoch {}, block {}) {e}",
+                self.name, ev.netuid, ev.validator_uid, ev.epoch, ev.block
+            ));
+            self.stop.store(true, Ordering::Relaxed);
+        }
+    }
+}
+
+/// Resolves every `kind: python` mechanism of `scenario`: `resolver(function)` returns the
+/// callable (the Python half imports it), `params` become a dict.
+///
+/// # Errors
+/// Whatever `resolver` raises (a module or attribute that cannot be found).
+pub fn resolve(
+    py: Python<'_>,
+    scenario: &mut Scenario,
+    resolver: &Bound<'_, PyAny>,
+    stop: &Arc<AtomicBool>,
+    failures: &Failures,
+) -> PyResult<()> {
+    let json = py.import("json")?;
+    let asarray = py.import("numpy")?.getattr("asarray")?.unbind();
+    for (_, e) in scenario.external_mechanisms() {
+        let function = resolver.call1((e.function.as_str(),))?.unbind();
+        let params = if e.params.is_null() {
+            pyo3::types::PyDict::new(py).into_any().unbind()
+        } else {
+            json.call_method1("loads", (e.params.to_string(),))?
+                .unbind()
+        };
+        let implementation = PyMechanism {
+            name: e.function.clone(),
+            function,
+            params,
+            asarray: asarray.clone_ref(py),
+            stop: stop.clone(),
+            failures: failures.clone(),
+        };
+        e.resolve(Arc::new(implementation));
+    }
+    Ok(())
+}
