@@ -15,9 +15,12 @@
 //! the subnet (`RootClaimType = Keep`), by the hotkey's root stakers pro rata to their root
 //! shares, with no claim threshold and no sale.
 
+use std::collections::BTreeMap;
+
 use yumalab_agents::units::{HotkeyId, NetUid};
 
 use super::emission::block_emission;
+use super::ledger::AlphaLedger;
 use super::params::{
     EpochSchedule, InjectionCapRule, InjectionOrder, RootDividends, SafetyNet, ShareRule,
 };
@@ -110,14 +113,12 @@ impl Chain {
     pub fn step_block(&mut self, epochs: &mut Vec<EpochRecord>) {
         self.block += 1;
         let b = self.block;
-        // 1. Registration prices.
+        // 1. Registration prices. The flow EMAs fold in the previous block's flows (extrinsics
+        // and chain buys). One pass over the subnets (root's step touches none of them).
+        self.root_on_block(b);
         for s in self.subnets.values_mut() {
             s.burn.on_block(b);
             s.registrations_this_block = 0;
-        }
-        self.root_on_block(b);
-        // The flow EMAs fold in the previous block's flows (extrinsics and chain buys).
-        for s in self.subnets.values_mut() {
             s.flow.end_block();
         }
         // 2. Block emission, minted as a credit.
@@ -126,9 +127,12 @@ impl Chain {
         self.total_issuance += e_block;
         // 3. Reveal committed weights (since 2026-10 not on subnets whose epoch is deferred
         // this block, §13.1 step 3).
-        let deferred = match self.params.epoch_cap {
-            EpochCapRule::PerBlock => Vec::new(),
-            EpochCapRule::NullAware => self.epoch_plan().1,
+        // The epoch plan of this block: neither the reveals nor the coinbase move a clock, so
+        // it is the plan `drain_epochs` runs.
+        let plan = self.epoch_plan();
+        let deferred: &[NetUid] = match self.params.epoch_cap {
+            EpochCapRule::PerBlock => &[],
+            EpochCapRule::NullAware => &plan.1,
         };
         for s in self.subnets.values_mut() {
             if !deferred.contains(&s.netuid) {
@@ -139,7 +143,7 @@ impl Chain {
         let credit = self.coinbase(e_block);
         self.ledger.tao.recycled += credit;
         self.total_issuance -= credit;
-        self.drain_epochs(epochs);
+        self.drain_epochs(epochs, plan);
         // 5. Price EMAs of eligible subnets; the fast EMA of every subnet (§13.6.7).
         let alpha = self.params.subnet_moving_alpha;
         let baskets = self.params.root_dividends == RootDividends::Baskets;
@@ -178,38 +182,37 @@ impl Chain {
 
     /// The coinbase (§5.3–§5.6, §13.1 step 4). Returns the unspent credit (to be recycled).
     /// What it did is left in [`Chain::last_coinbase`].
+    ///
+    /// Cost: with a world's 127 background subnets this runs for every subnet every block, so
+    /// it walks the subnet map in netuid order (no per-subnet map lookups) and computes each
+    /// subnet's root proportion once (it cannot change between the shares and the subnet's
+    /// own injection: only the subnet's own reserves enter it).
     fn coinbase(&mut self, e_block: u64) -> u64 {
         let b = self.block;
         let mut record = std::mem::take(&mut self.last_coinbase);
         record.block = b;
         record.block_emission = e_block;
         record.subnets.clear();
-        let eligible: Vec<NetUid> = self
+        let is_eligible = |s: &Subnet| s.first_emission_block.is_some_and(|f| f <= b);
+        let root_total = self.root.total();
+        let tao_weight = self.params.tao_weight;
+        let inputs: Vec<shares::PriceShareInput> = self
             .subnets
             .values()
-            .filter(|s| s.first_emission_block.is_some_and(|f| f <= b))
-            .map(|s| s.netuid)
+            .filter(|s| is_eligible(s))
+            .map(|s| shares::PriceShareInput {
+                moving_price: s.moving_price,
+                miner_burned: s.miner_burned,
+                root_prop: shares::root_proportion(tao_weight, root_total, s.alpha_issuance()),
+                emission_enabled: s.emission_enabled,
+            })
             .collect();
-        if eligible.is_empty() {
+        if inputs.is_empty() {
             record.gate_bar = self.gate_bar;
             record.recycled = e_block;
             self.last_coinbase = record;
             return e_block;
         }
-        let root_total = self.root.total();
-        let tao_weight = self.params.tao_weight;
-        let inputs: Vec<shares::PriceShareInput> = eligible
-            .iter()
-            .map(|n| {
-                let s = &self.subnets[n];
-                shares::PriceShareInput {
-                    moving_price: s.moving_price,
-                    miner_burned: s.miner_burned,
-                    root_prop: shares::root_proportion(tao_weight, root_total, s.alpha_issuance()),
-                    emission_enabled: s.emission_enabled,
-                }
-            })
-            .collect();
         let price_rule = match self.params.share_rule {
             ShareRule::PriceEma => Some(shares::PriceShareRule::MinerBurn),
             ShareRule::EarlyPriceEma => Some(shares::PriceShareRule::Dtao2025),
@@ -224,8 +227,12 @@ impl Chain {
                 (s.clone(), s)
             }
             (None, _) => {
-                let states: Vec<shares::FlowState> =
-                    eligible.iter().map(|n| self.subnets[n].flow).collect();
+                let states: Vec<shares::FlowState> = self
+                    .subnets
+                    .values()
+                    .filter(|s| is_eligible(s))
+                    .map(|s| s.flow)
+                    .collect();
                 let s = shares::flow_shares(&states, true, 0.0, 1.0);
                 (s.clone(), s)
             }
@@ -245,15 +252,21 @@ impl Chain {
         let owner_cut = self.params.owner_cut;
         let order = self.params.injection_order;
         let mut credit = e_block;
-        for (i, (netuid, t_i)) in eligible.iter().zip(tao_shares).enumerate() {
-            let s = self.subnets.get_mut(netuid).expect("eligible subnet");
-            let ledger = self.ledger.alpha.entry(*netuid).or_default();
+        record.subnets.reserve(inputs.len());
+        // Alpha minted and recycled per eligible subnet, booked in the ledger after the loop.
+        let mut booked: Vec<AlphaLedger> = Vec::with_capacity(inputs.len());
+        let eligible = self.subnets.values_mut().filter(|s| is_eligible(s));
+        for (i, (s, t_i)) in eligible.zip(tao_shares).enumerate() {
+            let netuid = s.netuid;
+            let mut ledger = AlphaLedger::default();
             s.share = share[i];
             let a_out = block_emission(s.alpha_issuance());
-            let rho = shares::root_proportion(tao_weight, root_total, s.alpha_issuance());
+            // The same value as `shares::root_proportion` gives now: the subnets before this
+            // one in the loop do not enter it.
+            let rho = inputs[i].root_prop;
             let inj = shares::injection(t_i, s.pool.price(), a_out, rho, cap);
             let mut row = SubnetCoinbase {
-                netuid: *netuid,
+                netuid,
                 share_before_gate: before_gate[i],
                 share: share[i],
                 tao_emission: t_i,
@@ -291,7 +304,9 @@ impl Chain {
             row.tao_reservoir = s.tao_reservoir;
             row.alpha_reservoir = s.alpha_reservoir;
             record.subnets.push(row);
+            booked.push(ledger);
         }
+        book_alpha(&mut self.ledger.alpha, &record.subnets, &booked);
         record.recycled = credit;
         self.last_coinbase = record;
         credit
@@ -345,12 +360,13 @@ impl Chain {
             }
     }
 
-    /// Runs the epochs that are due this block (§2), in netuid order.
-    fn drain_epochs(&mut self, records: &mut Vec<EpochRecord>) {
+    /// Runs the epochs that are due this block (§2), in netuid order. `plan` is this block's
+    /// [`Chain::epoch_plan`].
+    fn drain_epochs(&mut self, records: &mut Vec<EpochRecord>, plan: (Vec<NetUid>, Vec<NetUid>)) {
         let b = self.block;
         // Every clock advances; the plan (usually empty, so nothing is allocated) says which
         // due epochs run now and which the per-block cap defers.
-        let (run, deferred) = self.epoch_plan();
+        let (run, deferred) = plan;
         let net = self.params.safety_net;
         for s in self.subnets.values_mut() {
             s.clock.blocks_since_last_step =
@@ -647,6 +663,33 @@ impl Chain {
     }
 }
 
+/// Adds each eligible subnet's coinbase alpha (`booked[i]`, minted and recycled, for
+/// `rows[i].netuid`; `rows` ascending by netuid) to its ledger, walking the ledger once in
+/// step with the rows instead of looking every subnet up.
+fn book_alpha(
+    ledger: &mut BTreeMap<NetUid, AlphaLedger>,
+    rows: &[SubnetCoinbase],
+    booked: &[AlphaLedger],
+) {
+    let mut missing = Vec::new();
+    let mut entries = ledger.iter_mut().peekable();
+    for (row, add) in rows.iter().zip(booked) {
+        while entries.next_if(|(k, _)| **k < row.netuid).is_some() {}
+        match entries.next_if(|(k, _)| **k == row.netuid) {
+            Some((_, l)) => {
+                l.minted += add.minted;
+                l.recycled += add.recycled;
+            }
+            None => missing.push((row.netuid, *add)),
+        }
+    }
+    for (netuid, add) in missing {
+        let l = ledger.entry(netuid).or_default();
+        l.minted += add.minted;
+        l.recycled += add.recycled;
+    }
+}
+
 /// A subnet's injection before 2026-10 (§5.5): the pool weights move as if (tao_in,
 /// alpha_in) were added; the excess buys alpha against the *old* reserves with those weights;
 /// then the reserves grow. A refused reweight injects nothing and leaves the TAO in the credit
@@ -848,5 +891,53 @@ fn reveal_commits(s: &mut Subnet) {
         } else {
             k += 1;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(netuid: u16) -> SubnetCoinbase {
+        SubnetCoinbase {
+            netuid: NetUid(netuid),
+            ..SubnetCoinbase::default()
+        }
+    }
+
+    fn add(minted: u64, recycled: u64) -> AlphaLedger {
+        AlphaLedger {
+            minted,
+            recycled,
+            burned: 0,
+        }
+    }
+
+    #[test]
+    fn book_alpha_adds_to_existing_entries_and_creates_missing_ones() {
+        let mut ledger = BTreeMap::new();
+        ledger.insert(NetUid(0), add(1, 0));
+        ledger.insert(NetUid(2), add(10, 20));
+        ledger.insert(NetUid(5), add(7, 7));
+        ledger.insert(NetUid(9), add(3, 4));
+        // Netuid 1 and 12 have no entry yet; 0 and 5 are not in the rows.
+        let rows = [row(1), row(2), row(9), row(12)];
+        let booked = [add(1, 2), add(3, 4), add(5, 6), add(7, 8)];
+        book_alpha(&mut ledger, &rows, &booked);
+        let got: Vec<(u16, u64, u64)> = ledger
+            .iter()
+            .map(|(k, l)| (k.0, l.minted, l.recycled))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (0, 1, 0),
+                (1, 1, 2),
+                (2, 13, 24),
+                (5, 7, 7),
+                (9, 8, 10),
+                (12, 7, 8)
+            ]
+        );
     }
 }

@@ -683,6 +683,10 @@ pub fn new_subnet_pool(
 
 /// f = ⌊amount·r/65535⌋.
 fn fee_of(amount: u64, rate: u16) -> u64 {
+    // The coinbase's chain buys are fee-free: skip the 128-bit division.
+    if rate == 0 {
+        return 0;
+    }
     // ≤ amount, so it fits.
     (u128::from(amount) * u128::from(rate) / U16_MAX) as u64
 }
@@ -733,7 +737,14 @@ fn curve_out(r_in: u64, r_out: u64, w_in: u64, w_out: u64, delta: u64) -> u64 {
 /// `n` as f64 plus the (exact) remainder.
 fn split(n: u64) -> (f64, f64) {
     let hi = n as f64;
-    (hi, (i128::from(n) - hi as i128) as f64)
+    // `hi` rounds `n` to 53 bits, so |n − hi| < 2¹¹; below 2⁶⁴ the difference is exact in
+    // 64-bit arithmetic (cheaper than i128 conversions); `hi` = 2⁶⁴ only for n ≥ 2⁶⁴ − 2¹¹.
+    let lo = if hi < 18_446_744_073_709_551_616.0 {
+        n.wrapping_sub(hi as u64) as i64 as f64
+    } else {
+        (i128::from(n) - hi as i128) as f64
+    };
+    (hi, lo)
 }
 
 /// n/d as a head and a first-order tail.
@@ -757,10 +768,18 @@ fn floor_mul(r: u64, m: f64, m_lo: f64) -> i128 {
     let b = s - p;
     let s_err = (p - (s - b)) + (tail - b);
     let head = s.floor();
+    // |head| < 2⁶³ (the usual case) converts exactly through i64, cheaper than f64 → i128.
+    let to_i128 = |x: f64| {
+        if x.abs() < 9_223_372_036_854_775_808.0 {
+            i128::from(x as i64)
+        } else {
+            x as i128
+        }
+    };
     if head == s {
-        head as i128 + s_err.floor() as i128
+        to_i128(head) + to_i128(s_err.floor())
     } else {
-        head as i128
+        to_i128(head)
     }
 }
 
@@ -804,7 +823,9 @@ fn div_wide(hi: u128, lo: u128, c: u128) -> Option<u128> {
     if c <= M {
         // hi < c < 2⁶⁴: two steps of a 128-by-64 division.
         let t = (hi << 64) | (lo >> 64);
-        let (q1, r) = (t / c, t % c);
+        let q1 = t / c;
+        // The remainder without a second 128-bit division.
+        let r = t - q1 * c;
         let q0 = ((r << 64) | (lo & M)) / c;
         return Some((q1 << 64) | q0);
     }

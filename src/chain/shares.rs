@@ -169,7 +169,8 @@ pub fn apply_emission_gate(w: &mut [f64], theta: f64, h: f64) {
     if theta <= 0.0 {
         return;
     }
-    let sum: f64 = w
+    // g_i, each evaluated once (the gate's ln and exp are most of its cost).
+    let g: Vec<f64> = w
         .iter()
         .map(|&x| {
             if x > 0.0 {
@@ -178,13 +179,14 @@ pub fn apply_emission_gate(w: &mut [f64], theta: f64, h: f64) {
                 0.0
             }
         })
-        .sum();
+        .collect();
+    let sum: f64 = g.iter().sum();
     if sum <= 0.0 || !sum.is_finite() {
         return;
     }
-    for x in w.iter_mut() {
+    for (x, g) in w.iter_mut().zip(g) {
         if *x > 0.0 {
-            *x = *x * gate_factor(*x, theta, h) / sum;
+            *x = g / sum;
         }
     }
 }
@@ -694,7 +696,8 @@ pub fn split_alpha_out(
     // Multiplying by ½ (2³¹ in U96F32) truncates: a right shift.
     let server = rest >> 1;
     // ρ' ≤ 2³² and rest < 2⁹⁶, so the product fits in u128.
-    let rho = (root_prop_now * 4_294_967_296.0) as u128;
+    // In [0, 2³²], so the conversion through u64 is exact (and cheaper than f64 → u128).
+    let rho = u128::from((root_prop_now * 4_294_967_296.0) as u64);
     let root = ((rho * rest) >> Q32) >> 1;
     // ρ' ≤ 1 gives root ≤ rest/2 ≤ rest − server.
     let validator = rest - server - root;
