@@ -57,6 +57,7 @@ pub mod replay;
 pub mod report;
 pub mod run;
 pub mod scenario;
+pub mod stats;
 pub mod sweep;
 pub mod validation;
 pub mod world;

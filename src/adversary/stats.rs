@@ -1,6 +1,8 @@
 //! The gain estimator: mean of paired differences over replicates with a Student-t 95 %
 //! confidence interval.
 
+use crate::stats::t975;
+
 /// A mean with its 95 % confidence interval.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Estimate {
@@ -12,26 +14,6 @@ pub struct Estimate {
     pub low: f64,
     /// Upper end of the 95 % interval.
     pub high: f64,
-}
-
-/// The 0.975 quantile of Student's t with `df` degrees of freedom.
-pub fn t975(df: usize) -> f64 {
-    const T: [f64; 30] = [
-        12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160,
-        2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056,
-        2.052, 2.048, 2.045, 2.042,
-    ];
-    match df {
-        0 => f64::INFINITY,
-        1..=30 => T[df - 1],
-        // Cornish–Fisher expansion around the normal quantile; within 1e-3 beyond 30.
-        _ => {
-            let z: f64 = 1.959_964;
-            let d = df as f64;
-            z + (z.powi(3) + z) / (4.0 * d)
-                + (5.0 * z.powi(5) + 16.0 * z.powi(3) + 3.0 * z) / (96.0 * d * d)
-        }
-    }
 }
 
 /// Mean and 95 % t-interval of `xs` (an interval of ±∞ for fewer than two values).

@@ -634,14 +634,42 @@ impl Chain {
         ledger.recycled += recycled;
         ledger.burned += burned + floor_lost;
 
+        self.epoch_record(
+            netuid,
+            EpochTotals {
+                emission: e,
+                owner_cut: pending.owner,
+                burned,
+                recycled,
+            },
+            records,
+        )
+    }
+
+    /// The record of `netuid`'s epoch at this block: `totals`, the subnet's state after the
+    /// epoch, and the flows since its last epoch, which restart at 0 (taken from the subnet).
+    pub(crate) fn epoch_record(
+        &mut self,
+        netuid: NetUid,
+        totals: EpochTotals,
+        neurons: Vec<NeuronRecord>,
+    ) -> EpochRecord {
+        let share_before_gate = self
+            .last_coinbase
+            .subnets
+            .iter()
+            .find(|c| c.netuid == netuid)
+            .map(|c| c.share_before_gate);
+        let b = self.block;
+        let s = self.subnets.get_mut(&netuid).expect("subnet");
         EpochRecord {
             block: b,
             netuid,
             epoch_index: s.clock.epoch_index,
-            emission: e,
-            owner_cut: pending.owner,
-            burned,
-            recycled,
+            emission: totals.emission,
+            owner_cut: totals.owner_cut,
+            burned: totals.burned,
+            recycled: totals.recycled,
             price: s.pool.price(),
             moving_price: s.moving_price,
             tao_reserve: s.pool.tao,
@@ -652,15 +680,23 @@ impl Chain {
             alpha_emitted: std::mem::take(&mut s.alpha_emitted_since_epoch),
             excess_tao: std::mem::take(&mut s.excess_tao_since_epoch),
             share: s.share,
-            share_before_gate: self
-                .last_coinbase
-                .subnets
-                .iter()
-                .find(|c| c.netuid == netuid)
-                .map_or(s.share, |c| c.share_before_gate),
-            neurons: records,
+            share_before_gate: share_before_gate.unwrap_or(s.share),
+            neurons,
         }
     }
+}
+
+/// The amounts of one epoch that an [`EpochRecord`] reports (rao of alpha).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct EpochTotals {
+    /// Alpha paid as incentive, dividends and root dividends.
+    pub emission: u64,
+    /// The owner's cut.
+    pub owner_cut: u64,
+    /// Alpha burned.
+    pub burned: u64,
+    /// Alpha recycled.
+    pub recycled: u64,
 }
 
 /// Adds each eligible subnet's coinbase alpha (`booked[i]`, minted and recycled, for

@@ -10,11 +10,10 @@ use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use super::design::saltelli_block;
+use crate::stats::{Z95, t975};
 
 /// Bootstrap resamples.
 pub const RESAMPLES: usize = 1000;
-/// z for a two-sided 95 % interval.
-pub const Z95: f64 = 1.959_963_984_540_054;
 
 /// One estimated index with its 95 % half-width.
 #[derive(Clone, Debug, PartialEq)]
@@ -293,26 +292,6 @@ pub fn morris(
         });
     }
     Ok(out)
-}
-
-/// Two-sided 97.5 % quantile of Student's t with `df` degrees of freedom (table to 30, then
-/// the Cornish–Fisher expansion; error < 1e-3).
-pub fn t975(df: usize) -> f64 {
-    const T: [f64; 30] = [
-        12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160,
-        2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056,
-        2.052, 2.048, 2.045, 2.042,
-    ];
-    match df {
-        0 => f64::NAN,
-        1..=30 => T[df - 1],
-        _ => {
-            let z = Z95;
-            let n = df as f64;
-            z + (z.powi(3) + z) / (4.0 * n)
-                + (5.0 * z.powi(5) + 16.0 * z.powi(3) + 3.0 * z) / (96.0 * n * n)
-        }
-    }
 }
 
 /// Mean and the half-width of its 95 % t interval (NaN for fewer than two values).

@@ -39,29 +39,11 @@ pub struct GroupSummary {
     pub roi: f64,
 }
 
-/// The TAO value of everything a member holds now (free TAO, stakes at spot prices, root).
-pub fn holdings(chain: &Chain, m: &Member) -> f64 {
-    let c = m.identity.coldkey;
-    let mut v = chain.coldkeys[c.0 as usize].balance as f64;
-    for s in chain.subnets.values() {
-        for pool in s.stakes.values() {
-            let a = pool.stake_of(c);
-            if a > 0 {
-                v += a as f64 * s.pool.price();
-            }
-        }
-    }
-    for pool in chain.root.stakes.values() {
-        v += pool.stake_of(c) as f64;
-    }
-    // Unclaimed root dividends in validators' baskets (§13.6), at today's marks.
-    v + chain.basket_claimable_value(c) as f64
-}
-
-/// [`holdings`] of every coldkey at once, indexed by coldkey: one pass over the stakes instead
-/// of one per member (a network of 32 768 members held 10⁹ lookups). Each coldkey's terms are
-/// added in the same order as [`holdings`] adds them, so the values are bit-identical. Holders
-/// that are not coldkeys of the chain (the protocol's sentinel) are skipped.
+/// The TAO value of everything each coldkey holds now, indexed by coldkey: free TAO, stakes at
+/// spot prices (subnets by netuid, then hotkeys), root stake, then unclaimed root dividends in
+/// validators' baskets at today's marks (§13.6). One pass over the stakes for every coldkey at
+/// once (a scan per member cost 10⁹ lookups in a network of 32 768 members). Holders that are
+/// not coldkeys of the chain (the protocol's sentinel) are skipped.
 pub fn all_holdings(chain: &Chain) -> Vec<f64> {
     let mut v: Vec<f64> = chain.coldkeys.iter().map(|c| c.balance as f64).collect();
     for s in chain.subnets.values() {

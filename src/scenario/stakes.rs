@@ -21,6 +21,7 @@
 //! is exact.
 
 use super::reader::{Reader, join};
+use crate::stats::normal_quantile;
 use crate::yaml::{Node, Value};
 
 /// The SN1 stakes, largest first (alpha-equivalent).
@@ -88,7 +89,7 @@ impl StakeDistribution {
                 (1..=n).map(|k| (k as f64).powf(-1.0 / alpha)).collect()
             }
             StakeDistribution::Lognormal { sigma } => (1..=n)
-                .map(|k| (sigma * inverse_normal(1.0 - (k as f64 - 0.5) / n as f64)).exp())
+                .map(|k| (sigma * normal_quantile(1.0 - (k as f64 - 0.5) / n as f64)).exp())
                 .collect(),
         })
     }
@@ -125,58 +126,6 @@ pub fn split(total: u64, weights: &[f64]) -> Vec<u64> {
         out[i] += 1;
     }
     out
-}
-
-/// Φ⁻¹(p) for p in (0, 1) (Acklam's rational approximation, relative error < 1.2e-9).
-pub fn inverse_normal(p: f64) -> f64 {
-    const A: [f64; 6] = [
-        -3.969_683_028_665_376e1,
-        2.209_460_984_245_205e2,
-        -2.759_285_104_469_687e2,
-        1.383_577_518_672_69e2,
-        -3.066_479_806_614_716e1,
-        2.506_628_277_459_239,
-    ];
-    const B: [f64; 5] = [
-        -5.447_609_879_822_406e1,
-        1.615_858_368_580_409e2,
-        -1.556_989_798_598_866e2,
-        6.680_131_188_771_972e1,
-        -1.328_068_155_288_572e1,
-    ];
-    const C: [f64; 6] = [
-        -7.784_894_002_430_293e-3,
-        -3.223_964_580_411_365e-1,
-        -2.400_758_277_161_838,
-        -2.549_732_539_343_734,
-        4.374_664_141_464_968,
-        2.938_163_982_698_783,
-    ];
-    const D: [f64; 4] = [
-        7.784_695_709_041_462e-3,
-        3.224_671_290_700_398e-1,
-        2.445_134_137_142_996,
-        3.754_408_661_907_416,
-    ];
-    let lo = 0.02425;
-    if p <= 0.0 {
-        return f64::NEG_INFINITY;
-    }
-    if p >= 1.0 {
-        return f64::INFINITY;
-    }
-    if p < lo {
-        let q = (-2.0 * p.ln()).sqrt();
-        (((((C[0] * q + C[1]) * q + C[2]) * q + C[3]) * q + C[4]) * q + C[5])
-            / ((((D[0] * q + D[1]) * q + D[2]) * q + D[3]) * q + 1.0)
-    } else if p <= 1.0 - lo {
-        let q = p - 0.5;
-        let r = q * q;
-        (((((A[0] * r + A[1]) * r + A[2]) * r + A[3]) * r + A[4]) * r + A[5]) * q
-            / (((((B[0] * r + B[1]) * r + B[2]) * r + B[3]) * r + B[4]) * r + 1.0)
-    } else {
-        -inverse_normal(1.0 - p)
-    }
 }
 
 /// Fields of a `stake_distribution` law.
@@ -315,12 +264,5 @@ mod tests {
         }
         assert!((share(&lognormal, 1) - share(&p, 1)).abs() < 0.05);
         assert!((share(&pareto, 1) - 0.54).abs() < 0.01);
-    }
-
-    #[test]
-    fn inverse_normal_matches_known_quantiles() {
-        assert!(inverse_normal(0.5).abs() < 1e-12);
-        assert!((inverse_normal(0.975) - 1.959_963_985).abs() < 1e-8);
-        assert!((inverse_normal(0.01) + 2.326_347_874).abs() < 1e-8);
     }
 }

@@ -22,7 +22,7 @@
 
 use yumalab_agents::units::NetUid;
 
-use crate::chain::block::EpochRecord;
+use crate::chain::block::{EpochRecord, EpochTotals};
 use crate::chain::state::{BackgroundHolders, Chain};
 
 impl Chain {
@@ -32,7 +32,6 @@ impl Chain {
         netuid: NetUid,
         holders: BackgroundHolders,
     ) -> EpochRecord {
-        let b = self.block;
         let s = self.subnets.get_mut(&netuid).expect("subnet");
         let pending = std::mem::take(&mut s.pending);
         // ⌊server · MinerBurned⌋ is burned; the fraction is in [0, 1], so burned ≤ server.
@@ -51,31 +50,15 @@ impl Chain {
         }
         s.alpha_burned += burned;
         self.ledger.alpha.entry(netuid).or_default().burned += burned;
-        EpochRecord {
-            block: b,
+        self.epoch_record(
             netuid,
-            epoch_index: s.clock.epoch_index,
-            emission: pending.server + pending.validator + pending.root,
-            owner_cut: pending.owner,
-            burned,
-            recycled: 0,
-            price: s.pool.price(),
-            moving_price: s.moving_price,
-            tao_reserve: s.pool.tao,
-            alpha_reserve: s.pool.alpha,
-            alpha_out: s.alpha_out,
-            tao_in: std::mem::take(&mut s.tao_in_since_epoch),
-            alpha_in: std::mem::take(&mut s.alpha_in_since_epoch),
-            alpha_emitted: std::mem::take(&mut s.alpha_emitted_since_epoch),
-            excess_tao: std::mem::take(&mut s.excess_tao_since_epoch),
-            share: s.share,
-            share_before_gate: self
-                .last_coinbase
-                .subnets
-                .iter()
-                .find(|c| c.netuid == netuid)
-                .map_or(s.share, |c| c.share_before_gate),
-            neurons: Vec::new(),
-        }
+            EpochTotals {
+                emission: pending.server + pending.validator + pending.root,
+                owner_cut: pending.owner,
+                burned,
+                recycled: 0,
+            },
+            Vec::new(),
+        )
     }
 }

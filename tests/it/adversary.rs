@@ -2,6 +2,7 @@
 //! through noise, the gain estimator's interval covers, commit-reveal makes copying pay
 //! less, results do not depend on the number of threads, and bad input is named.
 
+use crate::common::yumalab;
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use yumalab::adversary::exploit::{
@@ -342,13 +343,6 @@ fn the_exploit_section_and_sweep_values_set_like_set() {
         n += 1;
     }
     assert!(n >= 4);
-}
-
-fn yumalab(args: &[&str]) -> std::process::Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_yumalab"))
-        .args(args)
-        .output()
-        .unwrap()
 }
 
 #[test]

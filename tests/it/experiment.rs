@@ -1,9 +1,10 @@
 //! The experiment layer through the binary (issue 14): designs, failure isolation, resume,
 //! merge and their determinism (byte for byte), precise refusals, the dry run.
 
+use crate::common::{self, yumalab};
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 /// A short Sobol study: 3 parameters, 4 base samples (20 points), 2 replicates: 40 runs of
 /// 600 blocks. The copier's stake reaches past its balance in part of the range, so some
@@ -33,18 +34,7 @@ sweep:
 ";
 
 fn scratch(name: &str) -> PathBuf {
-    let dir =
-        std::env::temp_dir().join(format!("yumalab-experiment-{name}-{}", std::process::id()));
-    let _ = fs::remove_dir_all(&dir);
-    fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn yumalab(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_yumalab"))
-        .args(args)
-        .output()
-        .expect("run yumalab")
+    common::scratch_in("experiment", name)
 }
 
 fn ok(out: &Output) {

@@ -4,11 +4,12 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+use crate::common::{self, yumalab};
 use yumalab::chain::state::Chain;
 use yumalab::engine::Observer;
 use yumalab::report::tables::{Rows, RunTables, TablesObserver};
@@ -16,12 +17,7 @@ use yumalab::run::{RunError, simulate_or_stop};
 use yumalab::scenario::Scenario;
 
 fn scratch(test: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("faults")
-        .join(test);
-    let _ = fs::remove_dir_all(&dir);
-    fs::create_dir_all(&dir).expect("scratch dir");
-    dir
+    common::scratch_in("faults", test)
 }
 
 fn scenario_path(name: &str) -> String {
@@ -44,13 +40,6 @@ fn listing(dir: &Path) -> Vec<String> {
         .collect();
     names.sort();
     names
-}
-
-fn yumalab(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_yumalab"))
-        .args(args)
-        .output()
-        .expect("run yumalab")
 }
 
 /// Stops the run at `block` by setting the flag the run loop reads.

@@ -8,6 +8,7 @@ mod chain_rules;
 mod chain_sim;
 mod charts;
 mod collateral;
+mod common;
 mod conformance;
 mod epoch;
 mod experiment;

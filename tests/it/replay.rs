@@ -11,6 +11,7 @@ use std::process::{Command, Output};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use serde_json::Value;
 
+use crate::common;
 use crate::vectors::vectors;
 
 /// What one run of the binary did.
@@ -53,12 +54,7 @@ fn shipped() -> Vec<PathBuf> {
 
 /// A scratch directory for one test, emptied first.
 fn scratch(test: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("replay")
-        .join(test);
-    let _ = fs::remove_dir_all(&dir);
-    fs::create_dir_all(&dir).expect("create scratch dir");
-    dir
+    common::scratch_in("replay", test)
 }
 
 fn json_output(path: &Path) -> Value {

@@ -3,16 +3,10 @@
 //! report of its own.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
+use crate::common::yumalab;
 use yumalab::report::read::summary;
-
-fn yumalab(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_yumalab"))
-        .args(args)
-        .output()
-        .expect("run yumalab")
-}
 
 fn ok(out: &Output) {
     assert!(

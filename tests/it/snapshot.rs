@@ -10,8 +10,8 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
+use crate::common::{self, yumalab};
 use serde_json::Value as Json;
 use yumalab::chain::pool::HALF_WEIGHT;
 use yumalab::chain::state::CoinbaseRecord;
@@ -73,20 +73,8 @@ fn problems(text: &str, format: Format) -> Vec<String> {
     }
 }
 
-fn yumalab(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_yumalab"))
-        .args(args)
-        .output()
-        .expect("run yumalab")
-}
-
 fn scratch(test: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("snapshot")
-        .join(test);
-    let _ = fs::remove_dir_all(&dir);
-    fs::create_dir_all(&dir).unwrap();
-    dir
+    common::scratch_in("snapshot", test)
 }
 
 // ------------------------------------------------------------------------------ reading

@@ -1,6 +1,7 @@
 //! `yumalab run --threads N`: the agents due in a block act on N threads, and every table is
 //! the same bytes as on one thread (issue 13). `_st` runs on one thread, `_mt` on several.
 
+use crate::common;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -30,10 +31,7 @@ population:
 "#;
 
 fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("yumalab-threads-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    common::scratch_in("threads", name)
 }
 
 /// Runs the scenario on `threads` threads; every table and the summary, by file name.

@@ -5,9 +5,9 @@
 //! refused all at once with positions; `yumalab report` rebuilds a priced run byte for byte.
 
 use std::fs;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::PathBuf;
 
+use crate::common::{self, yumalab};
 use yumalab::scenario::{Costs, Scenario, StakeDistribution, TaoUsd};
 
 fn parse(text: &str) -> Result<Scenario, Vec<String>> {
@@ -19,19 +19,7 @@ fn scenario(text: &str) -> Scenario {
 }
 
 fn scratch(test: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("units")
-        .join(test);
-    let _ = fs::remove_dir_all(&dir);
-    fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn yumalab(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_yumalab"))
-        .args(args)
-        .output()
-        .expect("run yumalab")
+    common::scratch_in("units", test)
 }
 
 /// An isolated subnet, one day, with `extra` top-level lines and `validators` / `miners`

@@ -12,8 +12,8 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
+use crate::common::{self, yumalab};
 use yumalab::chain::pool::new_subnet_pool;
 use yumalab::replay::Format;
 use yumalab::scenario::{Network, Scenario};
@@ -38,19 +38,7 @@ fn scenario(text: &str) -> Scenario {
 }
 
 fn scratch(test: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("world")
-        .join(test);
-    let _ = fs::remove_dir_all(&dir);
-    fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn yumalab(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_yumalab"))
-        .args(args)
-        .output()
-        .expect("run yumalab")
+    common::scratch_in("world", test)
 }
 
 /// A small subnet population: validators with genesis alpha, miners, one buyer.
