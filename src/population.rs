@@ -11,11 +11,16 @@ use yumalab_agents::mechanism::Mechanism;
 use yumalab_agents::units::{ColdkeyId, HotkeyId, NetUid, Rao};
 use yumalab_agents::{Action, Agent, derive_seed, stable_id};
 
-use crate::engine::SimulationBuilder;
+use crate::engine::{BuildError, SimulationBuilder};
 use crate::scenario::{Group, Network, Scenario};
 use crate::world::{self, Holder, Join};
 
 /// Agent `m`'s genesis stake in group `g`, rao.
+/// Whether agents of `kind` set weights (the hotkeys an adopted subnet's holders nominate).
+fn sets_weights(kind: &str) -> bool {
+    kind.ends_with("-validator") || kind == "weight-copier"
+}
+
 fn genesis_stake_of(g: &Group, m: usize) -> u64 {
     g.genesis_stakes.get(m).copied().unwrap_or(g.genesis_stake)
 }
@@ -275,8 +280,9 @@ impl Scenario {
                 ));
             }
         }
+        let mut adopted = vec![None; self.subnets.len()];
         if let Network::Snapshot(w) = &self.network {
-            netuids = self.join_world(&mut b, &w.snapshot, &owner_keys, t0)?;
+            (netuids, adopted) = self.join_world(&mut b, &w.snapshot, &owner_keys, t0)?;
         }
         if let Some((s, n)) = self
             .subnets
@@ -343,6 +349,12 @@ impl Scenario {
                     b.stake_at_genesis(id.coldkey, id.hotkeys[0], id.netuid, alpha)
                         .map_err(|e| format!("group `{}`: {e}", g.name))?;
                 }
+            }
+        }
+        // The holders' stake of each adopted subnet goes to its validators (`stakers`).
+        for (k, a) in adopted.iter().enumerate() {
+            if let Some(a) = a {
+                self.nominate(&mut b, k, a, &identities)?;
             }
         }
         // Every hotkey of each group, by (subnet, group name): what scripted validators weight.
@@ -464,15 +476,70 @@ impl Scenario {
         Ok((b, members))
     }
 
+    /// Stakes an adopted subnet's holders' alpha ([`world::Adopted::to_nominate`]) from their
+    /// coldkey to the subnet's validators — the hotkeys of the registered groups of a
+    /// weight-setting kind ([`sets_weights`]) — in proportion to their genesis stakes, or
+    /// equally if none has any; the rao of rounding go to the first. Without validators the
+    /// holders' hotkey keeps it, as with `stakers: passive`.
+    fn nominate(
+        &self,
+        b: &mut SimulationBuilder,
+        k: usize,
+        a: &world::Adopted,
+        identities: &[Vec<Identity>],
+    ) -> Result<(), String> {
+        let total = a.to_nominate;
+        if total == 0 {
+            return Ok(());
+        }
+        let mut nominees: Vec<(HotkeyId, u64)> = Vec::new();
+        for (g, ids) in self.population.iter().zip(identities) {
+            if g.subnet != k || !g.register || !sets_weights(&g.kind) {
+                continue;
+            }
+            for (m, id) in ids.iter().enumerate() {
+                nominees.push((id.hotkeys[0], genesis_stake_of(g, m)));
+            }
+        }
+        let (coldkey, holder) = a.stakers;
+        let err = |e: BuildError| format!("subnet `{}`: {e}", self.subnets[k].name);
+        if nominees.is_empty() {
+            return b
+                .stake_at_genesis(coldkey, holder, a.netuid, total)
+                .map_err(err);
+        }
+        let weight: u128 = nominees.iter().map(|n| u128::from(n.1)).sum();
+        let parts: Vec<u64> = nominees
+            .iter()
+            .map(|&(_, w)| {
+                if weight == 0 {
+                    total / nominees.len() as u64
+                } else {
+                    (u128::from(total) * u128::from(w) / weight) as u64
+                }
+            })
+            .collect();
+        let dust = total - parts.iter().sum::<u64>();
+        for (j, (&(h, _), &part)) in nominees.iter().zip(&parts).enumerate() {
+            let part = if j == 0 { part + dust } else { part };
+            if part > 0 {
+                b.stake_at_genesis(coldkey, h, a.netuid, part)
+                    .map_err(err)?;
+            }
+        }
+        Ok(())
+    }
+
     /// The scenario's subnets join a snapshot world ([`world::join_order`]); returns their
-    /// netuids in file order.
+    /// netuids in file order, and for each adopted subnet what [`world::adopt`] made.
+    #[allow(clippy::type_complexity)]
     fn join_world(
         &self,
         b: &mut SimulationBuilder,
         snapshot: &world::Snapshot,
         owners: &[(ColdkeyId, HotkeyId)],
         t0: u64,
-    ) -> Result<Vec<NetUid>, String> {
+    ) -> Result<(Vec<NetUid>, Vec<Option<world::Adopted>>), String> {
         let joins: Vec<Join> = self
             .subnets
             .iter()
@@ -483,6 +550,7 @@ impl Scenario {
             })
             .collect();
         let mut netuids = vec![NetUid(0); joins.len()];
+        let mut adopted = vec![None; joins.len()];
         let mut keep = Vec::new();
         for k in world::join_order(&joins) {
             let s = &self.subnets[k];
@@ -502,11 +570,16 @@ impl Scenario {
                         .population
                         .iter()
                         .filter(|g| g.subnet == k)
-                        .map(|g| u64::from(g.count).saturating_mul(g.genesis_stake))
+                        .flat_map(|g| (0..g.count as usize).map(|m| genesis_stake_of(g, m)))
                         .fold(0, u64::saturating_add);
-                    world::adopt(chain, state, s.params.clone(), owners[k], carved)
-                        .ok_or_else(|| format!("subnet `{}`: cannot adopt netuid {}", s.name, n.0))?
-                        .netuid
+                    let nominate = s.stakers == crate::scenario::Stakers::Delegate;
+                    let a =
+                        world::adopt(chain, state, s.params.clone(), owners[k], carved, nominate)
+                            .ok_or_else(|| {
+                            format!("subnet `{}`: cannot adopt netuid {}", s.name, n.0)
+                        })?;
+                    adopted[k] = Some(a);
+                    a.netuid
                 }
                 Join::Register => {
                     world::register(
@@ -523,7 +596,7 @@ impl Scenario {
             keep.push(netuid);
             netuids[k] = netuid;
         }
-        Ok(netuids)
+        Ok((netuids, adopted))
     }
 
     /// The groups, by name.

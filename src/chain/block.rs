@@ -106,6 +106,13 @@ pub struct NeuronRecord {
     pub dividend_alpha: u64,
     /// Root dividend paid (take + claims), alpha rao.
     pub root_dividend_alpha: u64,
+    /// The part of `dividend_alpha + root_dividend_alpha` that went to coldkeys other than
+    /// the hotkey's owner (its nominators, after the take), alpha rao; 0 when the owner is
+    /// the hotkey's only staker.
+    pub nominators_alpha: u64,
+    /// The hotkey's alpha stake held by other coldkeys than its owner at the epoch, before
+    /// the payment, alpha rao.
+    pub nominated_alpha: u64,
 }
 
 impl Chain {
@@ -505,6 +512,8 @@ impl Chain {
                 incentive_alpha: 0,
                 dividend_alpha: 0,
                 root_dividend_alpha: 0,
+                nominators_alpha: 0,
+                nominated_alpha: 0,
             })
             .collect();
         let mut paid = 0u64;
@@ -575,16 +584,22 @@ impl Chain {
             let h = s.neurons[i].hotkey;
             let owner = self.hotkeys[h.0 as usize].owner;
             let take = f64::from(self.hotkeys[h.0 as usize].take) / 65535.0;
+            if let Some(pool) = s.stakes.get(&h) {
+                records[i].nominated_alpha = pool.value() - pool.stake_of(owner);
+            }
             if alpha_div[i] > 0.0 && sum_alpha > 0.0 {
                 let pay = (validator_pool as f64 * alpha_div[i] / sum_alpha).floor() as u64;
                 let take_amount = (pay as f64 * take).floor() as u64;
                 let pool = s.stakes.entry(h).or_default();
+                let before = pool.stake_of(owner);
                 pool.deposit(owner, take_amount);
                 if pool.has_holders() {
                     pool.pay(pay - take_amount);
                 } else {
                     pool.deposit(owner, pay - take_amount);
                 }
+                let owned = pool.stake_of(owner).saturating_sub(before).min(pay);
+                records[i].nominators_alpha += pay - owned;
                 paid += pay;
                 records[i].dividend_alpha = pay;
                 s.settle_collateral(h, owner, pay, take_amount);
@@ -598,6 +613,13 @@ impl Chain {
                 s.stakes.entry(h).or_default().deposit(owner, take_amount);
                 s.settle_collateral(h, owner, pay, take_amount);
                 self.baskets.enqueue(h, netuid, queued);
+                // The queue is the hotkey's root stakers'; the owner's part is its fraction.
+                let own = self
+                    .root
+                    .stakes
+                    .get(&h)
+                    .map_or(0.0, |p| p.fraction_of(owner));
+                records[i].nominators_alpha += queued - (queued as f64 * own).floor() as u64;
                 // The rao the two floors can lose stays in SubnetAlphaOut, owned by nobody.
                 let lost = pay - take_amount - queued;
                 s.alpha_burned += lost;
@@ -616,6 +638,9 @@ impl Chain {
                         let amount = (rest as f64 * root_pool.fraction_of(c)).floor() as u64;
                         s.stakes.entry(h).or_default().deposit(c, amount);
                         given += amount;
+                        if c != owner {
+                            records[i].nominators_alpha += amount;
+                        }
                     }
                 }
                 paid += take_amount + given;

@@ -79,6 +79,10 @@ pub struct NeuronRow<'a> {
     pub dividend_alpha: u64,
     /// Alpha paid as root dividends (rao).
     pub root_dividend_alpha: u64,
+    /// The part of the dividends that went to the hotkey's nominators (rao).
+    pub nominators_alpha: u64,
+    /// The hotkey's stake held by its nominators (rao).
+    pub nominated_alpha: u64,
     /// Spot price at the epoch (TAO per alpha).
     pub price: f64,
     /// Value produced this epoch (value units; 0 for copies and non-miners).
@@ -186,6 +190,9 @@ struct Holder {
     last_stake: f64,
     last_block: u64,
     emission_usd: f64,
+    /// The part of `emission` that went to the hotkey's nominators, TAO (and USD).
+    nominators: f64,
+    nominators_usd: f64,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -319,6 +326,18 @@ pub struct Analysis {
     net_windows: Vec<NetWindow>,
     /// In a world: every subnet's (Σ share, epochs).
     net_share_sum: BTreeMap<u16, (f64, u64)>,
+    /// Per analysed subnet, the nominators': TAO received, alpha received, and Σ over epochs
+    /// of the alpha they had staked (per epoch block: the number of epochs).
+    nominated: BTreeMap<u16, Nominated>,
+}
+
+/// What a subnet's nominators (stakers on validators they do not own) received.
+#[derive(Clone, Debug, Default)]
+struct Nominated {
+    tao: f64,
+    alpha: f64,
+    stake_sum: f64,
+    epochs: std::collections::BTreeSet<u64>,
 }
 
 fn intern(map: &mut BTreeMap<String, usize>, names: &mut Vec<String>, name: &str) -> usize {
@@ -430,6 +449,16 @@ impl Analysis {
         let holder = &mut self.holders[h];
         holder.emission += incentive + dividends;
         holder.emission_usd += (incentive + dividends) * usd;
+        if r.nominators_alpha > 0 || r.nominated_alpha > 0 {
+            let nominators = r.nominators_alpha as f64 * price / 1e9;
+            holder.nominators += nominators;
+            holder.nominators_usd += nominators * usd;
+            let n = self.nominated.entry(r.netuid).or_default();
+            n.tao += nominators;
+            n.alpha += r.nominators_alpha as f64;
+            n.stake_sum += r.nominated_alpha as f64;
+            n.epochs.insert(r.block);
+        }
         holder.incentive += incentive;
         holder.dividends += dividends;
         holder.stake_sum += stake;
@@ -796,7 +825,7 @@ impl Analysis {
         }
         self.cartels(&mut m, &sides);
         if self.only.is_some() {
-            self.world_subnets(&mut m);
+            self.world_subnets(&mut m, days);
         }
         self.real_units(&mut m, days, tao_issued);
         let (network, subnet_shares, gate_bars) = if self.only.is_some() {
@@ -856,9 +885,10 @@ impl Analysis {
         let mut g_emission = vec![0.0; n_groups];
         let mut g_usd = vec![0.0; n_groups];
         let mut g_netuid: Vec<Option<u16>> = vec![None; n_groups];
+        // What reached the group's own coldkeys: its hotkeys' emission less the nominators'.
         for h in &self.holders {
-            g_emission[h.group] += h.emission;
-            g_usd[h.group] += h.emission_usd;
+            g_emission[h.group] += h.emission - h.nominators;
+            g_usd[h.group] += h.emission_usd - h.nominators_usd;
             g_netuid[h.group].get_or_insert(h.netuid);
         }
         // Each subnet's TAO received (injected + chain buys) against all TAO issued.
@@ -1053,7 +1083,7 @@ impl Analysis {
     /// `subnet.snN.tao_emission` (TAO it received: injected `tao_in` plus chain buys, summed
     /// over its epochs), `share_mean` (its share of the block emission, mean over its epochs),
     /// `price_end` and `moving_price_end` (at its last epoch).
-    fn world_subnets(&self, m: &mut Metrics) {
+    fn world_subnets(&self, m: &mut Metrics, days: f64) {
         let mut by: BTreeMap<u16, (u64, f64, u64, f64, f64)> = BTreeMap::new();
         for s in &self.subnets {
             let e = by.entry(s.netuid).or_default();
@@ -1075,6 +1105,15 @@ impl Analysis {
             m.put(
                 &format!("{p}.moving_price_end"),
                 if epochs > 0 { moving } else { f64::NAN },
+            );
+            // The nominators' yield in alpha, the APY a delegator compares with taostats.
+            let n = self.nominated.get(netuid).cloned().unwrap_or_default();
+            let mean_stake = ratio(n.stake_sum, n.epochs.len() as f64);
+            let per_day = |x: f64| if days > 0.0 { x / days } else { f64::NAN };
+            m.put(&format!("{p}.nominators_tao_per_day"), per_day(n.tao));
+            m.put(
+                &format!("{p}.nominator_apy"),
+                ratio(per_day(n.alpha) * 365.0, mean_stake),
             );
         }
     }
@@ -1249,6 +1288,8 @@ mod tests {
             incentive_alpha: 0,
             dividend_alpha: 0,
             root_dividend_alpha: 0,
+            nominators_alpha: 0,
+            nominated_alpha: 0,
             price: 1.0,
             value: 0.0,
         }

@@ -190,6 +190,8 @@ pub fn analysis_from_tables(dir: &Path) -> Result<(Analysis, BTreeMap<String, St
         let incentive = c.u64("incentive_alpha")?;
         let dividend = c.u64("dividend_alpha")?;
         let root = c.u64("root_dividend_alpha")?;
+        let nominators = c.u64("nominators_alpha")?;
+        let nominated = c.u64("nominated_alpha")?;
         let (price, value) = (c.f64("price")?, c.f64("value")?);
         for i in 0..b.num_rows() {
             a.neuron(&NeuronRow {
@@ -205,6 +207,8 @@ pub fn analysis_from_tables(dir: &Path) -> Result<(Analysis, BTreeMap<String, St
                 incentive_alpha: incentive[i],
                 dividend_alpha: dividend[i],
                 root_dividend_alpha: root[i],
+                nominators_alpha: nominators[i],
+                nominated_alpha: nominated[i],
                 price: price[i],
                 value: value[i],
             });

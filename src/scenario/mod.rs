@@ -97,6 +97,9 @@ pub struct SubnetSpec {
     pub lock: u64,
     /// In a snapshot world, the subnet its registration pruned at the subnet limit.
     pub pruned: Option<NetUid>,
+    /// On an adopted subnet, what the snapshot holders' stake (less the population's genesis
+    /// stakes) does ([`Stakers`]).
+    pub stakers: Stakers,
     /// Hyperparameters.
     pub params: SubnetParams,
     /// First block with emission (`None`: never started).
@@ -123,6 +126,20 @@ pub struct SubnetSpec {
     pub owner_params: serde_json::Value,
     /// Hyperparameter changes the owner makes, by block.
     pub owner_changes: Vec<(u64, yumalab_agents::Hyperparameter)>,
+}
+
+/// What the stake of an adopted subnet's holders does (`stakers:`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Stakers {
+    /// Nominated to the scenario's validators on the subnet, in proportion to their genesis
+    /// stakes (equally if none has any), as delegators stake on chain: the validators' stake
+    /// weight is the subnet's, and its dividends are shared with the nominators after the
+    /// validators' take.
+    #[default]
+    Delegate,
+    /// Held by the unregistered `snN-stakers` hotkey: it takes no part in epochs and earns
+    /// nothing, so the scenario's validators take every dividend.
+    Passive,
 }
 
 /// A group of agents with one behaviour.
@@ -1260,6 +1277,7 @@ pub(crate) const SUBNET: &[&str] = &[
     "owner",
     "consensus",
     "adopt",
+    "stakers",
 ];
 
 /// `fee`: the transaction fee of an owner's hyperparameter change under the regime (§13.7).
@@ -1420,10 +1438,18 @@ fn read_subnet(r: &mut Reader<'_>, n: &Node, path: &str, fee: Option<u64>) -> Op
             }
         }
     }
+    let stakers = match f.get("stakers") {
+        Some(n) => match r.choice(n, &join(path, "stakers"), &["delegate", "passive"]) {
+            Some("passive") => Stakers::Passive,
+            _ => Stakers::Delegate,
+        },
+        None => Stakers::Delegate,
+    };
     Some(SubnetSpec {
         name,
         netuid: NetUid(0),
         adopt: None,
+        stakers,
         lock: 0,
         pruned: None,
         params,

@@ -1,13 +1,15 @@
 //! `network:` — the world a scenario runs in — and how its subnets join it (`adopt:`).
 //!
-//! - `isolated` (the default): the scenario's subnets alone, each created at genesis from its
-//!   `pool`, netuids 1, 2, … in file order; the chain starts at block 0.
-//! - a named world (`mainnet-2026-08`, [`crate::world::NAMED`]) or `{snapshot: FILE}` (a
+//! - a named world (`mainnet-2026-08`, [`crate::world::NAMED`]; [`DEFAULT_WORLD`] when
+//!   `network:` is not written) or `{snapshot: FILE}` (a
 //!   snapshot file, its path relative to the scenario file): the chain starts after the
 //!   snapshot's block with the snapshot's subnets as **background subnets**
 //!   ([`crate::world::background`]); the scenario's subnets join at genesis, either as new
 //!   registrations ([`crate::world::register`]) or by `adopt:`ing a snapshot subnet
 //!   ([`crate::world::adopt`]).
+//! - `isolated`: the scenario's subnets alone, each created at genesis from its `pool`,
+//!   netuids 1, 2, … in file order; the chain starts at block 0 (Yuma-level studies, the
+//!   reproductions and the validation suite).
 //!
 //! The long form `{world: NAME, markets: …}` or `{snapshot: FILE, markets: …}` says whether the
 //! background subnets' markets move (`markets: moving`, the default: [`crate::world::market`])
@@ -133,6 +135,10 @@ impl Network {
 
 /// The scenario's `network` field. `None`: the world named could not be read (the problems
 /// are recorded); world-dependent checks are then skipped.
+/// The world of a scenario that does not write `network:`: the real network as of the newest
+/// calibration snapshot.
+pub const DEFAULT_WORLD: &str = "mainnet-2026-08";
+
 pub(super) fn read_network(
     r: &mut Reader<'_>,
     node: Option<&Node>,
@@ -140,7 +146,13 @@ pub(super) fn read_network(
     read: ReadFile<'_>,
 ) -> Option<Network> {
     let Some(n) = node else {
-        return Some(Network::Isolated);
+        let (file, snapshot) = world::named(DEFAULT_WORLD)?;
+        return Some(Network::Snapshot(SnapshotWorld {
+            name: DEFAULT_WORLD.to_owned(),
+            file: file.to_owned(),
+            snapshot: Arc::new(snapshot.clone()),
+            markets: Markets::Moving,
+        }));
     };
     let names: Vec<&str> = std::iter::once("isolated")
         .chain(world::NAMED.iter().map(|(n, _)| *n))
@@ -376,12 +388,14 @@ pub(super) fn join_subnets(
     };
     let Network::Snapshot(w) = network else {
         for (k, item) in items.iter().enumerate() {
-            if let Some(a) = field(item, "adopt") {
-                r.problem(
-                    a,
-                    &format!("subnets[{k}].adopt"),
-                    "needs a snapshot world to adopt from: give `network: mainnet-2026-08` or `network: {snapshot: FILE}`",
-                );
+            for name in ["adopt", "stakers"] {
+                if let Some(a) = field(item, name) {
+                    r.problem(
+                        a,
+                        &format!("subnets[{k}].{name}"),
+                        "needs a snapshot world to adopt from: give `network: mainnet-2026-08` or `network: {snapshot: FILE}`",
+                    );
+                }
             }
         }
         return;
@@ -397,6 +411,14 @@ pub(super) fn join_subnets(
     for (k, item) in items.iter().enumerate() {
         let path = format!("subnets[{k}]");
         let Some(a) = field(item, "adopt").filter(|a| a.value != Value::Null) else {
+            if let Some(p) = field(item, "stakers") {
+                r.problem(
+                    p,
+                    &join(&path, "stakers"),
+                    "applies to an adopted subnet only (the snapshot holders' stake); a new registration has no holders: give `adopt` or drop `stakers`",
+                );
+                ok = false;
+            }
             if let Some(p) = field(item, "pool") {
                 r.problem(
                     p,

@@ -49,7 +49,7 @@ impl Scenario {
 mod tests {
     use super::*;
 
-    const FILE: &str = "name: p\ndescription: d\nduration: {blocks: 720}\nsubnets:\n  - name: s\n    mechanism: {kind: python, function: \"my_rules:score\", params: {k: 3}}\npopulation:\n  - {group: v, kind: honest-validator, subnet: s, count: 1, balance: 200, stake: 100}\n  - {group: m, kind: honest-miner, subnet: s, count: 2, params: {quality: [{model: static, quality: 0.5}]}}\n";
+    const FILE: &str = "name: p\ndescription: d\nduration: {blocks: 720}\nsubnets:\n  - name: s\n    mechanism: {kind: python, function: \"my_rules:score\", params: {k: 3}}\npopulation:\n  - {group: v, kind: honest-validator, subnet: s, count: 1, balance: 200, stake: 100}\n  - {group: m, kind: honest-miner, subnet: s, count: 2, params: {quality: [{model: static, quality: 0.5}]}}\nnetwork: isolated\n";
 
     #[test]
     fn kind_python_parses_unresolved_and_is_refused_without_python() {

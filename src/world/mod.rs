@@ -309,8 +309,11 @@ pub fn coinbase(world: &mut World, blocks: u64) -> Result<Vec<CoinbaseRecord>, C
 pub struct Adopted {
     /// The netuid (the snapshot's).
     pub netuid: NetUid,
-    /// The passive holder of the snapshot's outstanding alpha (not registered).
+    /// The holder of the snapshot's outstanding alpha (its hotkey is not registered).
     pub stakers: (ColdkeyId, HotkeyId),
+    /// The holders' alpha [`adopt`] left for the caller to stake from `stakers.0` (when it
+    /// nominates it to validators); 0 when the passive holder staked it.
+    pub to_nominate: u64,
 }
 
 /// Creates the snapshot subnet `state` in `chain` as one of a scenario's own subnets, owned by
@@ -320,7 +323,9 @@ pub struct Adopted {
 /// alpha not held by the protocol is staked by a new passive holder, `snN-stakers`, which is
 /// not registered, less `carved`: the alpha the scenario's own agents stake at genesis on this
 /// subnet, which stands for part of the snapshot holders' stake (so the scenario's validators
-/// are the subnet's stakers, and its outstanding alpha stays the snapshot's). The pool's TAO
+/// are the subnet's stakers, and its outstanding alpha stays the snapshot's). With `nominate`
+/// the holder stakes nothing here: the caller stakes [`Adopted::to_nominate`] from its
+/// coldkey to the validators it nominates ([`Chain::stake_at_genesis`]). The pool's TAO
 /// and the reservoirs count as genesis TAO, as in [`build`]. `None` (nothing changed) if the
 /// netuid is already taken or `carved` is more than the holders' stake.
 pub fn adopt(
@@ -329,6 +334,7 @@ pub fn adopt(
     params: SubnetParams,
     owner: (ColdkeyId, HotkeyId),
     carved: u64,
+    nominate: bool,
 ) -> Option<Adopted> {
     let held = state.alpha_outstanding - state.protocol_alpha.min(state.alpha_outstanding);
     if carved > held {
@@ -352,7 +358,7 @@ pub fn adopt(
     let coldkey = chain.add_coldkey(name.clone(), 0);
     let hotkey = chain.add_hotkey(name, coldkey);
     let staked = held - carved;
-    if staked > 0 {
+    if staked > 0 && !nominate {
         chain.stake_at_genesis(coldkey, hotkey, netuid, staked)?;
     }
     chain.reservoirs_at_genesis(netuid, state.tao_reservoir, state.alpha_reservoir)?;
@@ -364,6 +370,7 @@ pub fn adopt(
     Some(Adopted {
         netuid,
         stakers: (coldkey, hotkey),
+        to_nominate: if nominate { staked } else { 0 },
     })
 }
 
@@ -524,7 +531,7 @@ pub fn plan(
                 .subnets
                 .iter()
                 .find(|s| s.netuid == n)
-                .and_then(|st| adopt(chain, st, SubnetParams::default(), owner, 0))
+                .and_then(|st| adopt(chain, st, SubnetParams::default(), owner, 0, false))
                 .map_or((NetUid(0), 0, None), |a| (a.netuid, 0, None))),
             Join::Register => register(chain, SubnetParams::default(), owner, None, &keep)
                 .map(|r| (r.netuid, r.lock, r.pruned)),

@@ -1415,7 +1415,7 @@ subnets:
     consensus: null
   - name: b
     yuma: {liquid_alpha: {alpha_low: 0.1, alpha_high: 0.3}, liquid_alpha_consensus: previous}
-";
+network: isolated\n";
     let s = Scenario::parse(good, "good.yaml", &[]).expect("valid");
     assert_eq!(s.chain.epoch_cap, EpochCapRule::PerBlock);
     assert_eq!(
@@ -1443,7 +1443,7 @@ subnets:
   - name: a
     consensus: nil
     yuma: {liquid_alpha_consensus: previous}
-";
+network: isolated\n";
     let err = Scenario::parse(bad, "bad.yaml", &[])
         .unwrap_err()
         .to_string();

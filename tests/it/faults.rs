@@ -266,7 +266,7 @@ fn sigint_stops_a_sweep_which_keeps_its_completed_runs_apart() {
         &file,
         "name: s\ndescription: d\nduration: {blocks: 50}\nsubnets: [{name: a}]\n\
          population: [{group: m, preset: honest-miner/strong, subnet: a, count: 2}]\n\
-         sweep: {grid: {duration.blocks: [50, 100000000]}}\n",
+         sweep: {grid: {duration.blocks: [50, 100000000]}}\nnetwork: isolated\n",
     )
     .unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_yumalab"))

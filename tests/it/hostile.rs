@@ -329,7 +329,7 @@ subnets:
 population:
   - {{group: g, preset: honest-miner/strong, subnet: a, balance: 18446744073709551616, stake: -1, root_stake: .inf, genesis_stake: .nan}}
   - {{group: h, preset: honest-miner/strong, subnet: a, params: {{cost_per_tempo: 1e12}}}}
-"
+network: isolated\n"
     );
     let got = problems(&text, &[]);
     let want = [
@@ -354,7 +354,7 @@ subnets: [{{name: a, pool: {{tao: 1000, price: 0.01}}}}]
 population:
   - {{group: g, preset: honest-miner/strong, subnet: a, count: 100, balance: 300000}}
   - {{group: h, preset: honest-miner/strong, subnet: a, count: 10, genesis_stake: 2100000}}
-"
+network: isolated\n"
     );
     let got = problems(&text, &[]);
     let want = [
@@ -378,7 +378,7 @@ fn set_values_are_bounded_like_the_file() {
     let text = format!(
         "{HEAD}subnets: [{{name: a}}]
 population: [{{group: g, preset: honest-miner/strong, subnet: a, balance: 10}}]
-"
+network: isolated\n"
     );
     let got = problems(&text, &[("population[g].balance", "1e20")]);
     assert_eq!(
@@ -407,7 +407,7 @@ fn a_population_too_large_to_hold_is_refused() {
     let text = format!(
         "{HEAD}subnets: [{{name: a}}]
 population: [{{group: g, preset: honest-miner/strong, subnet: a, count: 100000, hotkeys: 4096, register: false}}]
-"
+network: isolated\n"
     );
     assert_eq!(
         problems(&text, &[]),
@@ -425,7 +425,7 @@ fn regression_issue_10_huge_balances_are_refused_before_the_run() {
         let text = format!(
             "{HEAD}subnets: [{{name: a}}]
 population: [{{group: g, preset: honest-miner/strong, subnet: a, balance: {balance}}}]
-"
+network: isolated\n"
         );
         let got = problems(&text, &[]);
         assert_eq!(got.len(), 1, "{got:?}");
@@ -440,7 +440,7 @@ population: [{{group: g, preset: honest-miner/strong, subnet: a, balance: {balan
 /// run then failed to build ("no end block") as an internal error.
 #[test]
 fn regression_fuzz_days_that_round_to_no_block_are_refused() {
-    let text = "name: s\ndescription: d\nduration: {days: 1e-320}\nsubnets: [{name: a}]\n";
+    let text = "name: s\ndescription: d\nduration: {days: 1e-320}\nsubnets: [{name: a}]\nnetwork: isolated\n";
     assert_eq!(
         problems(text, &[]),
         [

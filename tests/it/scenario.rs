@@ -13,7 +13,7 @@ subnets:
     tempo: 100
     pool: {tao: 500, price: 0.05}
     yuma: {version: yuma2, kappa: 0.6, liquid_alpha: {alpha_low: 0.1, alpha_high: 0.3}}
-";
+network: isolated\n";
 
 #[test]
 fn a_good_file_reads_into_a_scenario() {
@@ -47,7 +47,7 @@ subnets:
     yuma: {version: yuma9, kappa: 1.5, commit_reveal: maybe}
     pool: {tao: 0}
   - name: sn
-";
+network: isolated\n";
     let err = Scenario::parse(bad, "bad.yaml", &[]).unwrap_err();
     let text = err.to_string();
     let expect = [
@@ -150,7 +150,7 @@ population:
   - {group: a, preset: honest-miner/strong, subnet: sn}
   - {group: b, preset: lazy-validator/every-10, subnet: sn, params: {n: 3}}
   - {group: c, preset: honest-miner/strong, kind: weight-copier, subnet: sn}
-";
+network: isolated\n";
     let err = Scenario::parse(text, "p.yaml", &[]).unwrap_err();
     assert_eq!(err.0.len(), 1, "{err}");
     assert!(err.to_string().contains("`population[2].kind`: preset `honest-miner/strong` is a `honest-miner`, got `weight-copier`"), "{err}");
@@ -184,7 +184,7 @@ population:
   - {group: order, kind: scripted-validator, subnet: sn, params: {columns: [m], rows: [{epoch: 3, weights: [1]}, {epoch: 2, weights: [1]}]}}
   - {group: uid, kind: scripted-validator, subnet: sn, params: {columns: [70000], rows: [{epoch: 1, weights: [1]}]}}
   - {group: none, kind: scripted-validator, subnet: sn}
-";
+network: isolated\n";
     let err = Scenario::parse(bad, "s.yaml", &[]).unwrap_err();
     let text = err.to_string();
     let expect = [

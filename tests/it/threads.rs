@@ -28,6 +28,7 @@ population:
   - {group: c-validators, kind: honest-validator, subnet: c, count: 4, balance: 1100, stake: 1000}
   - {group: c-miners, kind: honest-miner, subnet: c, count: 20, balance: 10, params: {quality: [{model: random_walk, start: 0.6, step: 0.05}]}}
   - {group: c-sybil, kind: sybil-miner, subnet: c, count: 1, hotkeys: 4, balance: 10, params: {quality: [{model: static, quality: 0.5}]}}
+network: isolated
 "#;
 
 fn scratch(name: &str) -> PathBuf {

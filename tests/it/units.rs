@@ -30,7 +30,8 @@ fn isolated(extra: &str, validators: &str, miners: &str) -> String {
          subnets:\n  - {{name: sn, yuma: {{commit_reveal: false}}}}\n\
          population:\n\
          \x20 - {{group: validators, kind: honest-validator, subnet: sn, count: 3, balance: 10, genesis_stake: 3000{validators}}}\n\
-         \x20 - {{group: miners, kind: honest-miner, subnet: sn, count: 4, balance: 2{miners}, params: {{quality: [{{model: static, quality: 0.5}}]}}}}\n"
+         \x20 - {{group: miners, kind: honest-miner, subnet: sn, count: 4, balance: 2{miners}, params: {{quality: [{{model: static, quality: 0.5}}]}}}}\n\
+         network: isolated\n"
     )
 }
 
@@ -99,7 +100,7 @@ fn bad_units_are_refused_all_at_once_with_positions() {
         population:\n\
         \x20 - {group: v, kind: honest-validator, subnet: sn, count: 65, genesis_stake: 10, stake_distribution: sn1-2025-11, costs: {usd_per_day: -1}}\n\
         \x20 - {group: w, kind: honest-validator, subnet: sn, stake_distribution: {law: pareto, sigma: 2}}\n\
-        \x20 - {group: m, kind: honest-miner, subnet: sn, costs: {tao_per_day: -0.5, gpu: 3}}\n";
+        \x20 - {group: m, kind: honest-miner, subnet: sn, costs: {tao_per_day: -0.5, gpu: 3}}\nnetwork: isolated\n";
     let e = parse(text).unwrap_err();
     let has = |needle: &str| {
         assert!(

@@ -148,7 +148,7 @@ subnets:
   - {netuid: 5, tao_reserve: 5000, alpha_reserve: 500000, alpha_outstanding: 100000,
      protocol_alpha: 0, moving_price: 0.01, miner_burned: 0, emission_enabled: true,
      tempo: 360, registered_at: 100, first_emission_block: 200}
-";
+network: isolated\n";
 
 // ------------------------------------------------------------------------------------- adopt
 
