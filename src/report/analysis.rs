@@ -891,6 +891,14 @@ impl Analysis {
             g_usd[h.group] += h.emission_usd - h.nominators_usd;
             g_netuid[h.group].get_or_insert(h.netuid);
         }
+        // Groups paid nothing by epochs (speculators, root stakers) earn through the stake
+        // they hold: their income is what their holdings gained, price moves included.
+        for (g, (_, acc)) in self.groups.iter().enumerate() {
+            if acc.seen_in_agents && g_emission[g] == 0.0 && side_of(&acc.kind) == Side::Other {
+                g_emission[g] = acc.profit + acc.costs;
+                g_usd[g] = g_emission[g] * mean_price;
+            }
+        }
         // Each subnet's TAO received (injected + chain buys) against all TAO issued.
         let mut received: BTreeMap<u16, u64> = BTreeMap::new();
         for s in &self.subnets {
@@ -923,7 +931,14 @@ impl Analysis {
                     usd(per_day(g_usd[g] - costs_usd)),
                 );
                 m.put(&format!("{p}.capital_tao"), acc.genesis);
-                m.put(&format!("{p}.apy"), ratio(net * 365.0, acc.genesis));
+                // A miner's capital is its hardware (rented: `costs`), not the TAO it keeps
+                // for burns: no APY, its net TAO/USD per day and break-even answer instead.
+                let apy = if side_of(&acc.kind) == Side::Miner {
+                    f64::NAN
+                } else {
+                    ratio(net * 365.0, acc.genesis)
+                };
+                m.put(&format!("{p}.apy"), apy);
             }
             m.put(
                 &format!("{p}.network_share"),

@@ -1023,6 +1023,15 @@ fn real_units_answer(r: &Results) -> String {
                 " {sn} received {} of the TAO the network issued{gate}.",
                 pct(*v)
             );
+            let nominators = g(&format!("subnet.{sn}.nominators_tao_per_day"));
+            if nominators > 0.0 {
+                let _ = write!(
+                    text,
+                    " Its validators' nominators (the stake delegated to them) earn {} TAO/day, APY {} in alpha: what staking to a validator of this subnet yields, as taostats shows it.",
+                    num(nominators),
+                    pct(g(&format!("subnet.{sn}.nominator_apy"))),
+                );
+            }
         }
     }
     if priced {
@@ -1296,12 +1305,13 @@ pub fn run_document(r: &Results, p: &Provenance, dir: &Path, figures: &[Chart]) 
         )),
         Block::Heading(2, "In real units".into()),
         Block::Text(
-            "Per group, over the run: TAO/day = emission earned (alpha at the paying epoch's \
-             price) per day; USD/day at TAO's price that day (`tao_usd`); costs = off-chain \
+            "Per group, over the run: TAO/day = emission earned by the group's own keys (alpha \
+             at the paying epoch's price) per day, a validator's dividends less what its \
+             nominators receive (take and their share of the rest, §9); USD/day at TAO's price that day (`tao_usd`); costs = off-chain \
              costs (behaviours' and the group's `costs`, USD converted at each day's price); \
              capital = what the group held at genesis (free TAO + genesis stake at the genesis \
              price); APY = net TAO/day × 365 ÷ capital, simple (not compounded), as taostats \
-             annualises; break-even = days until income net of costs pays back what was sunk \
+             annualises (none for miners, whose capital is their rented hardware); break-even = days until income net of costs pays back what was sunk \
              (registration burns, fees, price moves); share of network emission = its emission \
              ÷ all TAO issued."
                 .into(),

@@ -133,12 +133,12 @@ impl Network {
     }
 }
 
-/// The scenario's `network` field. `None`: the world named could not be read (the problems
-/// are recorded); world-dependent checks are then skipped.
 /// The world of a scenario that does not write `network:`: the real network as of the newest
 /// calibration snapshot.
 pub const DEFAULT_WORLD: &str = "mainnet-2026-08";
 
+/// The scenario's `network` field. `None`: the world named could not be read (the problems
+/// are recorded); world-dependent checks are then skipped.
 pub(super) fn read_network(
     r: &mut Reader<'_>,
     node: Option<&Node>,

@@ -450,8 +450,10 @@ pub fn register(
         chain.params.network_min_lock,
         median_price,
     );
-    chain.ledger.tao.genesis += pool.tao;
-    chain.total_issuance += pool.tao;
+    // Saturating: a lock beyond the supply (a hostile `chain:`) is refused by the supply
+    // check of the scenario's genesis, never wrapped here.
+    chain.ledger.tao.genesis = chain.ledger.tao.genesis.saturating_add(pool.tao);
+    chain.total_issuance = chain.total_issuance.saturating_add(pool.tao);
     let netuid = chain.create_subnet(params, owner.0, owner.1, pool, first_emission_block);
     chain.network_last_lock = lock;
     chain.network_last_lock_block = chain.block;

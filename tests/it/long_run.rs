@@ -25,15 +25,19 @@ fn a_multi_subnet_run_holds_to_the_rao_at_every_block() {
         Ok(Vec::new())
     })
     .expect("conserved at every block");
-    assert_eq!(out.simulation.chain().block, 1500);
+    assert_eq!(
+        out.simulation.chain().block,
+        s.network.genesis_block() + 1500
+    );
 }
 
 #[test]
 fn a_block_beyond_the_supply_stops_the_checked_run() {
     let s = scenario("weight-copying");
+    let t0 = s.network.genesis_block();
     let (builder, _) = s.build(s.seed).expect("builds");
     let mut sim = builder.build().expect("valid");
-    sim.run_until(10);
+    sim.run_until(t0 + 10);
     // Booked (so conservation holds) but beyond the 21 M supply: only the supply check sees it.
     let chain = sim.chain_mut();
     let extra = 21_000_000_000_000_000;
@@ -42,7 +46,7 @@ fn a_block_beyond_the_supply_stops_the_checked_run() {
     chain.total_issuance += extra;
     match sim.run_checked(&AtomicBool::new(false), true) {
         Err(Halt::Broken(e)) => {
-            assert_eq!(e.block, 11, "stopped at the first block after");
+            assert_eq!(e.block, t0 + 11, "stopped at the first block after");
             assert!(e.what.contains("TotalIssuance"), "{}", e.what);
         }
         other => panic!("expected a broken run, got {other:?}"),

@@ -53,9 +53,10 @@ fn a_run_writes_its_tables_with_metadata_and_no_partial_files() {
         !names.iter().any(|n| n.ends_with(".partial")),
         "partial files left: {names:?}"
     );
-    // 10 epochs (tempo 360 over 3600 blocks) of one subnet with owner + 5 + 5 + 4 + 12 uids.
+    // 10 epochs (tempo 360 over 3600 blocks) of every subnet of the mainnet world: 129 rows
+    // an epoch, the scenario's subnet (owner + 5 + 5 + 4 + 12 uids) and the background ones.
     let (subnet_rows, keys) = rows_and_metadata(&dir.join("subnets.parquet"));
-    assert_eq!(subnet_rows, 10);
+    assert_eq!(subnet_rows, 1290);
     for k in [
         "yumalab.version",
         "scenario.name",

@@ -148,7 +148,7 @@ subnets:
   - {netuid: 5, tao_reserve: 5000, alpha_reserve: 500000, alpha_outstanding: 100000,
      protocol_alpha: 0, moving_price: 0.01, miner_burned: 0, emission_enabled: true,
      tempo: 360, registered_at: 100, first_emission_block: 200}
-network: isolated\n";
+";
 
 // ------------------------------------------------------------------------------------- adopt
 
@@ -196,10 +196,10 @@ fn adopt_by_netuid_and_by_quantile_picks_the_right_subnet() {
         state.tao_reserve
     );
 
-    // Adopting takes over the state; the outstanding alpha stays staked by a passive holder,
-    // less the agents' genesis stakes, which are part of it (so alpha outstanding is the
-    // snapshot's).
-    let s = scenario(&with_adopt("64"));
+    // Adopting takes over the state; with `stakers: passive` the outstanding alpha stays
+    // staked by a passive holder, less the agents' genesis stakes, which are part of it (so
+    // alpha outstanding is the snapshot's).
+    let s = scenario(&with_adopt("64").replace("adopt: 64,", "adopt: 64, stakers: passive,"));
     let state = m.subnets.iter().find(|x| x.netuid == NetUid(64)).unwrap();
     assert_eq!(s.subnets[0].pool_tao, state.tao_reserve);
     let (b, _) = s.build(s.seed).unwrap();
@@ -300,6 +300,91 @@ fn a_new_subnet_at_the_limit_prunes_as_the_chain_does_and_is_seeded_as_the_chain
     assert!(chain.coldkeys[0].balance > 0);
 }
 
+/// `stakers: delegate` (the default): the holders' stake, less the genesis stakes, is
+/// nominated to the validators in proportion to their genesis stakes, to the rao; the
+/// validators then pay their nominators the dividends after their take, and the analysis
+/// counts only the owners' part as the validators' income.
+#[test]
+fn an_adopted_subnets_holders_nominate_its_validators_and_share_their_dividends() {
+    let text = with_adopt("64").replace(
+        "count: 3, balance: 5, genesis_stake: 20000,",
+        "count: 3, balance: 5, genesis_stake: 20000, stake_distribution: {law: pareto, alpha: 1.5},",
+    );
+    let s = scenario(&text);
+    let state = mainnet()
+        .subnets
+        .iter()
+        .find(|x| x.netuid == NetUid(64))
+        .unwrap();
+    let (b, members) = s.build(s.seed).unwrap();
+    let chain = b.chain();
+    let sn = &chain.subnets[&NetUid(64)];
+    let stakers = chain
+        .coldkeys
+        .iter()
+        .position(|c| c.name == "sn64-stakers")
+        .map(|i| yumalab::units::ColdkeyId(i as u32))
+        .unwrap();
+    let held = state.alpha_outstanding - state.protocol_alpha;
+    let carved = 3 * 20_000_000_000_000u64;
+    let validators: Vec<_> = members.iter().filter(|m| m.group == "validators").collect();
+    let own: Vec<u64> = validators
+        .iter()
+        .map(|m| sn.stakes[&m.identity.hotkeys[0]].stake_of(m.identity.coldkey))
+        .collect();
+    assert_eq!(own.iter().sum::<u64>(), carved);
+    assert!(
+        own[0] > own[2],
+        "the Pareto split gives agent 0 the most: {own:?}"
+    );
+    let nominated: Vec<u64> = validators
+        .iter()
+        .map(|m| sn.stakes[&m.identity.hotkeys[0]].stake_of(stakers))
+        .collect();
+    // Everything the holders kept, to the rao, in proportion to the own stakes.
+    assert_eq!(nominated.iter().sum::<u64>(), held - carved);
+    for (n, o) in nominated.iter().zip(&own) {
+        let want = (held - carved) as f64 * *o as f64 / carved as f64;
+        assert!((*n as f64 - want).abs() <= 2.0, "{n} vs {want}");
+    }
+    // Nobody else holds stake on the subnet but the buyers (none yet) and the owner.
+    let total: u64 = sn.stakes.values().map(|p| p.value()).sum();
+    assert_eq!(total, held);
+
+    // A day: the validators pay their nominators; their income is the owners' part.
+    let dir = scratch("nominate");
+    let file = dir.join("s.yaml");
+    fs::write(&file, text.replace("{blocks: 400}", "{days: 1}")).unwrap();
+    let out_dir = dir.join("out");
+    let out = yumalab(&[
+        "run",
+        file.to_str().unwrap(),
+        "-o",
+        out_dir.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let summary: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(out_dir.join("summary.json")).unwrap()).unwrap();
+    let m = summary.get("metrics").unwrap_or(&summary);
+    let get = |k: &str| m[k].as_f64().unwrap_or_else(|| panic!("no {k}"));
+    let paid = get("group.validators.emission_tao");
+    let own_income = get("group.validators.tao_per_day") * get("run.days");
+    let to_nominators = get("subnet.sn64.nominators_tao_per_day") * get("run.days");
+    assert!(to_nominators > 0.0 && own_income > 0.0);
+    assert!(
+        (paid - own_income - to_nominators).abs() < 1e-6 * paid,
+        "{paid} = {own_income} + {to_nominators}"
+    );
+    // The take is 18 %: the owners keep more than the take and less than all of it.
+    assert!(own_income > 0.18 * paid && own_income < paid);
+    let apy = get("subnet.sn64.nominator_apy");
+    assert!(apy > 0.0 && apy < 5.0, "nominator APY {apy}");
+}
+
 // ------------------------------------------------------------------------------- bad input
 
 #[test]
@@ -359,13 +444,24 @@ population:
             && p[0].contains("alpha the holders of netuid 64 own in the snapshot"),
         "{p:?}"
     );
-    // `adopt` needs a world.
-    let p = problems(&with_adopt("64").replace("network: mainnet-2026-08\n", ""));
+    // `adopt` (and `stakers`) need a world; `stakers` needs `adopt`.
+    let p = problems(
+        &with_adopt("64")
+            .replace("network: mainnet-2026-08", "network: isolated")
+            .replace("adopt: 64,", "adopt: 64, stakers: passive,"),
+    );
     assert_eq!(
         p,
         [
-            "bad.yaml:5:25: `subnets[0].adopt`: needs a snapshot world to adopt from: give `network: mainnet-2026-08` or `network: {snapshot: FILE}`"
+            "bad.yaml:5:25: `subnets[0].adopt`: needs a snapshot world to adopt from: give `network: mainnet-2026-08` or `network: {snapshot: FILE}`",
+            "bad.yaml:5:38: `subnets[0].stakers`: needs a snapshot world to adopt from: give `network: mainnet-2026-08` or `network: {snapshot: FILE}`"
         ]
+    );
+    let p = problems(&with_adopt("64").replace("adopt: 64,", "stakers: delegate,"));
+    assert!(
+        p.iter()
+            .any(|x| x.contains("`subnets[0].stakers`: applies to an adopted subnet only")),
+        "{p:?}"
     );
 
     // A snapshot file: missing, then invalid (its problems with its own positions).
