@@ -16,6 +16,7 @@ print("  A whole network for a year: 128 subnets of 256 uids each (16 honest val
 print("  honest miners and the owner). How long does yumalab take, and do the books balance to")
 print("  the rao at every block?")
 print("seed: 365")
+print("network: isolated   # every subnet simulated in full: no background subnets")
 print("duration: {days: 365}")
 print("subnets:")
 for k in range(N):

@@ -66,6 +66,7 @@ SMALL_YAML = """
 name: small
 description: two validators, three miners
 seed: 3
+network: isolated
 duration: {blocks: 1500}
 subnets:
   - name: sn1
@@ -79,6 +80,7 @@ SMALL_DICT = {
     "name": "small",
     "description": "two validators, three miners",
     "seed": 3,
+    "network": "isolated",
     "duration": {"blocks": 1500},
     "subnets": [{"name": "sn1", "mechanism": {"kind": "proportional"}}],
     "population": [

@@ -112,6 +112,7 @@ def test_module_next_to_the_scenario_is_found(tmp_path):
     text = """
 name: next
 description: d
+network: isolated
 duration: {blocks: 800}
 subnets:
   - name: s

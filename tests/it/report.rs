@@ -87,9 +87,10 @@ fn report_rebuilds_the_run_outputs_byte_for_byte_from_the_tables() {
         !html.contains("src=\"http"),
         "the page must be self-contained"
     );
-    // Every chart is inlined as SVG, with its caption.
-    assert_eq!(html.matches("<figure>").count(), 5, "{html}");
-    assert_eq!(html.matches("<svg").count(), 5);
+    // Every chart is inlined as SVG, with its caption: five about the subnet, four network
+    // panels (the scenario runs in the mainnet world).
+    assert_eq!(html.matches("<figure>").count(), 9, "{html}");
+    assert_eq!(html.matches("<svg").count(), 9);
     assert!(!html.contains("could not be drawn"));
     let _ = std::fs::remove_dir_all(&dir);
 }
