@@ -319,7 +319,9 @@ fn every_rao_of_a_pareto_run_is_accounted_for() {
         Ok(())
     })
     .unwrap();
-    // Recycled alpha per epoch is floor dust, never a wrapped-around u64.
-    assert!(max_recycled < 1_000_000_000, "recycled {max_recycled}");
+    // Recycled alpha per epoch is at most the epoch's emission (360 alpha: floor dust, and in
+    // the mainnet world the root part nobody on the subnet can take), never a wrapped-around
+    // u64.
+    assert!(max_recycled <= 360_000_000_000, "recycled {max_recycled}");
     let _ = std::fs::remove_dir_all(&dir);
 }

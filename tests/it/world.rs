@@ -453,8 +453,8 @@ population:
     assert_eq!(
         p,
         [
-            "bad.yaml:5:25: `subnets[0].adopt`: needs a snapshot world to adopt from: give `network: mainnet-2026-08` or `network: {snapshot: FILE}`",
-            "bad.yaml:5:38: `subnets[0].stakers`: needs a snapshot world to adopt from: give `network: mainnet-2026-08` or `network: {snapshot: FILE}`"
+            "bad.yaml:6:25: `subnets[0].adopt`: needs a snapshot world to adopt from: give `network: mainnet-2026-08` or `network: {snapshot: FILE}`",
+            "bad.yaml:6:38: `subnets[0].stakers`: needs a snapshot world to adopt from: give `network: mainnet-2026-08` or `network: {snapshot: FILE}`"
         ]
     );
     let p = problems(&with_adopt("64").replace("adopt: 64,", "stakers: delegate,"));
