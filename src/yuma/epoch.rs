@@ -35,7 +35,7 @@ use super::kernels;
 use super::median::MedianBuf;
 use super::params::{LiquidAlphaConsensus, YumaParams, liquid_alpha_consensus};
 use super::simd::{self, Isa, Kernel};
-use super::sparse::{EpochPath, SparseBuf, SparseCtx, count_entries};
+use super::sparse::{EpochPath, SparseBuf, SparseCtx};
 
 /// A sparse row as the chain stores it: `(uid, value)` pairs, in submission order.
 pub type SparseRow = Vec<(u16, u16)>;
@@ -478,16 +478,20 @@ fn epoch(
     let minority = stake_sum - (params.kappa_f64() * I32F32_SCALE) as i64;
     // The sparse path (see `super::sparse`): when few cells carry a weight or a bond.
     let beta = params.bonds_penalty_f64();
-    let sparse_entries = if m > 0 && stake_sum > 0 && params.bonds.supports_sparse(params) {
-        ws.path
-            .limit(cells)
-            .and_then(|limit| count_entries(&ws.raw_w, &ws.b0, n, limit))
-    } else {
-        None
-    };
-    if let Some(entries) = sparse_entries {
+    // The submitted entries bound the non-zero cells (a few instructions per row; the choice
+    // changes the cost, never the result).
+    let submitted: usize = ws
+        .rows
+        .iter()
+        .map(|&u| weights_of(usize::from(u)).len() + bonds_of(usize::from(u)).len())
+        .sum();
+    let sparse = m > 0
+        && stake_sum > 0
+        && params.bonds.supports_sparse(params)
+        && ws.path.limit(cells).is_some_and(|limit| submitted <= limit);
+    if sparse {
         let sp = &mut ws.sparse;
-        sp.collect(&ws.raw_w, &ws.b0, m, n, entries);
+        sp.collect(&ws.raw_w, &ws.b0, m, n, submitted.min(cells));
         sp.consensus(
             &mut ws.median,
             &ws.row_scale,

@@ -3,11 +3,12 @@
 //! (winner-takes-all) and the dense `m × n` passes would mostly multiply zeros.
 //!
 //! [`super::epoch`] fills the raw u16 weights and stored bonds densely (cheap: u16 rows, a
-//! zeroing and a copy), counts the cells where either is non-zero and, when the bonds model
-//! has a sparse step ([`super::bonds::BondsModel::supports_sparse`]: Yuma3 without liquid
-//! alpha) and at most a quarter of the cells are non-zero ([`EpochPath::Auto`]), runs the
-//! steps below instead of the dense ones. Their cost follows the number of entries, plus a
-//! few vectorised u16 passes over the rows to find them.
+//! zeroing and a copy) and, when the bonds model has a sparse step
+//! ([`super::bonds::BondsModel::supports_sparse`]: Yuma3 without liquid alpha) and the rows'
+//! submitted weight and bond entries (an upper bound on the non-zero cells) number at most a
+//! quarter of the cells ([`EpochPath::Auto`]), runs the steps below instead of the dense ones.
+//! Their cost follows the number of entries, plus one vectorised u16 pass over the rows to
+//! find them (a bit mask per 16 cells).
 //!
 //! **Same bits as the dense path.** A missing entry has `W = 0` and `B⁰ = 0`, and in every
 //! dense step such a cell contributes an exact `+0.0`: its clipped weight `min(0, c) = 0`, its
@@ -29,8 +30,8 @@ use super::params::YumaParams;
 /// Which matrix path an epoch takes (every choice gives the same bytes; see the module docs).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum EpochPath {
-    /// Sparse when the bonds model has a sparse step and at most a quarter of the cells carry
-    /// a weight or a bond; dense otherwise.
+    /// Sparse when the bonds model has a sparse step and the rows' submitted weight and bond
+    /// entries number at most a quarter of the cells; dense otherwise.
     #[default]
     Auto,
     /// Always the dense passes.
@@ -74,29 +75,9 @@ pub(super) struct SparseBuf {
     cursor: Vec<u32>,
 }
 
-/// Number of cells in `raw_w` or `b0` (same length) where either is non-zero, counted row by
-/// row of `n`, stopping once it exceeds `limit` (a dense matrix costs a fraction of a pass).
-#[inline(always)]
-pub(super) fn count_entries(raw_w: &[u16], b0: &[u16], n: usize, limit: usize) -> Option<usize> {
-    let mut count = 0usize;
-    for (w, b) in raw_w.chunks_exact(n).zip(b0.chunks_exact(n)) {
-        // u16 lanes (n ≤ 65536 fits a u32 count; each lane adds 0 or 1).
-        let row: u32 = w
-            .iter()
-            .zip(b)
-            .map(|(&x, &y)| u32::from((x | y) != 0))
-            .sum();
-        count += row as usize;
-        if count > limit {
-            return None;
-        }
-    }
-    Some(count)
-}
-
 impl SparseBuf {
-    /// Collects the `entries` cells (from [`count_entries`]) of the `m × n` matrices where
-    /// `raw_w` or `b0` is non-zero, and the weights by column.
+    /// Collects the cells of the `m × n` matrices where `raw_w` or `b0` is non-zero (about
+    /// `entries` of them: room is reserved for that many), and the weights by column.
     #[inline(always)]
     pub(super) fn collect(
         &mut self,
