@@ -7,7 +7,8 @@
 //!
 //! Variants: `yuma2` (classic bonds), `yuma3`, and `yuma3` with liquid alpha; and `wta`, the
 //! winner-takes-all subnet: the same stakes, but each validator submits three weights (the
-//! common winner, uid 200, at 65 535 and two pseudo-random miners), the sparse case.
+//! common winner, uid 200, at 65 535 and two pseudo-random miners), the sparse case (it takes
+//! the epoch's sparse path, `yumalab::yuma::sparse`).
 //!
 //! And the κ median alone: `median_256cols_x64`, [`MedianBuf::quantile`] on 256 separate f64
 //! columns of 64 scores (the per-column API), and `median_256x64_quantiles`, the epoch's

@@ -35,6 +35,7 @@ use super::kernels;
 use super::median::MedianBuf;
 use super::params::{LiquidAlphaConsensus, YumaParams, liquid_alpha_consensus};
 use super::simd::{self, Isa, Kernel};
+use super::sparse::{EpochPath, SparseBuf, SparseCtx};
 
 /// A sparse row as the chain stores it: `(uid, value)` pairs, in submission order.
 pub type SparseRow = Vec<(u16, u16)>;
@@ -193,6 +194,10 @@ pub struct Workspace {
     liquid_consensus: Vec<f64>,
     order: Vec<u32>,
     scratch: BondsScratch,
+    /// Which matrix path the epochs take ([`EpochPath::Auto`] by default).
+    path: EpochPath,
+    /// The entries, when the sparse path runs.
+    sparse: SparseBuf,
 }
 
 impl Workspace {
@@ -204,6 +209,13 @@ impl Workspace {
             median: MedianBuf::with_isa(isa),
             ..Workspace::default()
         }
+    }
+
+    /// This workspace with its epochs taking `path` (every path gives the same bytes; tests
+    /// use this to compare them).
+    pub fn with_path(mut self, path: EpochPath) -> Workspace {
+        self.path = path;
+        self
     }
 
     /// The instruction set this workspace's epochs run with.
@@ -427,6 +439,26 @@ fn epoch(
         *k = if sum > 0 { 1.0 / f64::from(sum) } else { 1.0 };
     }
 
+    // §3.9 Bonds (read here: the sparse path below needs them): last epoch's stored bonds, minus columns registered since the last epoch.
+    let last_tempo = if input.last_mechanism_step_block != 0 {
+        input.last_mechanism_step_block + 1
+    } else {
+        input.block.saturating_sub(input.tempo)
+    };
+    resize_only(&mut ws.b0, cells, 0);
+    let any_recent = input.registered_at.iter().any(|&rb| last_tempo <= rb);
+    for (r, &uid) in ws.rows.iter().enumerate() {
+        let b0 = &mut ws.b0[r * n..][..n];
+        fill_row(bonds_of(usize::from(uid)), b0, None);
+        if any_recent {
+            for (b, &rb) in b0.iter_mut().zip(input.registered_at) {
+                if last_tempo <= rb {
+                    *b = 0;
+                }
+            }
+        }
+    }
+
     // §3.7 Consensus: κ stake-weighted median per column over validators with active stake.
     ws.row_active_stake.clear();
     ws.row_active_stake
@@ -444,6 +476,61 @@ fn epoch(
     }));
     let stake_sum: i64 = ws.voter_stake.iter().sum();
     let minority = stake_sum - (params.kappa_f64() * I32F32_SCALE) as i64;
+    // The sparse path (see `super::sparse`): when few cells carry a weight or a bond.
+    let beta = params.bonds_penalty_f64();
+    // The submitted entries bound the non-zero cells (a few instructions per row; the choice
+    // changes the cost, never the result).
+    let submitted: usize = ws
+        .rows
+        .iter()
+        .map(|&u| weights_of(usize::from(u)).len() + bonds_of(usize::from(u)).len())
+        .sum();
+    let sparse = m > 0
+        && stake_sum > 0
+        && params.bonds.supports_sparse(params)
+        && ws.path.limit(cells).is_some_and(|limit| submitted <= limit);
+    if sparse {
+        let sp = &mut ws.sparse;
+        sp.collect(&ws.raw_w, &ws.b0, m, n, submitted.min(cells));
+        sp.consensus(
+            &mut ws.median,
+            &ws.row_scale,
+            &ws.voter_stake,
+            minority,
+            stake_sum,
+            &mut out.consensus,
+        );
+        let (rows, trust) = (&ws.rows, &mut out.validator_trust);
+        sp.clip(
+            &ws.row_scale,
+            &ws.row_active_stake,
+            &out.consensus,
+            beta,
+            &mut out.incentive,
+            |r, t| trust[usize::from(rows[r])] = t,
+        );
+        normalize_i32f32(&mut out.incentive);
+        resize_only(&mut ws.row_dividends, m, 0.0);
+        ws.scratch.prepare(m, n);
+        let ctx = SparseCtx {
+            n,
+            active_stake: &ws.row_active_stake,
+            incentive: &out.incentive,
+            params,
+        };
+        sp.bonds(params.bonds, ctx, &mut ws.scratch, &mut ws.row_dividends);
+        for (r, &uid) in ws.rows.iter().enumerate() {
+            let i = usize::from(uid);
+            out.dividends[i] = ws.row_dividends[r];
+            if out.permits[i] {
+                sp.stored_row(r, &mut out.bonds[i]);
+            }
+        }
+        normalize_i32f32(&mut out.dividends);
+        split_emission(input.emission, out);
+        return;
+    }
+
     // The median of every column of W (scaled from the raw u16 weights on the fly), a group
     // of columns at a time, straight from the row-major matrix.
     if stake_sum > 0 {
@@ -459,7 +546,6 @@ fn epoch(
 
     // §3.8 Clipping Ŵ = min(W, c), validator trust, ranks (accumulated row by row into the
     // incentive vector) and bond weights W^b = W + β(Ŵ − W), one row at a time.
-    let beta = params.bonds_penalty_f64();
     resize_only(&mut ws.wb, cells, 0.0);
     if needs_presence {
         resize_only(&mut ws.wb_present, cells, false);
@@ -512,25 +598,6 @@ fn epoch(
     }
     normalize_i32f32(&mut out.incentive);
 
-    // §3.9 Bonds: last epoch's stored bonds, minus columns registered since the last epoch.
-    let last_tempo = if input.last_mechanism_step_block != 0 {
-        input.last_mechanism_step_block + 1
-    } else {
-        input.block.saturating_sub(input.tempo)
-    };
-    resize_only(&mut ws.b0, cells, 0);
-    let any_recent = input.registered_at.iter().any(|&rb| last_tempo <= rb);
-    for (r, &uid) in ws.rows.iter().enumerate() {
-        let b0 = &mut ws.b0[r * n..][..n];
-        fill_row(bonds_of(usize::from(uid)), b0, None);
-        if any_recent {
-            for (b, &rb) in b0.iter_mut().zip(input.registered_at) {
-                if last_tempo <= rb {
-                    *b = 0;
-                }
-            }
-        }
-    }
     resize_only(&mut ws.stored, cells, 0);
     resize_only(&mut ws.row_dividends, m, 0.0);
     // §13.10 The consensus the liquid-alpha sigmoid reads (this epoch's unless the mode says

@@ -81,6 +81,30 @@ pub fn dot(a: &[f64], b: &[f64]) -> f64 {
     fold(acc)
 }
 
+/// [`sum`] of a row given by its entries `(k, x_k)`, `k` ascending, every other entry being
+/// `+0.0`: the same accumulators in the same order (a missing `+0.0` changes no accumulator,
+/// see [`padded`]), so the same bits at a cost that follows the number of entries.
+#[inline(always)]
+pub fn sum_sparse(entries: impl Iterator<Item = (usize, f64)>) -> f64 {
+    let mut acc = [0.0_f64; LANES];
+    for (k, x) in entries {
+        acc[k % LANES] += x;
+    }
+    fold(acc)
+}
+
+/// [`dot`] of a row given by its entries `(k, a_k)`, `k` ascending and below `b.len()`, with a
+/// dense `b`, every other `a_k` being `+0.0` and `b` finite: the same bits as `dot` on the
+/// dense row (a missing `0·b_k` is a zero added to an accumulator that is never `−0.0`).
+#[inline(always)]
+pub fn dot_sparse(entries: impl Iterator<Item = (usize, f64)>, b: &[f64]) -> f64 {
+    let mut acc = [0.0_f64; LANES];
+    for (k, x) in entries {
+        acc[k % LANES] += x * b[k];
+    }
+    fold(acc)
+}
+
 /// max(xs) for non-negative values (0 for an empty slice). The maximum does not depend on
 /// the order, so this one needs no care about it.
 #[inline(always)]
@@ -130,6 +154,17 @@ mod tests {
             for isa in Isa::available() {
                 prop_assert_eq!(simd::dispatch(isa, All(&a, &b)), want, "{}", isa.name());
             }
+        }
+
+        /// The sparse forms give the dense forms' bits on rows with many zeros.
+        #[test]
+        fn sparse_kernels_match_the_dense_bits(
+            a in prop::collection::vec(prop_oneof![3 => Just(0.0f64), 1 => 0.0f64..1e6], 0..100),
+            b in prop::collection::vec(0.0f64..1e3, 100),
+        ) {
+            let entries = || a.iter().copied().enumerate().filter(|e| e.1 != 0.0);
+            prop_assert_eq!(sum_sparse(entries()).to_bits(), sum(&a).to_bits());
+            prop_assert_eq!(dot_sparse(entries(), &b).to_bits(), dot(&a, &b).to_bits());
         }
     }
 

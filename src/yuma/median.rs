@@ -179,6 +179,8 @@ pub struct MedianBuf {
     group_members: Vec<[u32; GROUP]>,
     /// One column's scores (degenerate columns).
     col: Vec<f64>,
+    /// One column's stakes ([`MedianBuf::quantiles_sparse`]).
+    col_stakes: Vec<i64>,
 }
 
 impl MedianBuf {
@@ -385,6 +387,65 @@ impl MedianBuf {
                 };
             }
         }
+    }
+
+    /// The κ-quantile of every column of a sparse `m × n` matrix (`n = out.len()`), from its
+    /// non-zero entries only: column `j`'s are `col_start[j]..col_start[j + 1]` of `col_rows`
+    /// (the row) and `col_raw` (the raw weight), each scoring `f64::from(raw) · scale[row]`
+    /// with stake `stakes[row]`; every other row scores 0. `minority` and `total` as for
+    /// [`MedianBuf::quantile`], whose results these are (the quantile is defined by exact
+    /// integer masses, so any exact routine gives the same value): the stake on a column's
+    /// zeros is one entry, a column whose zeros carry more than the minority is 0 at once,
+    /// and the others go to [`MedianBuf::quantile`] with their few entries.
+    ///
+    /// # Panics
+    /// If the offsets or rows fall outside the slices.
+    #[allow(clippy::too_many_arguments)]
+    pub fn quantiles_sparse(
+        &mut self,
+        col_start: &[u32],
+        col_rows: &[u32],
+        col_raw: &[u16],
+        scale: &[f64],
+        stakes: &[i64],
+        minority: i64,
+        total: i64,
+        out: &mut [f64],
+    ) {
+        let mut scores = std::mem::take(&mut self.col);
+        let mut masses = std::mem::take(&mut self.col_stakes);
+        for (j, o) in out.iter_mut().enumerate() {
+            let (s, e) = (col_start[j] as usize, col_start[j + 1] as usize);
+            if s == e && 0 <= minority && minority < total {
+                // No weights: every voter scores 0, which carries all the stake.
+                *o = 0.0;
+                continue;
+            }
+            scores.clear();
+            masses.clear();
+            let mut mass = 0i64;
+            for (&r, &v) in col_rows[s..e].iter().zip(&col_raw[s..e]) {
+                let r = r as usize;
+                if stakes[r] > 0 {
+                    scores.push(f64::from(v) * scale[r]);
+                    masses.push(stakes[r]);
+                    mass += stakes[r];
+                }
+            }
+            let zero = total - mass;
+            *o = if minority >= 0 && zero > minority {
+                // S(<0) = 0 ≤ minority < S(≤0): the quantile is 0.
+                0.0
+            } else {
+                if zero > 0 {
+                    scores.push(0.0);
+                    masses.push(zero);
+                }
+                self.quantile_body(&scores, &masses, minority, total)
+            };
+        }
+        self.col = scores;
+        self.col_stakes = masses;
     }
 
     #[inline]
@@ -932,6 +993,60 @@ mod tests {
                     prop_assert_eq!(got.to_bits(), want.to_bits(), "{} column {}", isa.name(), j);
                     prop_assert_eq!(want, reference_int(&stakes, &col, minority));
                 }
+            }
+        }
+
+        /// [`MedianBuf::quantiles_sparse`] on the non-zero entries gives what
+        /// [`MedianBuf::quantiles`] gives on the dense matrix: sparse and empty columns, ties,
+        /// zero stakes, rows with weights but no stake, degenerate κ.
+        #[test]
+        fn sparse_quantiles_match_the_dense_matrix(
+            m in 1usize..40,
+            n in 1usize..40,
+            seed in any::<u64>(),
+            density in prop::sample::select(vec![0.0, 0.05, 0.3, 0.7, 1.0]),
+            tie_level in 0u32..4,
+            minority_frac in -0.1f64..1.1,
+        ) {
+            let mut state = seed;
+            let mut next = move || {
+                state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                state >> 33
+            };
+            let levels = [65_535u64, 1000, 7, 2][tie_level as usize];
+            let raw: Vec<u16> = (0..m * n)
+                .map(|_| {
+                    let on = (next() % 1000) as f64 / 1000.0 < density;
+                    if on { 1 + (next() % levels) as u16 } else { 0 }
+                })
+                .collect();
+            let scale: Vec<f64> = (0..m).map(|_| 1.0 / (1 + next() % 500_000) as f64).collect();
+            let stakes: Vec<i64> = (0..m)
+                .map(|_| if next() % 5 == 0 { 0 } else { (next() % 1_000_000) as i64 * 4099 })
+                .collect();
+            let total: i64 = stakes.iter().sum();
+            let minority = (total as f64 * minority_frac) as i64;
+            let mut col_start = vec![0u32; n + 1];
+            let (mut col_rows, mut col_raw) = (Vec::new(), Vec::new());
+            for j in 0..n {
+                for r in 0..m {
+                    if raw[r * n + j] != 0 {
+                        col_rows.push(r as u32);
+                        col_raw.push(raw[r * n + j]);
+                    }
+                }
+                col_start[j + 1] = col_rows.len() as u32;
+            }
+            let mut sparse = vec![f64::NAN; n];
+            MedianBuf::default().quantiles_sparse(
+                &col_start, &col_rows, &col_raw, &scale, &stakes, minority, total, &mut sparse,
+            );
+            let mut dense = vec![0.0; n];
+            if total > 0 {
+                MedianBuf::default().quantiles(&raw, &scale, &stakes, minority, total, &mut dense);
+            }
+            for j in 0..n {
+                prop_assert_eq!(sparse[j].to_bits(), dense[j].to_bits(), "column {}", j);
             }
         }
 

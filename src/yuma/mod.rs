@@ -7,6 +7,7 @@
 //! - [`mechanism`]: sub-subnets, splitting emission across mechanisms and combining outputs;
 //! - [`fixed`]: where the chain's fixed point is emulated;
 //! - [`null`]: the Null epoch (§13.9), the opt-in alternative to Yuma Consensus;
+//! - [`sparse`]: the sparse path, whose cost follows the number of submitted weights;
 //! - [`kernels`], [`simd`]: the loops the epoch spends its time in, and their run-time choice
 //!   of instruction set (the same bytes on every machine).
 //!
@@ -36,9 +37,11 @@ pub mod median;
 pub mod null;
 pub mod params;
 pub mod simd;
+pub mod sparse;
 
 pub use epoch::{
     EpochInput, EpochOutput, EpochShapeError, SparseRow, Workspace, run_epoch, run_epoch_into,
 };
 pub use params::{LiquidAlpha, LiquidAlphaConsensus, YumaParams, liquid_alpha_consensus};
 pub use simd::Isa;
+pub use sparse::EpochPath;

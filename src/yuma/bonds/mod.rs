@@ -51,6 +51,29 @@ pub struct BondsCtx<'a> {
     pub params: &'a YumaParams,
 }
 
+/// What a bonds model's sparse step reads ([`BondsModel::step_sparse`]): the entries of the
+/// `m × n` matrices where `W` or `B⁰` is non-zero, row by row (rows as in [`BondsCtx`]),
+/// columns ascending within a row. Every other entry has `W^b = 0` and `B⁰ = 0`.
+#[derive(Clone, Copy, Debug)]
+pub struct SparseBondsCtx<'a> {
+    /// Number of uids (columns).
+    pub n: usize,
+    /// Row `r`'s entries are `start[r]..start[r + 1]` (`m + 1` offsets).
+    pub start: &'a [u32],
+    /// The column of each entry.
+    pub cols: &'a [u16],
+    /// `W^b` at each entry (0 where `W` has none).
+    pub wb: &'a [f64],
+    /// `B⁰` at each entry as raw u16 (0 where there is none).
+    pub b0: &'a [u16],
+    /// Active stake `A` of each row, normalised over all uids.
+    pub active_stake: &'a [f64],
+    /// Incentive `I`, per uid (column), normalised.
+    pub incentive: &'a [f64],
+    /// The subnet's parameters.
+    pub params: &'a YumaParams,
+}
+
 /// Buffers a bonds model may use, owned by the epoch workspace so nothing allocates per epoch.
 /// Sized by [`BondsScratch::prepare`] before every step; contents unspecified on entry.
 #[derive(Clone, Debug, Default)]
@@ -81,6 +104,23 @@ pub trait BondsModel: Send + Sync + fmt::Debug {
     /// Whether [`BondsCtx::wb_present`] must be filled (the sparse-entry semantics matter).
     fn needs_presence(&self, _params: &YumaParams) -> bool {
         false
+    }
+
+    /// Whether [`BondsModel::step_sparse`] computes this model's update for `params`.
+    fn supports_sparse(&self, _params: &YumaParams) -> bool {
+        false
+    }
+
+    /// [`BondsModel::step`] on the non-zero entries only, with the same bits: `stored[e]` the
+    /// u16 to store at entry `e` of `ctx` (0 means none), `dividends` as for `step`. Called only
+    /// when [`BondsModel::supports_sparse`] says so; the default does nothing.
+    fn step_sparse(
+        &self,
+        _ctx: &SparseBondsCtx<'_>,
+        _scratch: &mut BondsScratch,
+        _stored: &mut [u16],
+        _dividends: &mut [f64],
+    ) {
     }
 
     /// One bond update.

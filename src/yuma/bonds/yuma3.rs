@@ -11,7 +11,7 @@
 //! Convention: the EMA rate (`a`, or `α_ij` with liquid alpha) is the weight on the **new**
 //! bond weight, as on the chain: `B¹ = α·W^b + (1 − α)·B⁰`.
 
-use super::{BondsCtx, BondsModel, BondsScratch};
+use super::{BondsCtx, BondsModel, BondsScratch, SparseBondsCtx};
 use crate::yuma::fixed::{from_u16_proportion, u16_proportion};
 use crate::yuma::params::LiquidAlpha;
 use crate::yuma::simd::{self, Kernel};
@@ -53,6 +53,20 @@ impl BondsModel for Yuma3 {
 
     fn needs_presence(&self, params: &crate::yuma::YumaParams) -> bool {
         params.liquid_alpha.is_some()
+    }
+
+    fn supports_sparse(&self, params: &crate::yuma::YumaParams) -> bool {
+        params.liquid_alpha.is_none()
+    }
+
+    fn step_sparse(
+        &self,
+        ctx: &SparseBondsCtx<'_>,
+        scratch: &mut BondsScratch,
+        stored: &mut [u16],
+        dividends: &mut [f64],
+    ) {
+        step_sparse(ctx, scratch, stored, dividends);
     }
 
     fn step(
@@ -143,6 +157,45 @@ fn step(ctx: &BondsCtx<'_>, scratch: &mut BondsScratch, stored: &mut [u16], divi
         .zip(ctx.active_stake)
     {
         *d = crate::yuma::kernels::dot(b1, g) * a;
+    }
+}
+
+/// [`step`] without liquid alpha on the entries of `ctx` only. Every missing entry has
+/// `W^b = B⁰ = 0`, so the dense step gives it `B¹ = a·0 + (1 − a)·0 = +0`, adds that zero to
+/// its column sum, stores nothing and adds `0·g` to its row's dividend; the entries present
+/// take the dense step's operations, and sums the same order (rows ascending for a column
+/// sum, [`crate::yuma::kernels::dot_sparse`] for a row), so the bits are the same.
+fn step_sparse(
+    ctx: &SparseBondsCtx<'_>,
+    scratch: &mut BondsScratch,
+    stored: &mut [u16],
+    dividends: &mut [f64],
+) {
+    let n = ctx.n;
+    let a = ctx.params.ema_alpha();
+    let keep = (1.0 - a) / 65535.0;
+    let [sum, g, _, _] = &mut scratch.cols;
+    let entries = ctx.cols.len();
+    let b1 = &mut scratch.b1[..entries];
+    sum[..n].fill(0.0);
+    for ((((x, &w), &o), &j), v) in b1
+        .iter_mut()
+        .zip(ctx.wb)
+        .zip(ctx.b0)
+        .zip(ctx.cols)
+        .zip(stored.iter_mut())
+    {
+        *x = a * w + keep * f64::from(o);
+        sum[usize::from(j)] += *x;
+        *v = u16_proportion(*x);
+    }
+    for ((g, s), i) in g.iter_mut().zip(sum.iter()).zip(ctx.incentive) {
+        *g = if *s != 0.0 { i / s } else { 0.0 };
+    }
+    for (r, (d, a)) in dividends.iter_mut().zip(ctx.active_stake).enumerate() {
+        let (s, e) = (ctx.start[r] as usize, ctx.start[r + 1] as usize);
+        let row = ctx.cols[s..e].iter().zip(&b1[s..e]);
+        *d = crate::yuma::kernels::dot_sparse(row.map(|(&j, &x)| (usize::from(j), x)), g) * a;
     }
 }
 
