@@ -16,18 +16,20 @@ use pyo3::types::PyTuple;
 use yumalab::scenario::Scenario;
 use yumalab_agents::mechanism::{Evaluation, ExternalMechanism, Observation as RsObservation};
 
-/// The first failure of a run's Python code, shared with every mechanism of the run.
+/// The first failure of a run's Python code, shared with every mechanism and agent of the
+/// run: the exception to raise (`MechanismError`, `AgentError`) and its message.
 #[derive(Clone, Default)]
-pub struct Failures(Arc<Mutex<Option<String>>>);
+pub struct Failures(Arc<Mutex<Option<(&'static str, String)>>>);
 
 impl Failures {
-    fn record(&self, message: String) {
+    /// Keeps `message` (raised as `yumalab.errors.<error>`) unless a failure came first.
+    pub fn record(&self, error: &'static str, message: String) {
         let mut slot = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        slot.get_or_insert(message);
+        slot.get_or_insert((error, message));
     }
 
-    /// The first failure, if any.
-    pub fn take(&self) -> Option<String> {
+    /// The first failure, if any: the exception's name and its message.
+    pub fn take(&self) -> Option<(&'static str, String)> {
         self.0.lock().unwrap_or_else(|p| p.into_inner()).take()
     }
 }
@@ -208,7 +210,8 @@ impl PyMechanism {
     }
 }
 
-fn traceback(py: Python<'_>, e: &PyErr) -> String {
+/// The exception with its Python traceback, as `traceback.format_exception` prints it.
+pub(crate) fn traceback(py: Python<'_>, e: &PyErr) -> String {
     let formatted = py.import("traceback").and_then(|tb| {
         let args = PyTuple::new(
             py,
@@ -234,10 +237,13 @@ impl ExternalMechanism for PyMechanism {
         let result = Python::attach(|py| self.call(py, ev, obs, raw));
         if let Err(e) = result {
             raw.clear();
-            self.failures.record(format!(
-                "mechanism `{}` (subnet {}, validator uid {}, epoch {}, block {}) {e}",
-                self.name, ev.netuid, ev.validator_uid, ev.epoch, ev.block
-            ));
+            self.failures.record(
+                "MechanismError",
+                format!(
+                    "mechanism `{}` (subnet {}, validator uid {}, epoch {}, block {}) {e}",
+                    self.name, ev.netuid, ev.validator_uid, ev.epoch, ev.block
+                ),
+            );
             self.stop.store(true, Ordering::Relaxed);
         }
     }

@@ -8,7 +8,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import ScenarioError, MechanismError, InternalError, run, sweep, validate
+from . import AgentError, ScenarioError, MechanismError, InternalError, run, sweep, validate
 
 
 def _sets(values):
@@ -70,7 +70,7 @@ def main(argv=None) -> int:
         for line in str(e).splitlines():
             print(f"error: {line}", file=sys.stderr)
         return 1
-    except MechanismError as e:
+    except (MechanismError, AgentError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
     except InternalError as e:
