@@ -217,3 +217,12 @@ def test_actions_mirror_the_engines_and_check_their_arguments():
         yumalab.Action.serve(1, [float("inf")])
     with pytest.raises(TypeError):
         yumalab.Action.set_weights(1, [0, 1])
+
+
+def test_the_yield_chaser_example_runs_and_earns(root):
+    r = yumalab.run(root / "examples/python/delegators.yaml", set={"duration": "{days: 2}"})
+    py = r.agents.filter(r.agents["group"] == "py-chasers")
+    assert py.height == 4 and (py["kind"] == "python").all()
+    # Each staked its budget (holdings moved off the genesis TAO), each its own way (explore).
+    assert (py["holdings_tao"] != py["genesis_tao"]).all()
+    assert np.isfinite(r.summary["group.py-chasers.profit_tao"])
