@@ -822,9 +822,13 @@ pub fn resolve_agents(
     stop: &Arc<AtomicBool>,
     failures: &Failures,
 ) -> PyResult<()> {
+    let agents = scenario.external_agents();
+    if agents.is_empty() {
+        return Ok(());
+    }
     let new_rng = py.import("numpy.random")?.getattr("default_rng")?.unbind();
     let json_loads = py.import("json")?.getattr("loads")?.unbind();
-    for (_, e) in scenario.external_agents() {
+    for (_, e) in agents {
         let class = resolver.call1((e.class.as_str(), "agent"))?.unbind();
         e.resolve(Arc::new(PyAgentFactory {
             class_name: e.class.clone(),

@@ -226,3 +226,15 @@ def test_the_yield_chaser_example_runs_and_earns(root):
     # Each staked its budget (holdings moved off the genesis TAO), each its own way (explore).
     assert (py["holdings_tao"] != py["genesis_tao"]).all()
     assert np.isfinite(r.summary["group.py-chasers.profit_tao"])
+
+
+def test_runs_without_python_code_do_not_import_numpy(root):
+    code = (
+        "import sys, yumalab\n"
+        f"r = yumalab.run({str(root / 'scenarios/copying-miners-proportional.yaml')!r}, set={{'duration': '{{blocks: 300}}'}})\n"
+        "r.neurons\n"
+        "print('numpy' in sys.modules)\n"
+    )
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.strip() == "False"
