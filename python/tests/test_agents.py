@@ -238,3 +238,22 @@ def test_runs_without_python_code_do_not_import_numpy(root):
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert p.returncode == 0, p.stderr
     assert p.stdout.strip() == "False"
+
+
+def test_python_m_yumalab_sweep_shards_partition_the_runs(tmp_path):
+    import polars as pl
+
+    f = small(tmp_path, "pyagents:RandomStaker", extra="sweep:\n  replicates: 3\n  grid:\n    population[py].count: [1, 2]\n")
+    parts = []
+    for i in range(2):
+        out = tmp_path / f"shard{i}"
+        p = subprocess.run(
+            [sys.executable, "-m", "yumalab", "sweep", str(f), "--shard", f"{i}/2", "--jobs", "1", "-o", str(out)],
+            capture_output=True, text=True,
+        )
+        assert p.returncode == 0, p.stderr
+        parts.append(pl.read_parquet(out / "summary.parquet"))
+    assert [d.height for d in parts] == [3, 3]
+    whole = yumalab.sweep(f, jobs=1, progress=False)
+    index = whole.columns[0]
+    assert pl.concat(parts).sort(index).equals(whole.sort(index))

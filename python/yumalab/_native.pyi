@@ -26,7 +26,8 @@ class ArrowTable:
 
 class Observation:
     """What one validator observed at one evaluation (miners in ascending uid order, its own
-    uid excluded, only uids that served work)."""
+    uid excluded, only uids that served work). Each array is made when first read, and the
+    same array is returned on every read."""
 
     uids: npt.NDArray[np.uint16]
     """The visible miners' uids, ``[n]``."""
