@@ -363,10 +363,19 @@ fn sweep<'py>(
                     if stop.load(Ordering::Relaxed) {
                         return None;
                     }
-                    match yumalab::run::simulate_or_stop(scenario, spec.seed, &stop, |_| {
-                        Ok(Vec::new())
-                    }) {
-                        Ok(outcome) => {
+                    // This worker thread gets a Python thread state for the whole run (attach,
+                    // then release the lock): each call of Python code in the run then only
+                    // takes the lock, instead of creating and destroying a thread state.
+                    let simulated = Python::attach(|py| {
+                        py.detach(|| {
+                            yumalab::run::simulate_or_stop(scenario, spec.seed, &stop, |_| {
+                                Ok(Vec::new())
+                            })
+                            .map(|outcome| outcome.results.summary)
+                        })
+                    });
+                    match simulated {
+                        Ok(summary) => {
                             let n = done.fetch_add(1, Ordering::Relaxed) + 1;
                             if let Some(p) = &progress {
                                 Python::attach(|py| {
@@ -375,7 +384,7 @@ fn sweep<'py>(
                             }
                             Some(RunResult {
                                 spec: spec.clone(),
-                                metrics: outcome.results.summary,
+                                metrics: summary,
                             })
                         }
                         Err(e) => {
