@@ -326,10 +326,9 @@ def sweep(
     Args:
         scenario: as for :func:`run`; it must have a ``sweep:`` section.
         jobs: runs in parallel threads (default: all cores). Python mechanisms and agents
-            take the interpreter lock for each call, so with them extra jobs help only as far
-            as the Rust part dominates, and can cost more in lock hand-offs than they gain (see
-            the README). For sweeps with Python code, run ``jobs=1`` in several processes, each
-            with its own ``shard``.
+            take the interpreter lock for each call, so with them extra jobs overlap only the
+            Rust part of the runs (see the README). For sweeps with Python code on many cores,
+            run ``jobs=1`` in several processes, each with its own ``shard``.
         shard: ``(i, n)``: only the runs whose index is ``i`` modulo ``n``.
         set: overrides, as for :func:`run`.
         progress: show a progress bar on stderr (a terminal or a notebook).
