@@ -257,3 +257,24 @@ def test_python_m_yumalab_sweep_shards_partition_the_runs(tmp_path):
     whole = yumalab.sweep(f, jobs=1, progress=False)
     index = whole.columns[0]
     assert pl.concat(parts).sort(index).equals(whole.sort(index))
+
+
+def test_a_class_next_to_the_scenario_is_found(tmp_path):
+    (tmp_path / "agents_next_to_it.py").write_text(
+        "from yumalab import Action\n"
+        "class Once:\n"
+        "    def __init__(self, tao):\n"
+        "        self.tao, self.done = tao, False\n"
+        "    def act(self, view):\n"
+        "        if self.done:\n"
+        "            return []\n"
+        "        self.done = True\n"
+        "        mg = view.metagraph(self.netuid)\n"
+        "        return [Action.add_stake(int(mg['hotkey'][mg['permit']][0]), self.netuid, self.tao)]\n"
+    )
+    f = tmp_path / "next.yaml"
+    f.write_text(SMALL.replace("pyagents:Recorder", "agents_next_to_it:Once").replace("balance: 50}", "balance: 50, params: {tao: 10000000000}}"))
+    r = yumalab.run(f)
+    py = r.agents.filter(r.agents["group"] == "py")
+    assert (py["holdings_tao"] != py["genesis_tao"]).all()
+    assert "agents_next_to_it" not in sys.modules or str(tmp_path) in sys.modules["agents_next_to_it"].__file__
