@@ -48,6 +48,16 @@ pub struct Member {
 /// # Errors
 /// The deserialisation or validation message.
 pub fn check_params(kind: &str, params: &serde_json::Value) -> Result<(), String> {
+    if kind == "python" {
+        // The class's keyword arguments: checked by the class itself when it is built.
+        return if params.is_object() || params.is_null() {
+            Ok(())
+        } else {
+            Err(format!(
+                "a `kind: python` group's `params` must be a mapping (the class's keyword arguments), got `{params}`"
+            ))
+        };
+    }
     make(
         kind,
         Identity {
@@ -412,17 +422,36 @@ impl Scenario {
                     .unwrap_or_default()
             };
             for (m, id) in ids.into_iter().enumerate() {
-                let agent_seed = derive_seed(seed, stable_id(&format!("{}/{m}", g.name)));
-                let agent = make(
-                    &g.kind,
-                    id.clone(),
-                    &g.params,
-                    agent_seed,
-                    mechanism,
-                    g.cartel.as_deref(),
-                    &cartel,
-                    &group,
-                )?;
+                let agent_name = format!("{}/{m}", g.name);
+                let agent_seed = derive_seed(seed, stable_id(&agent_name));
+                let agent = match &g.class {
+                    Some(class) => {
+                        let factory = class.resolved.as_ref().ok_or_else(|| {
+                            format!(
+                                "group `{}`: the Python class `{}` is not resolved (run the scenario with the Python package)",
+                                g.name, class.class
+                            )
+                        })?;
+                        factory.build(&yumalab_agents::external::Spawn {
+                            group: &g.name,
+                            name: &agent_name,
+                            identity: &id,
+                            seed: agent_seed,
+                            tempo: self.subnets[g.subnet].params.tempo,
+                            params: &g.params,
+                        })?
+                    }
+                    None => make(
+                        &g.kind,
+                        id.clone(),
+                        &g.params,
+                        agent_seed,
+                        mechanism,
+                        g.cartel.as_deref(),
+                        &cartel,
+                        &group,
+                    )?,
+                };
                 let agent = if g.entry.is_some() || g.exit.is_some() {
                     let validator = g.kind.contains("validator") || g.kind == "weight-copier";
                     Box::new(yumalab_agents::behaviours::dynamic::Dynamic::new(

@@ -5,6 +5,7 @@
 //! - [`action`]: what an agent may do ([`Action`]);
 //! - [`agent`]: the [`Agent`] trait;
 //! - [`behaviours`]: built-in behaviours, one file each;
+//! - [`external`]: agents supplied from outside (`kind: python`);
 //! - [`work`]: miners' true quality; [`mechanism`]: how validators turn observed work into
 //!   weights;
 //! - [`presets`]: named parameter sets scenarios refer to;
@@ -15,6 +16,7 @@
 pub mod action;
 pub mod agent;
 pub mod behaviours;
+pub mod external;
 pub mod mechanism;
 pub mod presets;
 pub mod testing;

@@ -178,7 +178,7 @@ impl Mechanism {
     }
 }
 
-fn is_identifier(s: &str) -> bool {
+pub(crate) fn is_identifier(s: &str) -> bool {
     let mut c = s.chars();
     c.next().is_some_and(|f| f.is_alphabetic() || f == '_')
         && c.all(|x| x.is_alphanumeric() || x == '_')

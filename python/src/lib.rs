@@ -2,13 +2,14 @@
 //! turns scenarios given as paths, YAML or dicts into text, wraps tables as polars
 //! DataFrames and raises the package's exceptions; this half parses, runs and sweeps with the
 //! same code as the `yumalab` binary, and runs `kind: python` mechanisms
-//! ([`mechanism::PyMechanism`]).
+//! ([`mechanism::PyMechanism`]) and agents ([`agent::PyAgent`]).
 //!
 //! Tables cross over through the Arrow C stream interface (`__arrow_c_stream__`), with the
 //! schemas of the Parquet files ([`yumalab::report::tables::RunTables::in_memory`]).
-//! Simulations run with the interpreter released (`Python::detach`); a Python mechanism
-//! attaches to it for each call. A Rust panic becomes `yumalab.InternalError`.
+//! Simulations run with the interpreter released (`Python::detach`); a Python mechanism or
+//! agent attaches to it for each call. A Rust panic becomes `yumalab.InternalError`.
 
+mod agent;
 mod arrow;
 mod mechanism;
 
@@ -28,6 +29,7 @@ use yumalab::scenario::{Problem as RsProblem, Problems, Scenario, set_path};
 use yumalab::sweep::{expand, scenario_for_with, shard};
 use yumalab::yaml::{Node, parse_scalar, parse_tree};
 
+use crate::agent::resolve_agents;
 use crate::arrow::ArrowTable;
 use crate::mechanism::{Failures, resolve};
 
@@ -184,12 +186,13 @@ fn run<'py>(
     let stop = Arc::new(AtomicBool::new(false));
     let failures = Failures::default();
     resolve(py, &mut scenario, &resolver, &stop, &failures)?;
+    resolve_agents(py, &mut scenario, &resolver, &stop, &failures)?;
     let metadata = run_metadata(&scenario, file, text, &set, scenario.seed);
     let result = detached(py, || {
         run_detached(&scenario, &metadata, out.as_deref(), &stop)
     })?;
-    if let Some(message) = failures.take() {
-        return Err(raise(py, "MechanismError", message));
+    if let Some((error, message)) = failures.take() {
+        return Err(raise(py, error, message));
     }
     let finished = result.map_err(|e| raise(py, "InternalError", e))?;
     let d = PyDict::new(py);
@@ -338,6 +341,7 @@ fn sweep<'py>(
         let mut s =
             scenario_for_with(&tree, file, r, &read_file).map_err(|e| scenario_error(py, &e))?;
         resolve(py, &mut s, &resolver, &stop, &failures)?;
+        resolve_agents(py, &mut s, &resolver, &stop, &failures)?;
         scenarios.push(s);
     }
     let jobs = jobs
@@ -359,10 +363,19 @@ fn sweep<'py>(
                     if stop.load(Ordering::Relaxed) {
                         return None;
                     }
-                    match yumalab::run::simulate_or_stop(scenario, spec.seed, &stop, |_| {
-                        Ok(Vec::new())
-                    }) {
-                        Ok(outcome) => {
+                    // This worker thread gets a Python thread state for the whole run (attach,
+                    // then release the lock): each call of Python code in the run then only
+                    // takes the lock, instead of creating and destroying a thread state.
+                    let simulated = Python::attach(|py| {
+                        py.detach(|| {
+                            yumalab::run::simulate_or_stop(scenario, spec.seed, &stop, |_| {
+                                Ok(Vec::new())
+                            })
+                            .map(|outcome| outcome.results.summary)
+                        })
+                    });
+                    match simulated {
+                        Ok(summary) => {
                             let n = done.fetch_add(1, Ordering::Relaxed) + 1;
                             if let Some(p) = &progress {
                                 Python::attach(|py| {
@@ -371,7 +384,7 @@ fn sweep<'py>(
                             }
                             Some(RunResult {
                                 spec: spec.clone(),
-                                metrics: outcome.results.summary,
+                                metrics: summary,
                             })
                         }
                         Err(e) => {
@@ -388,8 +401,8 @@ fn sweep<'py>(
         });
         Ok::<_, String>(results)
     })?;
-    if let Some(message) = failures.take() {
-        return Err(raise(py, "MechanismError", message));
+    if let Some((error, message)) = failures.take() {
+        return Err(raise(py, error, message));
     }
     let results = results.map_err(|e| raise(py, "InternalError", e))?;
     if let Some(e) = failed.into_inner().unwrap_or_else(|p| p.into_inner()) {
@@ -455,6 +468,10 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Problem>()?;
     m.add_class::<ArrowTable>()?;
     m.add_class::<mechanism::Observation>()?;
+    m.add_class::<agent::View>()?;
+    m.add_class::<agent::SubnetView>()?;
+    m.add_class::<agent::NeuronView>()?;
+    m.add_class::<agent::Action>()?;
     m.add_function(wrap_pyfunction!(validate, m)?)?;
     m.add_function(wrap_pyfunction!(schema, m)?)?;
     m.add_function(wrap_pyfunction!(table_schemas, m)?)?;

@@ -10,24 +10,28 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-use numpy::{PyArray1, PyArrayMethods, PyReadonlyArray1, PyUntypedArrayMethods};
+use numpy::ndarray::ArrayView2;
+use numpy::{PyArray1, PyArray2, PyReadonlyArray1, PyUntypedArrayMethods};
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
 use pyo3::types::PyTuple;
 use yumalab::scenario::Scenario;
 use yumalab_agents::mechanism::{Evaluation, ExternalMechanism, Observation as RsObservation};
 
-/// The first failure of a run's Python code, shared with every mechanism of the run.
+/// The first failure of a run's Python code, shared with every mechanism and agent of the
+/// run: the exception to raise (`MechanismError`, `AgentError`) and its message.
 #[derive(Clone, Default)]
-pub struct Failures(Arc<Mutex<Option<String>>>);
+pub struct Failures(Arc<Mutex<Option<(&'static str, String)>>>);
 
 impl Failures {
-    fn record(&self, message: String) {
+    /// Keeps `message` (raised as `yumalab.errors.<error>`) unless a failure came first.
+    pub fn record(&self, error: &'static str, message: String) {
         let mut slot = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        slot.get_or_insert(message);
+        slot.get_or_insert((error, message));
     }
 
-    /// The first failure, if any.
-    pub fn take(&self) -> Option<String> {
+    /// The first failure, if any: the exception's name and its message.
+    pub fn take(&self) -> Option<(&'static str, String)> {
         self.0.lock().unwrap_or_else(|p| p.into_inner()).take()
     }
 }
@@ -36,48 +40,112 @@ impl Failures {
 ///
 /// Miners are in ascending uid order (the validator's own uid excluded, and only uids that
 /// served work); every array has one entry per visible miner, and `scores` one row per
-/// environment.
-#[pyclass(frozen, get_all, module = "yumalab")]
+/// environment. The arrays are made on first access (a mechanism that reads only `scores`
+/// pays for no other), and the same array is returned on every access.
+#[pyclass(frozen, module = "yumalab")]
 pub struct Observation {
-    /// `uint16[n]`: the visible miners' uids.
-    pub uids: Py<PyAny>,
-    /// `float64[environments, n]`: observed score per environment (true quality plus the
-    /// validator's noise); `scores[e]` is environment `e`.
-    pub scores: Py<PyAny>,
-    /// `bool[n]`: the validator detected the miner's work as a copy (built-ins score it 0).
-    pub copy_detected: Py<PyAny>,
-    /// `uint64[n]`: block at which each miner served its work.
-    pub served_at: Py<PyAny>,
-    /// `float64[n]`: the u16 weight this validator gave each miner in its previous row
-    /// (0 when absent or at its first evaluation).
-    pub previous: Py<PyAny>,
+    uids: Vec<u16>,
+    /// Environment-major, `environments × n`.
+    scores: Vec<f64>,
+    environments: usize,
+    copy_detected: Vec<bool>,
+    served_at: Vec<u64>,
+    previous: Vec<f64>,
+    /// The arrays, once made: uids, scores, copy_detected, served_at, previous.
+    arrays: [PyOnceLock<Py<PyAny>>; 5],
     /// The subnet's netuid.
+    #[pyo3(get)]
     pub netuid: u16,
     /// The validator's uid.
+    #[pyo3(get)]
     pub validator: u16,
     /// The validator's hotkey id.
+    #[pyo3(get)]
     pub hotkey: u64,
     /// The validator's stake weight at the last epoch (rao).
+    #[pyo3(get)]
     pub stake: f64,
     /// The subnet's epoch index (epochs run so far).
+    #[pyo3(get)]
     pub epoch: u64,
     /// The current block.
+    #[pyo3(get)]
     pub block: u64,
     /// The mechanism's `params` from the scenario (a dict; the same object every call).
+    #[pyo3(get)]
     pub params: Py<PyAny>,
+}
+
+impl Observation {
+    fn array<'py>(
+        &self,
+        py: Python<'py>,
+        k: usize,
+        make: impl FnOnce() -> PyResult<Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.arrays[k]
+            .get_or_try_init(py, || make().map(Bound::unbind))
+            .map(|a| a.bind(py).clone())
+    }
 }
 
 #[pymethods]
 impl Observation {
-    fn __repr__(&self, py: Python<'_>) -> String {
-        let n = self
-            .uids
-            .bind(py)
-            .len()
-            .map_or_else(|_| "?".into(), |n| n.to_string());
+    /// `uint16[n]`: the visible miners' uids.
+    #[getter]
+    fn uids<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.array(
+            py,
+            0,
+            || Ok(PyArray1::from_slice(py, &self.uids).into_any()),
+        )
+    }
+
+    /// `float64[environments, n]`: observed score per environment (true quality plus the
+    /// validator's noise); `scores[e]` is environment `e`.
+    #[getter]
+    fn scores<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.array(py, 1, || {
+            let view = ArrayView2::from_shape((self.environments, self.uids.len()), &self.scores)
+                .map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))?;
+            Ok(PyArray2::from_array(py, &view).into_any())
+        })
+    }
+
+    /// `bool[n]`: the validator detected the miner's work as a copy (built-ins score it 0).
+    #[getter]
+    fn copy_detected<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.array(py, 2, || {
+            Ok(PyArray1::from_slice(py, &self.copy_detected).into_any())
+        })
+    }
+
+    /// `uint64[n]`: block at which each miner served its work.
+    #[getter]
+    fn served_at<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.array(py, 3, || {
+            Ok(PyArray1::from_slice(py, &self.served_at).into_any())
+        })
+    }
+
+    /// `float64[n]`: the u16 weight this validator gave each miner in its previous row (0 when
+    /// absent or at its first evaluation).
+    #[getter]
+    fn previous<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.array(py, 4, || {
+            Ok(PyArray1::from_slice(py, &self.previous).into_any())
+        })
+    }
+
+    fn __repr__(&self) -> String {
         format!(
-            "Observation(netuid={}, validator={}, epoch={}, block={}, stake={}, miners={n})",
-            self.netuid, self.validator, self.epoch, self.block, self.stake
+            "Observation(netuid={}, validator={}, epoch={}, block={}, stake={}, miners={})",
+            self.netuid,
+            self.validator,
+            self.epoch,
+            self.block,
+            self.stake,
+            self.uids.len()
         )
     }
 }
@@ -117,18 +185,13 @@ impl PyMechanism {
             }
         }
         let o = Observation {
-            scores: PyArray1::from_vec(py, scores)
-                .reshape([envs, n])?
-                .into_any()
-                .unbind(),
-            copy_detected: PyArray1::from_iter(py, obs.iter().map(|o| o.copy_detected))
-                .into_any()
-                .unbind(),
-            served_at: PyArray1::from_iter(py, obs.iter().map(|o| o.served_at))
-                .into_any()
-                .unbind(),
-            uids: PyArray1::from_vec(py, uids).into_any().unbind(),
-            previous: PyArray1::from_vec(py, previous).into_any().unbind(),
+            uids,
+            scores,
+            environments: envs,
+            copy_detected: obs.iter().map(|o| o.copy_detected).collect(),
+            served_at: obs.iter().map(|o| o.served_at).collect(),
+            previous,
+            arrays: std::array::from_fn(|_| PyOnceLock::new()),
             netuid: ev.netuid,
             validator: ev.validator_uid,
             hotkey: ev.hotkey,
@@ -208,7 +271,8 @@ impl PyMechanism {
     }
 }
 
-fn traceback(py: Python<'_>, e: &PyErr) -> String {
+/// The exception with its Python traceback, as `traceback.format_exception` prints it.
+pub(crate) fn traceback(py: Python<'_>, e: &PyErr) -> String {
     let formatted = py.import("traceback").and_then(|tb| {
         let args = PyTuple::new(
             py,
@@ -234,10 +298,13 @@ impl ExternalMechanism for PyMechanism {
         let result = Python::attach(|py| self.call(py, ev, obs, raw));
         if let Err(e) = result {
             raw.clear();
-            self.failures.record(format!(
-                "mechanism `{}` (subnet {}, validator uid {}, epoch {}, block {}) {e}",
-                self.name, ev.netuid, ev.validator_uid, ev.epoch, ev.block
-            ));
+            self.failures.record(
+                "MechanismError",
+                format!(
+                    "mechanism `{}` (subnet {}, validator uid {}, epoch {}, block {}) {e}",
+                    self.name, ev.netuid, ev.validator_uid, ev.epoch, ev.block
+                ),
+            );
             self.stop.store(true, Ordering::Relaxed);
         }
     }
@@ -255,9 +322,13 @@ pub fn resolve(
     stop: &Arc<AtomicBool>,
     failures: &Failures,
 ) -> PyResult<()> {
+    let mechanisms = scenario.external_mechanisms();
+    if mechanisms.is_empty() {
+        return Ok(()); // numpy is not imported for runs without Python code
+    }
     let json = py.import("json")?;
     let asarray = py.import("numpy")?.getattr("asarray")?.unbind();
-    for (_, e) in scenario.external_mechanisms() {
+    for (_, e) in mechanisms {
         let function = resolver.call1((e.function.as_str(),))?.unbind();
         let params = if e.params.is_null() {
             pyo3::types::PyDict::new(py).into_any().unbind()

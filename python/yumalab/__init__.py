@@ -23,10 +23,36 @@ A subnet's incentive mechanism can be a Python function::
 It returns one raw weight per visible miner (``obs.uids`` order); the engine scales the row to
 u16 exactly as for built-in mechanisms. See ``help(yumalab.Observation)``.
 
+Agents can be Python classes too::
+
+    population:
+      - {group: chasers, kind: python, class: "my_agents:Chaser", subnet: sn1, count: 2,
+         balance: 100, params: {budget: 50}}
+
+``my_agents.py``::
+
+    from yumalab import Action, TAO
+
+    class Chaser:
+        def __init__(self, budget):             # the group's params, as keyword arguments
+            self.budget = budget * TAO          # rao; self.rng, self.coldkey, self.hotkey,
+            self.done = False                   # self.netuid, ... are already set
+        def act(self, view):                    # view: yumalab.View, valid during this call
+            if self.done:
+                return []
+            mg = view.metagraph(self.netuid)    # numpy arrays, one entry per uid
+            best = int(mg["dividends"].argmax())
+            self.done = True
+            return [Action.add_stake(int(mg["hotkey"][best]), self.netuid, self.budget)]
+
+``act`` runs once per tempo of the agent's subnet unless the class defines
+``next_block(self, now) -> int``. See ``help(yumalab.Agent)``, ``help(yumalab.View)`` and
+``help(yumalab.Action)``.
+
 Functions: :func:`run`, :func:`sweep`, :func:`replay`, :func:`coinbase`, :func:`validate`,
 :func:`schema`,
 :func:`table_schemas`. Exceptions: :class:`ScenarioError` (every problem, with file, line,
-column and field path), :class:`MechanismError`, :class:`InternalError`.
+column and field path), :class:`MechanismError`, :class:`AgentError`, :class:`InternalError`.
 """
 
 from __future__ import annotations
@@ -41,8 +67,8 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple, Union
 import polars as pl
 
 from . import _native
-from ._native import ArrowTable, Observation, Problem
-from .errors import InternalError, MechanismError, ScenarioError, YumalabError
+from ._native import Action, ArrowTable, NeuronView, Observation, Problem, SubnetView, View
+from .errors import AgentError, InternalError, MechanismError, ScenarioError, YumalabError
 
 __all__ = [
     "run",
@@ -54,14 +80,66 @@ __all__ = [
     "table_schemas",
     "Run",
     "Observation",
+    "Agent",
+    "View",
+    "SubnetView",
+    "NeuronView",
+    "Action",
+    "TAO",
     "Problem",
     "ScenarioError",
     "MechanismError",
+    "AgentError",
     "InternalError",
     "YumalabError",
 ]
 
 __version__ = _native.__version__
+
+#: Rao per TAO: amounts in views and actions are integer rao.
+TAO = 10**9
+
+
+class Agent:
+    """An optional base class of agents written in Python (``kind: python`` groups); any class
+    with an ``act`` method will do.
+
+    Making an agent: the package creates the instance with ``cls.__new__(cls)``, sets the
+    attributes below, then calls ``__init__(**params)`` with the group's ``params``. So
+    ``__init__`` already sees them:
+
+    - ``rng``: the agent's own ``numpy.random.Generator``
+      (``numpy.random.default_rng(seed)``);
+    - ``seed``: the engine's seed for this agent, derived from the run's seed and the agent's
+      stable name (``derive_seed(seed, stable_id("group/m"))``, the seed a built-in agent of the
+      same name gets): the same seed and scenario give the same stream, in any sweep job;
+    - ``name`` (``"group/m"``), ``group``; ``coldkey``, ``hotkeys``, ``hotkey`` (the first) as
+      integer ids; ``netuid`` (its subnet); ``tempo`` (its subnet's tempo at genesis).
+
+    Each scheduled block the engine calls ``act(view)``; it returns a list of
+    :class:`Action` (or None), applied in order after the agents that come before it. Without a
+    ``next_block`` method, the agent acts once per tempo of its subnet (blocks ``tempo``,
+    ``2 × tempo``, ...); with ``next_block(self, now) -> int`` it acts next at that block (at
+    least ``now + 1``).
+
+    An exception in ``act``, ``next_block`` or ``__init__``, a return value that is not a list
+    of actions, or an action signed with keys that are not the agent's stops the run cleanly and
+    raises :class:`AgentError` naming the class, the agent, the block and the Python traceback.
+    """
+
+    rng: "Any"
+    seed: int
+    name: str
+    group: str
+    coldkey: int
+    hotkeys: List[int]
+    hotkey: int
+    netuid: int
+    tempo: int
+
+    def act(self, view: View) -> List[Action]:
+        """The actions to take now (see the class docs)."""
+        raise NotImplementedError(f"{type(self).__name__}.act")
 
 Scenario = Union[str, "os.PathLike[str]", Mapping[str, Any]]
 
@@ -105,10 +183,11 @@ def _sets(set: Optional[Mapping[str, Any]], seed: Optional[int]) -> List[Tuple[s
     return pairs
 
 
-def _resolver(directory: Optional[Path]) -> Callable[[str], Callable[..., Any]]:
-    """Imports ``module:attribute`` with the scenario's directory first on ``sys.path``."""
+def _resolver(directory: Optional[Path]) -> Callable[..., Callable[..., Any]]:
+    """Imports ``module:attribute`` with the scenario's directory first on ``sys.path``;
+    ``what`` is ``mechanism`` (a function) or ``agent`` (a class with ``act``)."""
 
-    def resolve(spec: str) -> Callable[..., Any]:
+    def resolve(spec: str, what: str = "mechanism") -> Callable[..., Any]:
         module, _, attr = spec.partition(":")
         added = False
         if directory is not None and str(directory) not in sys.path:
@@ -118,7 +197,7 @@ def _resolver(directory: Optional[Path]) -> Callable[[str], Callable[..., Any]]:
             obj: Any = importlib.import_module(module)
         except ImportError as e:
             where = f" (looked next to the scenario, in {directory}, and on sys.path)" if directory else " (on sys.path)"
-            raise ScenarioError(f"mechanism `{spec}`: cannot import module `{module}`{where}: {e}", []) from e
+            raise ScenarioError(f"{what} `{spec}`: cannot import module `{module}`{where}: {e}", []) from e
         finally:
             if added:
                 sys.path.remove(str(directory))
@@ -126,8 +205,13 @@ def _resolver(directory: Optional[Path]) -> Callable[[str], Callable[..., Any]]:
             try:
                 obj = getattr(obj, part)
             except AttributeError:
-                raise ScenarioError(f"mechanism `{spec}`: module `{module}` has no `{attr}`", []) from None
-        if not callable(obj):
+                raise ScenarioError(f"{what} `{spec}`: module `{module}` has no `{attr}`", []) from None
+        if what == "agent":
+            if not isinstance(obj, type):
+                raise ScenarioError(f"agent `{spec}`: `{attr}` is not a class (a `kind: python` group names a class with an `act(self, view)` method)", [])
+            if not callable(getattr(obj, "act", None)):
+                raise ScenarioError(f"agent `{spec}`: class `{attr}` has no `act(self, view)` method", [])
+        elif not callable(obj):
             raise ScenarioError(f"mechanism `{spec}`: `{attr}` is not callable", [])
         return obj
 
@@ -219,6 +303,7 @@ def run(
     Raises:
         ScenarioError: the scenario has problems (all of them are in ``.problems``).
         MechanismError: a ``kind: python`` mechanism failed (the run stopped).
+        AgentError: a ``kind: python`` agent failed (the run stopped).
         InternalError: a bug.
     """
     text, file, directory = _source(scenario)
@@ -240,15 +325,16 @@ def sweep(
 
     Args:
         scenario: as for :func:`run`; it must have a ``sweep:`` section.
-        jobs: runs in parallel (default: all cores). Python mechanisms take the interpreter
-            lock for each call, so with them extra jobs help only as far as the Rust part
-            dominates.
+        jobs: runs in parallel threads (default: all cores). Python mechanisms and agents
+            take the interpreter lock for each call, so with them extra jobs overlap only the
+            Rust part of the runs (see the README). For sweeps with Python code on many cores,
+            run ``jobs=1`` in several processes, each with its own ``shard``.
         shard: ``(i, n)``: only the runs whose index is ``i`` modulo ``n``.
         set: overrides, as for :func:`run`.
         progress: show a progress bar on stderr (a terminal or a notebook).
 
     Raises:
-        ScenarioError, MechanismError, InternalError: as for :func:`run`.
+        ScenarioError, MechanismError, AgentError, InternalError: as for :func:`run`.
     """
     text, file, directory = _source(scenario)
     bar = _Progress() if progress else None

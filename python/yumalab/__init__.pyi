@@ -6,8 +6,19 @@ from typing import Any, Dict, List, Mapping, Optional, Tuple, Union
 
 import polars as pl
 
-from ._native import ArrowTable as ArrowTable, Observation as Observation, Problem as Problem
+import numpy as np
+
+from ._native import (
+    Action as Action,
+    ArrowTable as ArrowTable,
+    NeuronView as NeuronView,
+    Observation as Observation,
+    Problem as Problem,
+    SubnetView as SubnetView,
+    View as View,
+)
 from .errors import (
+    AgentError as AgentError,
     InternalError as InternalError,
     MechanismError as MechanismError,
     ScenarioError as ScenarioError,
@@ -16,6 +27,25 @@ from .errors import (
 
 __version__: str
 TABLES: Tuple[str, ...]
+TAO: int
+
+class Agent:
+    """Optional base class of ``kind: python`` agents. Before ``__init__(**params)`` runs,
+    the package sets ``rng`` (``numpy.random.default_rng(seed)``), ``seed`` (the engine's
+    ``derive_seed(run seed, stable_id("group/m"))``), ``name``, ``group``, ``coldkey``,
+    ``hotkeys``, ``hotkey``, ``netuid`` and ``tempo``. ``act`` runs once per tempo unless the
+    class defines ``next_block(self, now) -> int``."""
+
+    rng: np.random.Generator
+    seed: int
+    name: str
+    group: str
+    coldkey: int
+    hotkeys: List[int]
+    hotkey: int
+    netuid: int
+    tempo: int
+    def act(self, view: View) -> List[Action]: ...
 
 Scenario = Union[str, os.PathLike[str], Mapping[str, Any]]
 

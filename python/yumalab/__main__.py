@@ -8,7 +8,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import ScenarioError, MechanismError, InternalError, run, sweep, validate
+from . import AgentError, ScenarioError, MechanismError, InternalError, run, sweep, validate
 
 
 def _sets(values):
@@ -37,6 +37,7 @@ def main(argv=None) -> int:
     s.add_argument("--set", action="append", metavar="PATH=VALUE")
     s.add_argument("-o", "--out")
     s.add_argument("--jobs", type=int)
+    s.add_argument("--shard", metavar="I/N", help="only the runs whose index is I modulo N (run N processes for sweeps with Python code)")
     a = p.parse_args(argv)
     if a.command == "validate":
         bad = 0
@@ -62,7 +63,13 @@ def main(argv=None) -> int:
         if a.command == "sweep":
             out = Path(a.out or "reports/runs/sweep")
             out.mkdir(parents=True, exist_ok=True)
-            df = sweep(a.file, set=_sets(a.set), jobs=a.jobs)
+            shard = None
+            if a.shard:
+                i, _, n = a.shard.partition("/")
+                if not (i.isdigit() and n.isdigit()):
+                    raise SystemExit(f"error: --shard {a.shard}: expected I/N, e.g. 0/4")
+                shard = (int(i), int(n))
+            df = sweep(a.file, set=_sets(a.set), jobs=a.jobs, shard=shard)
             df.write_parquet(out / "summary.parquet")
             print(f"{df.height} runs; summary in {out / 'summary.parquet'}")
             return 0
@@ -70,7 +77,7 @@ def main(argv=None) -> int:
         for line in str(e).splitlines():
             print(f"error: {line}", file=sys.stderr)
         return 1
-    except MechanismError as e:
+    except (MechanismError, AgentError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
     except InternalError as e:

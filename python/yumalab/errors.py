@@ -28,6 +28,14 @@ class MechanismError(YumalabError, RuntimeError):
     cleanly before its next block; nothing was written as complete."""
 
 
+class AgentError(YumalabError, RuntimeError):
+    """A ``kind: python`` agent failed: its ``__init__``, ``act`` or ``next_block`` raised,
+    ``act`` returned something other than a list of :class:`yumalab.Action`, or an action was
+    signed with keys that are not the agent's. The message names the class, the agent
+    (``group/m``), its coldkey and the block, and carries the Python traceback. The run stopped
+    cleanly before its next block."""
+
+
 class InternalError(YumalabError, RuntimeError):
     """A bug in yumalab (a Rust panic or a broken invariant); please report it with the
     scenario."""

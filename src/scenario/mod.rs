@@ -49,6 +49,7 @@ pub const KINDS: &[&str] = &[
     "root-staker",
     "scripted-validator",
     "scripted-miner",
+    "python",
 ];
 
 /// A validated scenario.
@@ -149,6 +150,9 @@ pub struct Group {
     pub name: String,
     /// The behaviour (one of [`KINDS`]).
     pub kind: String,
+    /// `kind: python`: the class (`module:Class`) its agents are instances of, resolved by
+    /// the Python package before a run ([`python`]); `None` for the built-in kinds.
+    pub class: Option<yumalab_agents::external::ExternalAgent>,
     /// Index into [`Scenario::subnets`].
     pub subnet: usize,
     /// How many agents.
@@ -1678,6 +1682,7 @@ pub(crate) const GROUP: &[&str] = &[
     "exit",
     "group",
     "kind",
+    "class",
     "subnet",
     "count",
     "hotkeys",
@@ -1729,6 +1734,33 @@ fn read_group(r: &mut Reader<'_>, n: &Node, path: &str, subnets: &[SubnetSpec]) 
         }
     }
     .to_owned();
+    let class = match (kind == "python", f.get("class")) {
+        (true, Some(c)) => r.string(c, &join(path, "class")).and_then(|s| {
+            if yumalab_agents::external::is_python_reference(&s) {
+                Some(yumalab_agents::external::ExternalAgent::new(s))
+            } else {
+                r.problem(
+                    c,
+                    &join(path, "class"),
+                    format!("must be `module:Class` (Python names, e.g. `my_agents:Arbitrageur`), got `{s}`"),
+                );
+                None
+            }
+        }),
+        (true, None) => {
+            r.required(&f, "class");
+            None
+        }
+        (false, Some(c)) => {
+            r.problem(
+                c,
+                &join(path, "class"),
+                "`class` is only for `kind: python` groups (an agent class written in Python)",
+            );
+            None
+        }
+        (false, None) => None,
+    };
     let subnet = match r.required(&f, "subnet") {
         Some(sn) => {
             let want = r.string(sn, &join(path, "subnet")).unwrap_or_default();
@@ -1835,6 +1867,7 @@ fn read_group(r: &mut Reader<'_>, n: &Node, path: &str, subnets: &[SubnetSpec]) 
     Some(Group {
         name,
         kind,
+        class,
         subnet,
         count,
         hotkeys,

@@ -146,6 +146,7 @@ pub fn json_schema() -> Value {
             "entry": {"type": "object", "description": "join when it pays: rate, horizon_tempos, min_margin"},
             "exit": {"type": "object", "description": "leave after after_losing_tempos"},
             "kind": choice("behaviour", KINDS),
+            "class": {"type": "string", "description": "kind: python: `module:Class`, the agents' Python class (run by the Python package, `python -m yumalab run`)"},
             "subnet": {"type": "string", "description": "a subnet's name"},
             "count": integer("agents", 0, Some(100_000)),
             "hotkeys": integer("hotkeys per agent", 1, Some(4096)),
