@@ -20,6 +20,7 @@ SMALL = """
 name: small
 description: d
 seed: 11
+network: isolated
 duration: {blocks: 1500}
 subnets:
   - name: s
