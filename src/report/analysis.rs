@@ -891,6 +891,19 @@ impl Analysis {
             g_usd[h.group] += h.emission_usd - h.nominators_usd;
             g_netuid[h.group].get_or_insert(h.netuid);
         }
+        // The owner's cut (staked to the owner's hotkey outside the epoch's neuron rows) is the
+        // owner's income: to the group of the subnet's owner hotkey.
+        for s in &self.subnets {
+            let owner = self
+                .holders
+                .iter()
+                .find(|h| h.netuid == s.netuid && self.groups[h.group].1.kind == "subnet-owner");
+            if let Some(h) = owner {
+                let tao = s.owner_cut as f64 * nonneg(s.price) / 1e9;
+                g_emission[h.group] += tao;
+                g_usd[h.group] += tao * self.units.price(s.block as f64 / BLOCKS_PER_DAY);
+            }
+        }
         // Groups paid nothing by epochs (speculators, root stakers) earn through the stake
         // they hold: their income is what their holdings gained, price moves included.
         for (g, (_, acc)) in self.groups.iter().enumerate() {
