@@ -353,6 +353,34 @@ fn bad_input_is_named() {
     assert!(e.contains("no parameter `bribe`"), "{e}");
     let ok = bounded_params(cartel, &[bound("stake_share", 0.1, 0.2)]).unwrap();
     assert_eq!(ok[0].bounds(), (0.1, 0.2));
+    // The new families' deviators: a delegator needs a `speculator` group, an owner a
+    // subnet; their bounds are checked like the others'.
+    let e = Context::new(&tree, &s, "adv.yaml", None, Role::Delegator).unwrap_err();
+    assert!(e.contains("no `speculator` group"), "{e}");
+    let e = Context::new(&tree, &s, "adv.yaml", Some("miners"), Role::Delegator).unwrap_err();
+    assert!(e.contains("cannot deviate as a delegator"), "{e}");
+    let e = Context::new(&tree, &s, "adv.yaml", Some("sn9"), Role::Owner).unwrap_err();
+    assert!(
+        e.contains("no subnet `sn9`") && e.contains("subnets: sn1"),
+        "{e}"
+    );
+    let owner = Context::new(&tree, &s, "adv.yaml", None, Role::Owner).unwrap();
+    assert_eq!(owner.deviator_name(), "sn1/owner");
+    for (family, param) in [("delegator", "threshold"), ("owner", "at")] {
+        let b = Bound {
+            family: family.into(),
+            param: param.into(),
+            lo: 0.5,
+            hi: 0.2,
+        };
+        let e = bounded_params(by_name(family).unwrap(), &[b]).unwrap_err();
+        assert!(
+            e.contains(&format!("{family}.{param}")) && e.contains("empty"),
+            "{e}"
+        );
+    }
+    let e = by_name("whale").err().unwrap();
+    assert!(e.contains("delegator") && e.contains("owner"), "{e}");
     // Seeds are the sweep's.
     assert_eq!(replicate_seed(4, 0), replicate_seed(4, 0));
     assert_ne!(replicate_seed(4, 0), replicate_seed(4, 1));
