@@ -39,6 +39,7 @@ pub fn strategies(role: Role, names: &[String]) -> Result<Vec<Strategy>, String>
     let known: &[&str] = match role {
         Role::Validator => &["honest", "copier", "lazy", "stale", "uniform"],
         Role::Miner => &["honest", "copier", "sybil"],
+        Role::Delegator | Role::Owner => &[],
     };
     let mut out = Vec::new();
     for n in names {
@@ -76,10 +77,7 @@ pub fn strategies(role: Role, names: &[String]) -> Result<Vec<Strategy>, String>
             _ => {
                 return Err(format!(
                     "--strategies: unknown {} strategy `{n}` (strategies: {})",
-                    match role {
-                        Role::Validator => "validator",
-                        Role::Miner => "miner",
-                    },
+                    role.noun(),
                     known.join(", ")
                 ));
             }

@@ -16,10 +16,15 @@
 //! `--deviator GROUP` names a population group; one of its agents deviates (the group keeps the
 //! others under its own name, and the deviating agent becomes the group `deviator`, placed right
 //! after it). Without `--deviator` each family picks the first group playing the honest
-//! behaviour of its role (`honest-validator` or `honest-miner`). Families that add agents (the
-//! cartel's miners) put them in the group `deviator-miners`, and their profit counts towards the
-//! deviator's. Profit is the run summary's (holdings at the end at spot prices − genesis
-//! balance − off-chain costs, [`crate::report::summary`]).
+//! behaviour of its role (`honest-validator`, `honest-miner`, or for delegators any
+//! `speculator`). Families that add agents (the cartel's miners) put them in the group
+//! `deviator-miners`, and their profit counts towards the deviator's. Profit is the run
+//! summary's (holdings at the end at spot prices − genesis balance − off-chain costs,
+//! [`crate::report::summary`]).
+//!
+//! The owner family's deviator is a subnet's owner instead: `--deviator` names a subnet
+//! (default: the first), and its profit is the owner coldkey's holdings at the end at spot
+//! prices minus its genesis balance ([`Family::profit`]).
 //!
 //! # Families
 //!
@@ -173,14 +178,32 @@ pub enum Role {
     Validator,
     /// A miner (its honest play: `honest-miner`).
     Miner,
+    /// A delegator (a `speculator` group; its honest play: passive staking, the
+    /// `buy_and_hold` strategy).
+    Delegator,
+    /// A subnet's owner (not a population group: its honest play is the scenario's owner
+    /// without own miners or extra hyperparameter changes).
+    Owner,
 }
 
 impl Role {
-    /// The honest behaviour of the role.
+    /// The honest behaviour of the role (the owner's is not a population behaviour).
     pub fn honest_kind(self) -> &'static str {
         match self {
             Role::Validator => "honest-validator",
             Role::Miner => "honest-miner",
+            Role::Delegator => "speculator",
+            Role::Owner => "subnet-owner",
+        }
+    }
+
+    /// The role's name in messages.
+    pub fn noun(self) -> &'static str {
+        match self {
+            Role::Validator => "validator",
+            Role::Miner => "miner",
+            Role::Delegator => "delegator",
+            Role::Owner => "subnet owner",
         }
     }
 }
@@ -205,6 +228,13 @@ pub trait Family: Sync {
     /// # Errors
     /// A message naming what in the base scenario does not fit the family.
     fn build(&self, ctx: &Context, x: &[f64], honest: bool) -> Result<Node, String>;
+    /// The deviator's profit in a run, TAO: by default the summed profit of the groups
+    /// [`DEVIATOR`] and [`DEVIATOR_MINERS`]. (Runs are remembered by their tree, and only the
+    /// owner family, whose trees never hold a `deviator` group, measures otherwise.)
+    fn profit(&self, ctx: &Context, out: &crate::run::Outcome) -> f64 {
+        let _ = ctx;
+        exploit::deviator_profit(out)[0]
+    }
 }
 
 /// The base scenario and its deviator, as families need them.
@@ -216,13 +246,18 @@ pub struct Context {
     pub scenario: Scenario,
     /// The file name, for messages.
     pub file: String,
-    /// Index of the deviator's group in `population`.
+    /// Index of the deviator's group in `population` (the owner family: 0, unused).
     pub index: usize,
+    /// The deviator's role.
+    pub role: Role,
+    /// Index of the deviator's subnet in `subnets` (its group's, or the owner's).
+    pub subnet: usize,
 }
 
 impl Context {
     /// The context for deviator group `group` (or, with `None`, the first group playing
-    /// `role`'s honest behaviour).
+    /// `role`'s honest behaviour); for [`Role::Owner`], `group` names a subnet (`None`: the
+    /// first).
     ///
     /// # Errors
     /// A message naming the group that does not exist (and the groups that do).
@@ -233,6 +268,29 @@ impl Context {
         group: Option<&str>,
         role: Role,
     ) -> Result<Context, String> {
+        if population(tree).is_none_or(|p| p.len() != scenario.population.len()) {
+            return Err(format!("{file}: population: expected a list of groups"));
+        }
+        if role == Role::Owner {
+            let subnet = match group {
+                Some(g) => scenario.subnets.iter().position(|s| s.name == g).ok_or_else(|| {
+                    let names: Vec<&str> = scenario.subnets.iter().map(|s| s.name.as_str()).collect();
+                    format!(
+                        "{file}: --deviator: the owner family's deviator is a subnet's owner, and there is no subnet `{g}` (subnets: {})",
+                        names.join(", ")
+                    )
+                })?,
+                None => 0,
+            };
+            return Ok(Context {
+                tree: tree.clone(),
+                scenario: scenario.clone(),
+                file: file.into(),
+                index: 0,
+                role,
+                subnet,
+            });
+        }
         let index = match group {
             Some(g) => scenario
                 .population
@@ -262,6 +320,8 @@ impl Context {
             Some(Role::Validator)
         } else if kind.contains("miner") {
             Some(Role::Miner)
+        } else if kind == "speculator" {
+            Some(Role::Delegator)
         } else {
             None
         };
@@ -269,25 +329,26 @@ impl Context {
             return Err(format!(
                 "{file}: population[{index}] (group `{}`): a `{kind}` group cannot deviate as a {}; name a {} group with --deviator",
                 scenario.population[index].name,
-                match role {
-                    Role::Validator => "validator",
-                    Role::Miner => "miner",
-                },
-                match role {
-                    Role::Validator => "validator",
-                    Role::Miner => "miner",
-                },
+                role.noun(),
+                role.noun(),
             ));
-        }
-        if population(tree).is_none_or(|p| p.len() != scenario.population.len()) {
-            return Err(format!("{file}: population: expected a list of groups"));
         }
         Ok(Context {
             tree: tree.clone(),
             scenario: scenario.clone(),
             file: file.into(),
             index,
+            role,
+            subnet: scenario.population[index].subnet,
         })
+    }
+
+    /// Who deviates, for reports: the group's name, or `SUBNET/owner`.
+    pub fn deviator_name(&self) -> String {
+        match self.role {
+            Role::Owner => format!("{}/owner", self.scenario.subnets[self.subnet].name),
+            _ => self.group().name.clone(),
+        }
     }
 
     /// The deviator's group.
@@ -437,6 +498,17 @@ pub fn set(node: &mut Node, key: &str, value: Node) {
     match entries.iter_mut().find(|(k, _)| k.key_text() == key) {
         Some((_, v)) => *v = value,
         None => entries.push((Node::detached(Value::Str(key.into())), value)),
+    }
+}
+
+/// A mapping's value at `key`, mutable.
+pub fn get_mut<'a>(node: &'a mut Node, key: &str) -> Option<&'a mut Node> {
+    match &mut node.value {
+        Value::Map(entries) => entries
+            .iter_mut()
+            .find(|(k, _)| k.key_text() == key)
+            .map(|(_, v)| v),
+        _ => None,
     }
 }
 

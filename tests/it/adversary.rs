@@ -141,7 +141,7 @@ fn mean_gain(commit_reveal: bool) -> f64 {
         runner: &mut runner,
         read: &no_files,
     };
-    let batch: Vec<(Vec<f64>, u32)> = (0..3).map(|r| (vec![0.0, 0.9], r)).collect();
+    let batch: Vec<(Vec<f64>, u32)> = (0..3).map(|r| (vec![0.0, 0.9, 0.0, 0.0], r)).collect();
     let g = obj.evaluate(&batch).unwrap();
     g.iter().sum::<f64>() / g.len() as f64
 }
@@ -155,8 +155,12 @@ fn copying_the_consensus_gains_more_without_commit_reveal_than_with_it() {
 
 #[test]
 fn every_family_builds_a_valid_deviation_and_its_honest_counterpart() {
-    let (tree, s) = small(false, 0.1);
     for f in all() {
+        let (tree, s) = if f.role() == Role::Delegator {
+            delegators(0.1)
+        } else {
+            small(false, 0.1)
+        };
         let ctx = Context::new(&tree, &s, "adv.yaml", None, f.role()).unwrap();
         let params = f.params();
         for corner in [0.0, 0.5, 1.0] {
@@ -171,8 +175,24 @@ fn every_family_builds_a_valid_deviation_and_its_honest_counterpart() {
                 let t = f.build(&ctx, &x, honest).unwrap();
                 let d = Scenario::from_tree(&t, "adv.yaml")
                     .unwrap_or_else(|e| panic!("{} at {x:?}: {e}", f.name()));
-                assert!(d.population.iter().any(|g| g.name == "deviator"));
+                if f.role() == Role::Owner {
+                    // The owner deviates: its miners (and change) or none.
+                    let want = if honest { 0 } else { x[0] as u32 };
+                    assert_eq!(d.subnets[0].owner_miners, want, "{x:?}");
+                    assert_eq!(
+                        d.subnets[0].owner_changes.len(),
+                        usize::from(!honest && x[2] != 0.0)
+                    );
+                    assert!(!d.population.iter().any(|g| g.name == "deviator"));
+                    continue;
+                }
                 let dev = d.population.iter().find(|g| g.name == "deviator").unwrap();
+                if f.role() == Role::Delegator {
+                    assert_eq!(dev.kind, "speculator");
+                    let strategy = dev.params["strategy"].as_str().unwrap();
+                    assert_eq!(strategy == "buy_and_hold", honest, "{x:?}");
+                    continue;
+                }
                 let want = if honest {
                     f.role().honest_kind()
                 } else {
@@ -185,6 +205,76 @@ fn every_family_builds_a_valid_deviation_and_its_honest_counterpart() {
             }
         }
     }
+}
+
+/// Two small subnets with validators and miners, and four passive delegators (100 TAO each
+/// behind sn1's top validator).
+fn delegators(days: f64) -> (Node, Scenario) {
+    let mut text = String::from(
+        "name: adv-delegators\ndescription: two small subnets and delegators\nseed: 6\nnetwork: isolated\n",
+    );
+    text.push_str(&format!("duration: {{days: {days}}}\nsubnets:\n"));
+    for (sn, tao) in [("sn1", 3000), ("sn2", 6000)] {
+        text.push_str(&format!(
+            "  - {{name: {sn}, pool: {{tao: {tao}, price: 0.02}}, yuma: {{version: yuma3, commit_reveal: false}}, burn: 0.1}}\n"
+        ));
+    }
+    text.push_str("population:\n");
+    for (sn, stake) in [("sn1", 800), ("sn2", 300)] {
+        text.push_str(&format!(
+            "  - {{group: {sn}-validators, kind: honest-validator, subnet: {sn}, count: 3, balance: {b}, stake: {stake}, params: {{noise: 0.1}}}}\n  - {{group: {sn}-miners, kind: honest-miner, subnet: {sn}, count: 5, balance: 20, params: {{quality: [{{model: random_walk, start: 0.5, step: 0.08}}]}}}}\n",
+            b = stake + 10
+        ));
+    }
+    text.push_str("  - {group: holders, kind: speculator, subnet: sn1, count: 4, balance: 101, params: {strategy: buy_and_hold, budget: 100}}\n");
+    let tree = parse_tree(&text).unwrap();
+    let s = Scenario::from_tree(&tree, "adv.yaml").unwrap_or_else(|e| panic!("{e}"));
+    (tree, s)
+}
+
+/// The gains of `family` at `x` on replicates `0..n`.
+fn gains_at(tree: &Node, s: &Scenario, family: &str, x: Vec<f64>, n: u32) -> Vec<f64> {
+    let family = by_name(family).unwrap();
+    let ctx = Context::new(tree, s, "adv.yaml", None, family.role()).unwrap();
+    let mut runner = Runner::new(2).unwrap();
+    let mut obj = FamilyObjective {
+        ctx: &ctx,
+        family,
+        runner: &mut runner,
+        read: &no_files,
+    };
+    let batch: Vec<(Vec<f64>, u32)> = (0..n).map(|r| (x.clone(), r)).collect();
+    obj.evaluate(&batch).unwrap()
+}
+
+#[test]
+fn a_delegator_whose_threshold_no_trade_clears_gains_exactly_nothing() {
+    let (tree, s) = delegators(1.0);
+    // A margin of 100 % (momentum: a doubling over two tempos; yield chasing: twice the
+    // dividends per unit stake) is never cleared here: exactly the passive staker's profit.
+    for strategy in [0.0, 1.0] {
+        let g = gains_at(&tree, &s, "delegator", vec![strategy, 1.0, 2.0, 1.0], 2);
+        assert_eq!(g, vec![0.0, 0.0], "strategy {strategy}");
+    }
+    // Yield chasing without a margin leaves sn1 (800 TAO per validator) for sn2's
+    // validators (300 TAO) and pays two swaps through small pools each way: a loss, about
+    // proportional to the capital it trades.
+    let all = gains_at(&tree, &s, "delegator", vec![1.0, 0.0, 2.0, 1.0], 2);
+    let half = gains_at(&tree, &s, "delegator", vec![1.0, 0.0, 2.0, 0.5], 2);
+    for (a, h) in all.iter().zip(&half) {
+        assert!(*a < 0.0 && *h < 0.0, "{all:?} {half:?}");
+        assert!((1.5..2.5).contains(&(a / h)), "{all:?} {half:?}");
+    }
+}
+
+#[test]
+fn the_owner_gains_nothing_from_doing_nothing_and_loses_the_burns_of_miners_it_runs() {
+    let (tree, s) = small(false, 0.5);
+    let g = gains_at(&tree, &s, "owner", vec![0.0, 0.5, 0.0, 0.5], 2);
+    assert_eq!(g, vec![0.0, 0.0]);
+    // Eight miners of quality 0: their registrations are paid, their incentive burned.
+    let g = gains_at(&tree, &s, "owner", vec![8.0, 0.0, 0.0, 0.5], 2);
+    assert!(g.iter().all(|x| *x < 0.0), "{g:?}");
 }
 
 fn exploit_table(jobs: usize) -> (Vec<f64>, String) {
@@ -263,6 +353,34 @@ fn bad_input_is_named() {
     assert!(e.contains("no parameter `bribe`"), "{e}");
     let ok = bounded_params(cartel, &[bound("stake_share", 0.1, 0.2)]).unwrap();
     assert_eq!(ok[0].bounds(), (0.1, 0.2));
+    // The new families' deviators: a delegator needs a `speculator` group, an owner a
+    // subnet; their bounds are checked like the others'.
+    let e = Context::new(&tree, &s, "adv.yaml", None, Role::Delegator).unwrap_err();
+    assert!(e.contains("no `speculator` group"), "{e}");
+    let e = Context::new(&tree, &s, "adv.yaml", Some("miners"), Role::Delegator).unwrap_err();
+    assert!(e.contains("cannot deviate as a delegator"), "{e}");
+    let e = Context::new(&tree, &s, "adv.yaml", Some("sn9"), Role::Owner).unwrap_err();
+    assert!(
+        e.contains("no subnet `sn9`") && e.contains("subnets: sn1"),
+        "{e}"
+    );
+    let owner = Context::new(&tree, &s, "adv.yaml", None, Role::Owner).unwrap();
+    assert_eq!(owner.deviator_name(), "sn1/owner");
+    for (family, param) in [("delegator", "threshold"), ("owner", "at")] {
+        let b = Bound {
+            family: family.into(),
+            param: param.into(),
+            lo: 0.5,
+            hi: 0.2,
+        };
+        let e = bounded_params(by_name(family).unwrap(), &[b]).unwrap_err();
+        assert!(
+            e.contains(&format!("{family}.{param}")) && e.contains("empty"),
+            "{e}"
+        );
+    }
+    let e = by_name("whale").err().unwrap();
+    assert!(e.contains("delegator") && e.contains("owner"), "{e}");
     // Seeds are the sweep's.
     assert_eq!(replicate_seed(4, 0), replicate_seed(4, 0));
     assert_ne!(replicate_seed(4, 0), replicate_seed(4, 1));
@@ -438,4 +556,63 @@ fn the_commands_write_their_outputs_and_refuse_bad_input_with_exit_1() {
         assert!(err.contains(want), "{args:?}: {err}");
     }
     let _ = std::fs::remove_dir_all(&out);
+}
+
+fn delegator_table(jobs: usize) -> (Vec<f64>, String) {
+    let (tree, s) = delegators(0.3);
+    let mut runner = Runner::new(jobs).unwrap();
+    let options = Options {
+        budget: 24,
+        replicates: 2,
+        deviator: None,
+        bounds: vec![],
+    };
+    let r = exploit_family(
+        &tree,
+        &s,
+        "adv.yaml",
+        by_name("delegator").unwrap(),
+        &options,
+        &mut runner,
+        &no_files,
+    )
+    .unwrap();
+    assert_eq!(r.deviator, "holders");
+    let gains = r
+        .found
+        .points
+        .iter()
+        .flat_map(|p| p.gains.clone())
+        .collect();
+    (gains, r.verdict())
+}
+
+#[test]
+fn the_delegator_search_does_not_depend_on_the_number_of_threads() {
+    let one = delegator_table(1);
+    let two = delegator_table(2);
+    assert!(one.0.len() >= 4 && one.0.iter().all(|g| g.is_finite()));
+    assert_eq!(
+        one.0.iter().map(|x| x.to_bits()).collect::<Vec<_>>(),
+        two.0.iter().map(|x| x.to_bits()).collect::<Vec<_>>()
+    );
+    assert!(one.1.contains("delegator"), "{}", one.1);
+    assert_eq!(one.1, two.1);
+}
+
+#[test]
+fn a_copier_of_a_validator_gains_more_right_before_the_epoch_than_right_after_it() {
+    // Without commit-reveal a validator's row is public as soon as it is set (at its phase
+    // within the tempo): right before the epoch the copier submits this tempo's row, right
+    // after it last tempo's.
+    let (tree, s) = small(false, 2.0);
+    let early = gains_at(&tree, &s, "weight-copying", vec![1.0, 0.9, 1.0, 0.0], 3);
+    let late = gains_at(&tree, &s, "weight-copying", vec![1.0, 0.9, 1.0, 0.99], 3);
+    let mean = |g: &[f64]| g.iter().sum::<f64>() / g.len() as f64;
+    assert!(mean(&late) > mean(&early), "late {late:?}, early {early:?}");
+    // The consensus is only refreshed by the epoch: when within the tempo it is copied
+    // does not matter.
+    let a = gains_at(&tree, &s, "weight-copying", vec![0.0, 0.9, 1.0, 0.0], 2);
+    let b = gains_at(&tree, &s, "weight-copying", vec![0.0, 0.9, 1.0, 0.99], 2);
+    assert_eq!(a, b);
 }

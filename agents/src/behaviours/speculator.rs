@@ -40,11 +40,26 @@
 //! position where it is; a speculator that has never held anything then enters on its start
 //! subnet's top validator.
 //!
+//! `threshold` (>= 0, default 0; `momentum` and `yield_chasing` only) is the margin a trade
+//! must clear, so that a trader does not churn on small differences:
+//! - `momentum`: it moves from its subnet to the best riser only if the best rise exceeds its
+//!   own subnet's rise by at least `threshold`, enters from TAO only on a rise above
+//!   `threshold`, and exits to TAO only when the best rise is at most `-threshold`;
+//! - `yield_chasing`: it moves only if the best yield is at least `1 + threshold` times the
+//!   yield of where it is (holding nothing: of the start subnet's top validator, where it
+//!   would enter by default; a place without dividends has yield 0, which any dividend
+//!   beats unless `threshold` is infinite).
+//!
+//! With `threshold: 0` both are the rules above; with an infinite one (or, for momentum, any
+//! above the largest rise seen) neither ever trades: they enter on the start subnet's top
+//! validator at their first act and hold, exactly as `buy_and_hold` does.
+//!
 //! Parameters ([`SpeculatorParams`]), flat in scenario files (`strategy: momentum`,
 //! `lookback_tempos: 5`, `budget: 1000000000000`):
 //! - `strategy`: see above;
 //! - `budget`: rao of TAO it may have staked at once (> 0);
-//! - `trade_every_tempos` (default 1, >= 1): tempos between trade periods.
+//! - `trade_every_tempos` (default 1, >= 1): tempos between trade periods;
+//! - `threshold` (default 0, >= 0, may be infinite): see above.
 
 use std::collections::VecDeque;
 
@@ -91,6 +106,9 @@ pub struct SpeculatorParams {
     pub budget: u64,
     /// Tempos between trade periods (>= 1; default 1).
     pub trade_every_tempos: u32,
+    /// The margin a momentum or yield-chasing trade must clear (>= 0, may be infinite;
+    /// default 0); see the module docs.
+    pub threshold: f64,
 }
 
 impl SpeculatorParams {
@@ -100,6 +118,7 @@ impl SpeculatorParams {
             strategy,
             budget,
             trade_every_tempos: 1,
+            threshold: 0.0,
         }
     }
 
@@ -123,6 +142,23 @@ impl SpeculatorParams {
         if self.trade_every_tempos == 0 {
             return Err("`trade_every_tempos` must be at least 1, got `0`".into());
         }
+        if self.threshold.is_nan() || self.threshold < 0.0 {
+            return Err(format!(
+                "`threshold` must be >= 0 (infinite: never trade), got `{}`",
+                self.threshold
+            ));
+        }
+        if self.threshold != 0.0
+            && !matches!(
+                self.strategy,
+                Strategy::Momentum { .. } | Strategy::YieldChasing
+            )
+        {
+            return Err(format!(
+                "`threshold` is only used with `strategy: momentum` or `strategy: yield_chasing`, got `threshold: {}`",
+                self.threshold
+            ));
+        }
         Ok(())
     }
 }
@@ -143,6 +179,8 @@ struct SpeculatorWire {
     budget: u64,
     #[serde(default = "one")]
     trade_every_tempos: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    threshold: Option<f64>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -188,6 +226,7 @@ impl TryFrom<SpeculatorWire> for SpeculatorParams {
             strategy,
             budget: w.budget,
             trade_every_tempos: w.trade_every_tempos,
+            threshold: w.threshold.unwrap_or(0.0),
         })
     }
 }
@@ -210,6 +249,7 @@ impl From<SpeculatorParams> for SpeculatorWire {
             trade_probability,
             budget: p.budget,
             trade_every_tempos: p.trade_every_tempos,
+            threshold: (p.threshold != 0.0).then_some(p.threshold),
         }
     }
 }
@@ -291,7 +331,22 @@ impl Speculator {
         match self.params.strategy {
             Strategy::BuyAndHold => Decision::Hold,
             Strategy::Momentum { .. } => self.momentum(view, prices, held),
-            Strategy::YieldChasing => yield_chasing(view, prices, held, self.stake_budget(view)),
+            Strategy::YieldChasing => {
+                // Where it would enter by default (only a margin compares with it).
+                let entry = if self.params.threshold > 0.0 && !self.entered && self.start.0 != 0 {
+                    top_validator(view, self.start).map(|h| (self.start, h))
+                } else {
+                    None
+                };
+                yield_chasing(
+                    view,
+                    prices,
+                    held,
+                    self.stake_budget(view),
+                    entry,
+                    self.params.threshold,
+                )
+            }
             Strategy::Noise { trade_probability } => {
                 let u: f64 = self.rng.random();
                 if u >= trade_probability {
@@ -333,11 +388,30 @@ impl Speculator {
                 best = Some((netuid, rise));
             }
         }
+        let threshold = self.params.threshold;
         match best {
             None => Decision::Hold,
-            Some((_, rise)) if rise <= 0.0 => Decision::Cash,
-            Some((netuid, _)) => match held {
+            Some((_, rise)) if rise <= -threshold => Decision::Cash,
+            Some((netuid, rise)) => match held {
                 Some((place, _)) if place.0 == netuid => Decision::Into(place),
+                // The margin over where it is (a subnet without a recorded price: 0 rise).
+                Some((place, _)) if threshold > 0.0 => {
+                    let own = match (
+                        prices.iter().find(|p| p.0 == place.0),
+                        then.iter().find(|p| p.0 == place.0),
+                    ) {
+                        (Some(&(_, now)), Some(&(_, before))) if before > 0.0 => now / before - 1.0,
+                        _ => 0.0,
+                    };
+                    if rise - own >= threshold {
+                        top_validator(view, netuid)
+                            .map_or(Decision::Hold, |h| Decision::Into((netuid, h)))
+                    } else {
+                        Decision::Into(place)
+                    }
+                }
+                // In TAO: re-enter only on a rise above the margin.
+                None if rise <= threshold => Decision::Cash,
                 _ => top_validator(view, netuid)
                     .map_or(Decision::Hold, |h| Decision::Into((netuid, h))),
             },
@@ -488,12 +562,15 @@ pub(crate) fn top_validator(view: &dyn ChainView, netuid: NetUid) -> Option<Hotk
 }
 
 /// The yield-chasing target (see the module docs); `entry_tao` is what it would stake when it
-/// holds nothing.
+/// holds nothing, `entry` where it would enter then by default (if it never held anything),
+/// `threshold` the margin a move must clear.
 fn yield_chasing(
     view: &dyn ChainView,
     prices: &[(NetUid, f64)],
     held: Option<(Place, u64)>,
     entry_tao: u64,
+    entry: Option<Place>,
+    threshold: f64,
 ) -> Decision {
     let price_of = |n: NetUid| prices.iter().find(|p| p.0 == n).map(|p| p.1);
     // The position's value in TAO at spot prices.
@@ -501,6 +578,9 @@ fn yield_chasing(
         Some(((n, _), alpha)) => alpha as f64 * price_of(n).unwrap_or(0.0),
         None => entry_tao as f64,
     };
+    // Where it is (holding nothing: where it would enter), and that place's yield.
+    let current = held.map(|h| h.0).or(entry);
+    let mut current_yield = 0.0;
     let mut best: Option<(f64, Place)> = None;
     for &(netuid, price) in prices {
         let Some(subnet) = view.subnet(netuid) else {
@@ -529,9 +609,21 @@ fn yield_chasing(
             if best.is_none_or(|b| y > b.0) {
                 best = Some((y, place));
             }
+            if current == Some(place) {
+                current_yield = y;
+            }
         }
     }
-    best.map_or(Decision::Hold, |b| Decision::Into(b.1))
+    let Some((y, place)) = best else {
+        return Decision::Hold;
+    };
+    // `false` when the product is NaN (an infinite margin over a yield of 0): no move.
+    let clears = y >= (1.0 + threshold) * current_yield;
+    if threshold > 0.0 && !clears {
+        // Not worth the move: stay (holding nothing: enter where it would by default).
+        return current.map_or(Decision::Hold, Decision::Into);
+    }
+    Decision::Into(place)
 }
 
 #[cfg(test)]
@@ -901,6 +993,84 @@ mod tests {
         assert_eq!(tempo(&mut a, &mut v), vec![mv((1, 0), (2, 0), 100 * TAO)]);
     }
 
+    /// Every action `a` takes over twelve tempos of prices and dividends moving differently
+    /// on three subnets (applied to its own view).
+    fn market(mut a: Speculator) -> Vec<Action> {
+        let mut v = view();
+        let mut all = Vec::new();
+        for t in 0..12u32 {
+            for net in 1..=3u16 {
+                let k = f64::from(t) * f64::from(net);
+                v.subnets.get_mut(&NetUid(net)).unwrap().price =
+                    0.01 * (1.0 + 0.3 * (k * 0.7).sin());
+                validator(&mut v, net, 1, 0.5, 1e12);
+                let nv = v.neurons.get_mut(&(NetUid(net), 1)).unwrap();
+                nv.incentive = 0.5;
+                nv.emission = Rao(TAO * u64::from(1 + (t * u32::from(net)) % 7));
+            }
+            let out = tempo(&mut a, &mut v);
+            apply(&mut v, &out);
+            all.extend(out);
+        }
+        all
+    }
+
+    fn with_threshold(strategy: Strategy, threshold: f64) -> Speculator {
+        Speculator::new(
+            Identity {
+                coldkey: ME,
+                hotkeys: vec![],
+                netuid: NetUid(1),
+            },
+            SpeculatorParams {
+                threshold,
+                ..SpeculatorParams::new(strategy, 10 * TAO)
+            },
+            42,
+        )
+    }
+
+    #[test]
+    fn an_infinite_threshold_trades_exactly_as_buy_and_hold() {
+        let hold = market(speculator(Strategy::BuyAndHold, 10 * TAO));
+        assert_eq!(hold, vec![add(1, 1, 10 * TAO)]);
+        for strategy in [
+            Strategy::Momentum { lookback_tempos: 2 },
+            Strategy::YieldChasing,
+        ] {
+            // Without a margin they trade in this market; with an infinite one they hold.
+            let free = market(with_threshold(strategy, 0.0));
+            assert!(free.len() > 2, "{strategy:?}: {free:?}");
+            assert_eq!(market(with_threshold(strategy, f64::INFINITY)), hold);
+            // A margin in between trades less (never more) than none.
+            let some = market(with_threshold(strategy, 0.5));
+            assert!(some.len() <= free.len(), "{strategy:?}: {some:?}");
+        }
+    }
+
+    #[test]
+    fn a_momentum_margin_keeps_a_position_against_a_small_lead() {
+        let mut v = view();
+        for net in 1..=2 {
+            validator(&mut v, net, 1, 0.5, 1e12);
+        }
+        let mut a = with_threshold(Strategy::Momentum { lookback_tempos: 1 }, 0.2);
+        let out = tempo(&mut a, &mut v);
+        assert_eq!(out, vec![add(1, 1, 10 * TAO)]);
+        apply(&mut v, &out);
+        // Subnet 1 +5 %, subnet 2 +20 %: a lead of 15 % < 20 %: stays.
+        v.subnets.get_mut(&NetUid(1)).unwrap().price = 0.0105;
+        v.subnets.get_mut(&NetUid(2)).unwrap().price = 0.012;
+        assert!(tempo(&mut a, &mut v).is_empty());
+        // Subnet 2 +50 % against 0 %: moves.
+        v.subnets.get_mut(&NetUid(2)).unwrap().price = 0.018;
+        assert_eq!(tempo(&mut a, &mut v), vec![mv((1, 1), (2, 1), 1_000 * TAO)]);
+        // Both fall 10 %: not below -20 %, so it does not exit.
+        v.subnets.get_mut(&NetUid(1)).unwrap().price = 0.00945;
+        v.subnets.get_mut(&NetUid(2)).unwrap().price = 0.0162;
+        assert!(tempo(&mut a, &mut v).is_empty());
+    }
+
     #[test]
     fn acts_once_per_tempo_of_its_start_subnet() {
         let a = speculator(Strategy::BuyAndHold, TAO);
@@ -968,6 +1138,7 @@ mod tests {
                 strategy,
                 budget,
                 trade_every_tempos: every,
+                threshold: 0.0,
             }
             .validate()
         };
@@ -983,6 +1154,32 @@ mod tests {
             check(Strategy::Momentum { lookback_tempos: 0 }, 1, 1).unwrap_err(),
             "`lookback_tempos` must be at least 1, got `0`"
         );
+        let margin = |strategy, threshold| {
+            SpeculatorParams {
+                threshold,
+                ..SpeculatorParams::new(strategy, 1)
+            }
+            .validate()
+        };
+        assert!(margin(Strategy::YieldChasing, f64::INFINITY).is_ok());
+        assert!(margin(Strategy::Momentum { lookback_tempos: 1 }, 0.1).is_ok());
+        assert!(
+            margin(Strategy::YieldChasing, -0.1)
+                .unwrap_err()
+                .contains("`threshold` must be >= 0")
+        );
+        assert!(margin(Strategy::YieldChasing, f64::NAN).is_err());
+        assert!(
+            margin(Strategy::BuyAndHold, 0.1)
+                .unwrap_err()
+                .contains("only used with")
+        );
+        let p: SpeculatorParams = serde_json::from_str(
+            r#"{"strategy": "yield_chasing", "budget": 1, "threshold": 0.25}"#,
+        )
+        .unwrap();
+        assert_eq!(p.threshold, 0.25);
+        assert_eq!(serde_json::to_value(&p).unwrap()["threshold"], 0.25);
         assert_eq!(
             check(
                 Strategy::Noise {

@@ -20,7 +20,16 @@
 //!     ([`ChainView::visible_weights`]), which under commit-reveal is only its last revealed
 //!     one, as is;
 //! - `cost_per_tempo` (default 0): rao of TAO per tempo it submits (copying is cheap: that is
-//!   the point).
+//!   the point);
+//! - `delay_blocks` (default none): when it submits. Without it, at its phase as above. With
+//!   it, the copier times its submission on the subnet's epochs: it watches the subnet every
+//!   block, and `delay_blocks` blocks after the first block at which it sees the epoch index
+//!   advance it copies and submits, once per epoch. `0` copies the newest consensus the
+//!   moment the epoch has run; committed weights are revealed at the start of the next block
+//!   (spec §3.6), so a validator's revealed row is visible from `delay_blocks: 1`; a delay
+//!   just under the tempo submits right before the next epoch. An epoch that arrives before
+//!   the submission replaces it (a delay of a tempo or more never submits). The first epoch
+//!   it can time is the first one it sees happen.
 
 use serde::{Deserialize, Serialize};
 
@@ -55,6 +64,9 @@ pub struct WeightCopierParams {
     pub source: CopySource,
     /// Off-chain cost per tempo submitted, in rao of TAO (default 0).
     pub cost_per_tempo: u64,
+    /// Blocks after each epoch it submits (default `None`: at its phase); see the module
+    /// docs.
+    pub delay_blocks: Option<u64>,
 }
 
 impl WeightCopierParams {
@@ -63,6 +75,7 @@ impl WeightCopierParams {
         WeightCopierParams {
             source,
             cost_per_tempo: 0,
+            delay_blocks: None,
         }
     }
 
@@ -85,6 +98,8 @@ struct WeightCopierWire {
     uid: Option<u16>,
     #[serde(default)]
     cost_per_tempo: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    delay_blocks: Option<u64>,
 }
 
 #[derive(Clone, Copy, Debug, Serialize, Deserialize)]
@@ -113,6 +128,7 @@ impl TryFrom<WeightCopierWire> for WeightCopierParams {
         Ok(WeightCopierParams {
             source,
             cost_per_tempo: w.cost_per_tempo,
+            delay_blocks: w.delay_blocks,
         })
     }
 }
@@ -127,6 +143,7 @@ impl From<WeightCopierParams> for WeightCopierWire {
             source,
             uid,
             cost_per_tempo: p.cost_per_tempo,
+            delay_blocks: p.delay_blocks,
         }
     }
 }
@@ -140,6 +157,10 @@ pub struct WeightCopier {
     schedule: Schedule,
     row: Vec<(u16, u16)>,
     cost: u64,
+    /// With `delay_blocks`: the epoch index last seen, and the block of the pending
+    /// submission.
+    seen_epoch: Option<u64>,
+    due_at: Option<u64>,
 }
 
 impl WeightCopier {
@@ -156,13 +177,39 @@ impl WeightCopier {
             schedule: Schedule::new(seed),
             row: Vec::new(),
             cost: 0,
+            seen_epoch: None,
+            due_at: None,
         }
+    }
+
+    /// With `delay_blocks`: whether this block is a submission's, and the subnet and own uid
+    /// if so (and the hotkey is registered).
+    fn due_after_epoch(
+        &mut self,
+        view: &dyn ChainView,
+        delay: u64,
+    ) -> Option<(crate::view::SubnetView, u16)> {
+        let subnet = view.subnet(self.netuid)?;
+        let now = view.block().0;
+        if self.seen_epoch.is_some_and(|e| e != subnet.epoch_index) {
+            self.due_at = Some(now.saturating_add(delay));
+        }
+        self.seen_epoch = Some(subnet.epoch_index);
+        if self.due_at.is_none_or(|b| now < b) {
+            return None;
+        }
+        self.due_at = None;
+        Some((subnet, view.uid_of(self.netuid, self.hotkey)?))
     }
 }
 
 impl Agent for WeightCopier {
     fn act(&mut self, view: &dyn ChainView, actions: &mut Vec<Action>) {
-        let Some((subnet, own)) = self.schedule.due(view, self.netuid, self.hotkey) else {
+        let due = match self.params.delay_blocks {
+            None => self.schedule.due(view, self.netuid, self.hotkey),
+            Some(delay) => self.due_after_epoch(view, delay),
+        };
+        let Some((subnet, own)) = due else {
             return;
         };
         let keep = |u: u16| u != own && u < subnet.n;
@@ -190,7 +237,11 @@ impl Agent for WeightCopier {
     }
 
     fn next_block(&self, now: u64) -> u64 {
-        self.schedule.next_block(now)
+        match self.params.delay_blocks {
+            None => self.schedule.next_block(now),
+            // It watches every block for the epoch.
+            Some(_) => now + 1,
+        }
     }
 
     fn kind(&self) -> &str {
@@ -220,6 +271,7 @@ mod tests {
             WeightCopierParams {
                 source,
                 cost_per_tempo: 3,
+                delay_blocks: None,
             },
             0,
         )
@@ -293,6 +345,75 @@ mod tests {
     }
 
     #[test]
+    fn with_a_delay_it_submits_that_many_blocks_after_each_epoch() {
+        let mut v = MockView::subnet(NET, 5);
+        v.weights.insert((NET, 0), vec![(1, 100), (2, 65535)]);
+        let mut a = WeightCopier::new(
+            Identity {
+                coldkey: ColdkeyId(4),
+                hotkeys: vec![HotkeyId(4)],
+                netuid: NET,
+            },
+            WeightCopierParams {
+                delay_blocks: Some(3),
+                ..WeightCopierParams::new(CopySource::Validator { uid: 0 })
+            },
+            0,
+        );
+        // Blocks 1..=20, epochs seen at blocks 5 and 12 (the first look, at block 1, sets
+        // the index it compares with): submissions at 8 and 15.
+        let mut at = Vec::new();
+        let mut block = 0;
+        while block < 20 {
+            block = a.next_block(block);
+            v.block = block;
+            if block == 5 || block == 12 {
+                v.subnets.get_mut(&NET).unwrap().epoch_index += 1;
+            }
+            let mut out = Vec::new();
+            a.act(&v, &mut out);
+            if !out.is_empty() {
+                at.push(block);
+            }
+        }
+        assert_eq!(at, vec![8, 15]);
+        // A delay of 0 submits in the epoch's own block; an epoch before the submission
+        // replaces it.
+        let mut b = WeightCopier::new(
+            Identity {
+                coldkey: ColdkeyId(4),
+                hotkeys: vec![HotkeyId(4)],
+                netuid: NET,
+            },
+            WeightCopierParams {
+                delay_blocks: Some(0),
+                ..WeightCopierParams::new(CopySource::Validator { uid: 0 })
+            },
+            0,
+        );
+        let mut c = a.clone();
+        c.params.delay_blocks = Some(10);
+        c.seen_epoch = None;
+        c.due_at = None;
+        let (mut at_b, mut at_c) = (Vec::new(), Vec::new());
+        for block in 21..60u64 {
+            v.block = block;
+            if block % 7 == 0 {
+                v.subnets.get_mut(&NET).unwrap().epoch_index += 1;
+            }
+            for (x, log) in [(&mut b, &mut at_b), (&mut c, &mut at_c)] {
+                let mut out = Vec::new();
+                x.act(&v, &mut out);
+                if !out.is_empty() {
+                    log.push(block);
+                }
+            }
+        }
+        assert_eq!(at_b, vec![28, 35, 42, 49, 56]);
+        assert!(at_c.is_empty(), "{at_c:?}");
+    }
+
+    #[test]
     fn params_are_flat_and_reject_unknown_fields() {
         let p: WeightCopierParams =
             serde_json::from_str(r#"{"source": "validator", "uid": 3}"#).unwrap();
@@ -306,6 +427,10 @@ mod tests {
             serde_json::from_str(r#"{"source": "consensus", "cost_per_tempo": 5}"#).unwrap();
         assert_eq!(p.source, CopySource::Consensus);
         assert_eq!(p.cost_per_tempo, 5);
+        let p: WeightCopierParams =
+            serde_json::from_str(r#"{"source": "consensus", "delay_blocks": 12}"#).unwrap();
+        assert_eq!(p.delay_blocks, Some(12));
+        assert_eq!(serde_json::to_value(&p).unwrap()["delay_blocks"], 12);
         for bad in [
             r#"{"source": "validator"}"#,
             r#"{"source": "consensus", "uid": 1}"#,

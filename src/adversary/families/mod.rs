@@ -1,18 +1,18 @@
 //! The attack families, one file each. A new family is one file here implementing
 //! [`Family`](super::Family) and one line in [`all`].
 //!
-//! Families that exist: `weight-copying`, `cartel`, `sybil`, `lazy`, `copying-miners` (the
-//! behaviours of `agents/src/behaviours/` support them directly). Not yet: delegator
-//! strategies (momentum / yield chasing thresholds: the `speculator` behaviour trades the pool
-//! but no delegator behaviour chooses among validators yet), owner strategies (own miners,
-//! hyperparameter changes: the subnet's `owner` section is not a population group, so a
-//! family would edit `subnets[i].owner`; left for a later session), and weight copying
-//! timed around commit-reveal or from a stake-weighted mix of validators (the `weight-copier`
-//! behaviour copies the consensus or one validator, as soon as it can see them).
+//! Families: `weight-copying`, `cartel`, `sybil`, `lazy`, `copying-miners`, `delegator`
+//! (momentum / yield chasing against passive staking) and `owner` (own miners, a
+//! hyperparameter change); the behaviours of `agents/src/behaviours/` support them directly.
+//! Not expressible yet: copying a stake-weighted mix of validators (the `weight-copier`
+//! copies the consensus or one validator), and owner changes of κ or the registration burn
+//! (not among the owner's `changes`).
 
 mod cartel;
 mod copying_miners;
+mod delegator;
 mod lazy;
+mod owner;
 mod sybil;
 mod weight_copying;
 
@@ -26,6 +26,8 @@ pub fn all() -> Vec<&'static dyn Family> {
         &sybil::Sybil,
         &lazy::Lazy,
         &copying_miners::CopyingMiners,
+        &delegator::Delegator,
+        &owner::Owner,
     ]
 }
 

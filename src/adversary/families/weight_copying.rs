@@ -2,13 +2,22 @@
 //! chain (the `weight-copier` behaviour), saving its evaluation cost.
 //!
 //! Parameters:
-//! - `source`: `consensus` (weights ∝ last epoch's public consensus) or `validator` (the row
-//!   of the validator at uid 0, the scenario's first registered hotkey);
+//! - `source`: `consensus` (weights ∝ last epoch's public consensus) or `validator` (the
+//!   visible row of the first validator the scenario registers on the deviator's subnet
+//!   besides the deviator: its uid is 1 + the hotkeys registered before it, as the owner's
+//!   hotkey holds uid 0);
 //! - `stake_share` in `[0.1, 0.9]`: the share of the deviator's genesis balance it stakes (its
-//!   honest counterpart stakes the same; the rest pays its registration burn).
+//!   honest counterpart stakes the same; the rest pays its registration burn);
+//! - `timing`: `phase` (once per tempo at its own phase, the behaviour's default) or
+//!   `after_epoch` (a set time after each epoch, the behaviour's `delay_blocks`);
+//! - `delay` in `[0, 0.99]` (with `after_epoch`): how long after the epoch, as a fraction of
+//!   the subnet's tempo (`delay_blocks = ⌊delay × tempo⌋`): 0 copies the newest consensus the
+//!   moment the epoch has run, one block later a validator's revealed row is visible (reveals
+//!   happen at the start of the block after the epoch), and near 1 it submits right before
+//!   the next epoch (copying, without commit-reveal, a validator's weights of this tempo).
 //!
-//! Timing submissions around commit-reveal and copying a stake-weighted mix are not
-//! expressible: the behaviour submits once per tempo what it can see.
+//! Copying a stake-weighted mix of validators is not expressible: the behaviour copies the
+//! consensus or one validator.
 
 use super::super::{Context, Family, Node, Param, Role, float, get, int, map, set, text};
 
@@ -38,6 +47,17 @@ impl Family for WeightCopying {
                 0.9,
                 "share of its genesis balance staked",
             ),
+            Param::choice(
+                "timing",
+                &["phase", "after_epoch"],
+                "when it submits: at its phase, or a delay after each epoch",
+            ),
+            Param::real(
+                "delay",
+                0.0,
+                0.99,
+                "with after_epoch: the delay after the epoch, as a fraction of the tempo",
+            ),
         ]
     }
     fn main_param(&self) -> usize {
@@ -53,11 +73,19 @@ impl Family for WeightCopying {
             item
         } else {
             let mut item = ctx.agent_item(super::super::DEVIATOR, "weight-copier");
-            let params = if p[0].snap(x[0]) == 0.0 {
+            let mut params = if p[0].snap(x[0]) == 0.0 {
                 map(vec![("source", text("consensus"))])
             } else {
-                map(vec![("source", text("validator")), ("uid", int(0))])
+                map(vec![
+                    ("source", text("validator")),
+                    ("uid", int(i128::from(first_validator_uid(ctx)?))),
+                ])
             };
+            if p[2].snap(x[2]) == 1.0 {
+                let tempo = ctx.scenario.subnets[ctx.subnet].params.tempo;
+                let delay = ((p[3].snap(x[3]) * tempo as f64).floor() as u64).min(tempo - 1);
+                set(&mut params, "delay_blocks", int(i128::from(delay)));
+            }
             set(&mut item, "params", params);
             item
         };
@@ -70,4 +98,25 @@ impl Family for WeightCopying {
         set(&mut item, "stake", float(stake));
         Ok(ctx.split(item, Vec::new()))
     }
+}
+
+/// The uid of the first validator registered at genesis on the deviator's subnet other than
+/// the deviator: the owner's hotkey is uid 0, then the groups' hotkeys in file order (the
+/// deviator's split keeps every other agent's place).
+fn first_validator_uid(ctx: &Context) -> Result<u64, String> {
+    let mut uid = 1u64;
+    for (i, g) in ctx.scenario.population.iter().enumerate() {
+        if g.subnet != ctx.subnet || !g.register || g.entry.is_some() {
+            continue;
+        }
+        let validator = g.kind.contains("validator") || g.kind == "weight-copier";
+        if validator && (i != ctx.index || g.count > 1) {
+            return Ok(uid);
+        }
+        uid += u64::from(g.count) * u64::from(g.hotkeys);
+    }
+    Err(format!(
+        "{}: population: `source: validator` needs another validator registered on subnet `{}`",
+        ctx.file, ctx.scenario.subnets[ctx.subnet].name
+    ))
 }
