@@ -20,7 +20,6 @@ SMALL = """
 name: small
 description: d
 seed: 11
-network: isolated
 duration: {blocks: 1500}
 subnets:
   - name: s
@@ -31,6 +30,7 @@ population:
   - {group: v, kind: honest-validator, subnet: s, count: 3, balance: 300, stake: 200}
   - {group: m, kind: honest-miner, subnet: s, count: 4, balance: 5, params: {quality: [{model: static, quality: 0.5}]}}
   - {group: py, kind: python, class: "pyagents:Recorder", subnet: s, count: 2, balance: 50}
+network: isolated
 """
 
 

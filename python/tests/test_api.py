@@ -29,7 +29,9 @@ def test_run_returns_summary_and_tables(scen, short):
         assert isinstance(df, pl.DataFrame)
         assert df.height > 0, name
     # 19 agents registered on one subnet, one row per uid per epoch.
-    assert set(r.neurons["group"].unique()) >= {"validators", "innovator", "copiers", "others"}
+    named = r.neurons.join(r.dim_neurons, on=["netuid", "uid", "neuron"])
+    assert named.height == r.neurons.height
+    assert set(named["group"].unique()) >= {"validators", "innovator", "copiers", "others"}
     assert r.agents.height == 19  # one row per agent
     assert r.report_dir is None
 
@@ -38,7 +40,7 @@ def test_dtypes_equal_the_parquet_files(scen, short, tmp_path):
     r = yumalab.run(scen, set=short, out=tmp_path)
     assert r.report_dir == tmp_path
     schemas = yumalab.table_schemas()
-    assert set(schemas) == {"neurons", "subnets", "network", "agents"}
+    assert set(schemas) == {"neurons", "dim_neurons", "subnets", "network", "agents"}
     for name in yumalab.TABLES:
         from_file = pl.read_parquet(tmp_path / f"{name}.parquet")
         mem = getattr(r, name)
@@ -126,7 +128,7 @@ def test_cli_and_python_write_byte_identical_tables(root, tmp_path):
         yumalab.run(SCENARIO, set={"duration": "{blocks: 2000}"}, out=py)
     finally:
         os.chdir(cwd)
-    for name in ["neurons", "subnets", "network", "agents", "windows", "summary"]:
+    for name in ["neurons", "dim_neurons", "subnets", "network", "agents", "windows", "summary"]:
         assert (cli / f"{name}.parquet").read_bytes() == (py / f"{name}.parquet").read_bytes(), name
     assert (cli / "summary.json").read_bytes() == (py / "summary.json").read_bytes()
 

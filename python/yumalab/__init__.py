@@ -6,7 +6,8 @@ tables) and hands results over as polars DataFrames through Arrow, without files
     import yumalab
     run = yumalab.run("scenarios/weight-copying.yaml")
     run.summary["group.copier.relative_dividend_rate"]
-    run.neurons.filter(pl.col("group") == "copier")
+    names = ["netuid", "uid", "neuron"]
+    run.neurons.join(run.dim_neurons, on=names).filter(pl.col("group") == "copier")
 
 A subnet's incentive mechanism can be a Python function::
 
@@ -144,7 +145,7 @@ class Agent:
 Scenario = Union[str, "os.PathLike[str]", Mapping[str, Any]]
 
 #: The tables of a run, in order.
-TABLES = ("neurons", "subnets", "network", "agents", "windows")
+TABLES = ("neurons", "dim_neurons", "subnets", "network", "agents", "windows")
 
 
 def _source(scenario: Scenario) -> Tuple[str, str, Optional[Path]]:
@@ -227,8 +228,11 @@ class Run:
 
     Attributes:
         summary: every metric of the run, by name (the row of ``summary.parquet``).
-        neurons, subnets, network, agents, windows: the run's tables as polars DataFrames,
-            with the columns and dtypes of the Parquet files ``yumalab run`` writes.
+        neurons, dim_neurons, subnets, network, agents, windows: the run's tables as polars
+            DataFrames, with the columns and dtypes of the Parquet files ``yumalab run``
+            writes; ``neurons`` names each row by a ``neuron`` id, and
+            ``neurons.join(dim_neurons, on=["netuid", "uid", "neuron"])`` adds the hotkey,
+            operator, group and kind.
         report_dir: the directory the run's files were written to (``out``), or None.
         warnings: what writing the report warned about (only with ``out``).
     """
@@ -241,7 +245,7 @@ class Run:
         self.warnings: List[str] = warnings
 
     def table(self, name: str) -> pl.DataFrame:
-        """One table by name (``neurons``, ``subnets``, ``network``, ``agents``, ``windows``)."""
+        """One table by name (``neurons``, ``dim_neurons``, ``subnets``, ``network``, ``agents``, ``windows``)."""
         if name not in self._frames:
             self._frames[name] = _frame(self._tables[name])
         return self._frames[name]
@@ -250,6 +254,11 @@ class Run:
     def neurons(self) -> pl.DataFrame:
         """One row per uid per epoch (``neurons.parquet``)."""
         return self.table("neurons")
+
+    @property
+    def dim_neurons(self) -> pl.DataFrame:
+        """The names of each ``neuron`` id of ``neurons`` (``dim_neurons.parquet``)."""
+        return self.table("dim_neurons")
 
     @property
     def subnets(self) -> pl.DataFrame:

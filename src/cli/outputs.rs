@@ -17,6 +17,7 @@ use super::Failure;
 /// What `yumalab run` writes, besides `charts/`.
 pub const RUN: &[&str] = &[
     "neurons.parquet",
+    "dim_neurons.parquet",
     "subnets.parquet",
     "network.parquet",
     "agents.parquet",

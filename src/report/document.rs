@@ -122,6 +122,7 @@ pub fn run_metadata(
     .map(|(k, v)| (k.to_owned(), v))
     .chain(world_metadata(scenario))
     .chain(super::units::Units::of(scenario, seed).metadata())
+    .chain(scenario.outputs.metadata())
     .collect()
 }
 
@@ -1373,8 +1374,9 @@ pub fn run_document(r: &Results, p: &Provenance, dir: &Path, figures: &[Chart]) 
     b.push(Block::Code(p.get("scenario.yaml").to_owned()));
     b.push(Block::Heading(2, "Files".into()));
     b.push(Block::List(vec![
-        "`neurons.parquet`: one row per uid per epoch; `subnets.parquet`: one row per subnet \
-         per epoch; `network.parquet`: every 360 blocks; `agents.parquet`: one row per agent."
+        "`neurons.parquet`: one row per uid per epoch (names by `neuron` id in \
+         `dim_neurons.parquet`); `subnets.parquet`: one row per subnet per epoch; \
+         `network.parquet`: every 360 blocks; `agents.parquet`: one row per agent."
             .into(),
         "`summary.parquet` and `summary.json`: every metric of this report (one row); \
          `windows.parquet`: the metrics per 360-block window."

@@ -137,6 +137,13 @@ impl<'a> Columns<'a> {
             .values())
     }
 
+    fn u32(&self, name: &str) -> Result<&'a [u32], ReadError> {
+        Ok(self
+            .typed(name, DataType::UInt32)?
+            .as_primitive::<UInt32Type>()
+            .values())
+    }
+
     fn u16(&self, name: &str) -> Result<&'a [u16], ReadError> {
         Ok(self
             .typed(name, DataType::UInt16)?
@@ -170,22 +177,109 @@ impl<'a> Columns<'a> {
     }
 }
 
-/// Feeds a run's tables in `dir` to a new [`Analysis`], in the order the run wrote them;
-/// returns it with the metadata of `neurons.parquet`.
+/// The names of one `neuron` id (a row of `dim_neurons.parquet`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct NeuronNames {
+    /// Subnet.
+    pub netuid: u16,
+    /// Uid.
+    pub uid: u16,
+    /// Hotkey name.
+    pub hotkey: String,
+    /// Its coldkey's name.
+    pub operator: String,
+    /// Scenario group (`owner` for the subnet owner's uid).
+    pub group: String,
+    /// Behaviour.
+    pub kind: String,
+    /// Block of the first row with this id.
+    pub first_block: u64,
+}
+
+/// Reads `dim_neurons.parquet`: the names of each `neuron` id, indexed by id.
 ///
 /// # Errors
-/// [`ReadError`] if a table is missing, unreadable or lacks a column.
+/// [`ReadError`] if the file is missing or unreadable, or its ids are not 0, 1, 2, … in order.
+pub fn neuron_names(path: &Path) -> Result<Vec<NeuronNames>, ReadError> {
+    let mut out = Vec::new();
+    for_each_batch(path, |b| {
+        let c = Columns { path, batch: b };
+        let (id, netuid, uid) = (c.u32("neuron")?, c.u16("netuid")?, c.u16("uid")?);
+        let (hotkey, operator) = (c.str("hotkey")?, c.str("operator")?);
+        let (group, kind) = (c.str("group")?, c.str("kind")?);
+        let first = c.u64("first_block")?;
+        for i in 0..b.num_rows() {
+            if id[i] as usize != out.len() {
+                return Err(err(
+                    path,
+                    format!(
+                        "row {}: expected neuron id {}, found {}",
+                        out.len(),
+                        out.len(),
+                        id[i]
+                    ),
+                ));
+            }
+            out.push(NeuronNames {
+                netuid: netuid[i],
+                uid: uid[i],
+                hotkey: hotkey[i].to_owned(),
+                operator: operator[i].to_owned(),
+                group: group[i].to_owned(),
+                kind: kind[i].to_owned(),
+                first_block: first[i],
+            });
+        }
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// Refuses tables that `outputs:` thinned (metadata `outputs.neurons`, `outputs.subnets`):
+/// the analysis needs every epoch.
+fn check_complete(path: &Path, metadata: &BTreeMap<String, String>) -> Result<(), ReadError> {
+    let thinned: Vec<String> = ["neurons", "subnets"]
+        .iter()
+        .filter_map(|t| {
+            let every = metadata.get(&format!("outputs.{t}"))?;
+            let only = metadata
+                .get(&format!("outputs.{t}.subnets"))
+                .map_or(String::new(), |s| format!(", netuids {s} only"));
+            Some(format!("{t} every {every}{only}"))
+        })
+        .collect();
+    if thinned.is_empty() {
+        return Ok(());
+    }
+    Err(err(
+        path,
+        format!(
+            "the run wrote thinned tables (`outputs:` {}), so the analysis cannot be rebuilt              from them; its summary.json and report were computed from every epoch during the              run (run it again without `outputs:` to rebuild from tables)",
+            thinned.join("; ")
+        ),
+    ))
+}
+
+/// Feeds a run's tables in `dir` to a new [`Analysis`], in the order the run wrote them;
+/// returns it with the metadata of `neurons.parquet`. Names come from `dim_neurons.parquet`
+/// through each row's `neuron` id.
+///
+/// # Errors
+/// [`ReadError`] if a table is missing, unreadable or lacks a column, a `neuron` id is not in
+/// `dim_neurons.parquet`, or the run's `outputs:` thinned its tables.
 pub fn analysis_from_tables(dir: &Path) -> Result<(Analysis, BTreeMap<String, String>), ReadError> {
     let path = dir.join("neurons.parquet");
-    let mut a = analysis_for(&file_metadata(&path)?);
+    let head = file_metadata(&path)?;
+    check_complete(&path, &head)?;
+    let names = neuron_names(&dir.join("dim_neurons.parquet"))?;
+    let mut a = analysis_for(&head);
     let metadata = for_each_batch(&path, |b| {
         let c = Columns {
             path: &path,
             batch: b,
         };
         let (block, netuid, uid) = (c.u64("block")?, c.u16("netuid")?, c.u16("uid")?);
-        let (hotkey, operator) = (c.str("hotkey")?, c.str("operator")?);
-        let (group, kind) = (c.str("group")?, c.str("kind")?);
+        let id = c.u32("neuron")?;
         let (stake, permit) = (c.f64("stake")?, c.bool("permit")?);
         let incentive = c.u64("incentive_alpha")?;
         let dividend = c.u64("dividend_alpha")?;
@@ -194,14 +288,24 @@ pub fn analysis_from_tables(dir: &Path) -> Result<(Analysis, BTreeMap<String, St
         let nominated = c.u64("nominated_alpha")?;
         let (price, value) = (c.f64("price")?, c.f64("value")?);
         for i in 0..b.num_rows() {
+            let n = names.get(id[i] as usize).ok_or_else(|| {
+                err(
+                    &path,
+                    format!(
+                        "neuron id {} is not in dim_neurons.parquet ({} ids)",
+                        id[i],
+                        names.len()
+                    ),
+                )
+            })?;
             a.neuron(&NeuronRow {
                 block: block[i],
                 netuid: netuid[i],
                 uid: uid[i],
-                hotkey: hotkey[i],
-                operator: operator[i],
-                group: group[i],
-                kind: kind[i],
+                hotkey: &n.hotkey,
+                operator: &n.operator,
+                group: &n.group,
+                kind: &n.kind,
                 stake: stake[i],
                 permit: permit[i],
                 incentive_alpha: incentive[i],

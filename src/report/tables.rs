@@ -5,13 +5,21 @@
 //! dropped before it was finished (a run that failed or was stopped) removes its partial file.
 //!
 //! Tables (schemas documented column by column in `reports/README.md`):
-//! - `neurons.parquet`: one row per uid per epoch;
+//! - `neurons.parquet`: one row per uid per epoch, names as an integer `neuron` id;
+//! - `dim_neurons.parquet`: the names once per `neuron` id (one per subnet, uid and hotkey
+//!   registered there, so a uid reused after deregistration gets a new id);
 //! - `subnets.parquet`: one row per subnet per epoch;
 //! - `network.parquet`: one row every 360 blocks;
 //! - `agents.parquet`: one row per agent at the end.
 //!
 //! File metadata: `yumalab.version`, `scenario.name`, `scenario.hash`, `scenario.seed`,
 //! `scenario.regime`, `metrics.conventions`.
+//!
+//! Compression is zstd in row groups of up to [`ROW_GROUP_MAX`] rows; floats that are rarely
+//! repeated are written with the byte-stream-split encoding (which zstd compresses better
+//! than plain floats), `neuron` ids with deltas, the rest with dictionaries. The scenario's `outputs:`
+//! ([`crate::scenario::outputs`]) chooses which epochs and subnets `neurons` and `subnets`
+//! keep.
 
 use std::collections::BTreeMap;
 use std::fs::{self, File};
@@ -19,14 +27,16 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use arrow_array::{
-    ArrayRef, BooleanArray, Float64Array, RecordBatch, StringArray, UInt16Array, UInt64Array,
+    ArrayRef, BooleanArray, Float64Array, RecordBatch, StringArray, UInt16Array, UInt32Array,
+    UInt64Array,
 };
 use arrow_schema::{DataType, Field, Schema};
 use parquet::arrow::ArrowWriter;
-use parquet::basic::Compression;
+use parquet::basic::{Compression, Encoding, ZstdLevel};
 use parquet::file::metadata::KeyValue;
 use parquet::file::properties::WriterProperties;
-use yumalab_agents::units::HotkeyId;
+use parquet::schema::types::ColumnPath;
+use yumalab_agents::units::{HotkeyId, NetUid};
 
 use super::replay::ReportError;
 use crate::chain::block::EpochRecord;
@@ -35,14 +45,40 @@ use crate::engine::{Observer, Simulation};
 use crate::population::Member;
 use crate::report::analysis::{AgentRow, Analysis, NetworkRow, NeuronRow, Results, SubnetRow};
 use crate::report::summary::all_holdings;
+use crate::scenario::outputs::{Every, Outputs, TableOutput};
 
-/// Rows per row group.
+/// Rows per record batch handed to the Parquet writer.
 pub const ROW_GROUP: usize = 65_536;
+
+/// Rows per Parquet row group at most (the writer closes a group when it has this many).
+pub const ROW_GROUP_MAX: usize = 1 << 20;
+
+/// Columns written with the byte-stream-split encoding and no dictionary: floats that
+/// change from row to row (a dictionary would only be given up, at a cost).
+const SPLIT_FLOATS: &[&str] = &[
+    "stake",
+    "consensus",
+    "incentive",
+    "dividends",
+    "validator_trust",
+    "quality",
+    "value",
+    "holdings_tao",
+    "profit_tao",
+];
+
+/// Integer columns written with delta encoding and no dictionary: `neuron` ids run up by
+/// one along an epoch's rows (a dictionary costs about 2 bytes a row, deltas almost nothing).
+const DELTAS: &[&str] = &["neuron"];
+
+/// Blocks in a day, for `outputs: {TABLE: {every: day}}`.
+const DAY: u64 = 7200;
 
 /// One column being filled.
 enum Col {
     U64(Vec<u64>),
     U16(Vec<u16>),
+    U32(Vec<u32>),
     F64(Vec<f64>),
     Bool(Vec<bool>),
     Str(Vec<String>),
@@ -53,6 +89,7 @@ impl Col {
         match t {
             DataType::UInt64 => Col::U64(Vec::new()),
             DataType::UInt16 => Col::U16(Vec::new()),
+            DataType::UInt32 => Col::U32(Vec::new()),
             DataType::Boolean => Col::Bool(Vec::new()),
             DataType::Utf8 => Col::Str(Vec::new()),
             _ => Col::F64(Vec::new()),
@@ -63,6 +100,7 @@ impl Col {
         match self {
             Col::U64(v) => Arc::new(UInt64Array::from(std::mem::take(v))),
             Col::U16(v) => Arc::new(UInt16Array::from(std::mem::take(v))),
+            Col::U32(v) => Arc::new(UInt32Array::from(std::mem::take(v))),
             Col::F64(v) => Arc::new(Float64Array::from(std::mem::take(v))),
             Col::Bool(v) => Arc::new(BooleanArray::from(std::mem::take(v))),
             Col::Str(v) => Arc::new(StringArray::from(std::mem::take(v))),
@@ -74,6 +112,7 @@ impl Col {
 enum Cell<'a> {
     U(u64),
     S(u16),
+    I(u32),
     F(f64),
     B(bool),
     T(&'a str),
@@ -117,15 +156,28 @@ impl Table {
             path: tmp.clone(),
             source,
         })?;
-        let props = WriterProperties::builder()
-            .set_compression(Compression::SNAPPY)
+        let mut props = WriterProperties::builder()
+            .set_compression(Compression::ZSTD(ZstdLevel::default()))
+            .set_max_row_group_row_count(Some(ROW_GROUP_MAX))
             .set_key_value_metadata(Some(
                 metadata
                     .iter()
                     .map(|(k, v)| KeyValue::new(k.clone(), v.clone()))
                     .collect(),
-            ))
-            .build();
+            ));
+        for f in schema.fields() {
+            let c = ColumnPath::from(f.name().as_str());
+            if SPLIT_FLOATS.contains(&f.name().as_str()) {
+                props = props
+                    .set_column_dictionary_enabled(c.clone(), false)
+                    .set_column_encoding(c, Encoding::BYTE_STREAM_SPLIT);
+            } else if DELTAS.contains(&f.name().as_str()) {
+                props = props
+                    .set_column_dictionary_enabled(c.clone(), false)
+                    .set_column_encoding(c, Encoding::DELTA_BINARY_PACKED);
+            }
+        }
+        let props = props.build();
         let writer = ArrowWriter::try_new(file, schema.clone(), Some(props)).map_err(|source| {
             let _ = fs::remove_file(&tmp);
             ReportError::Parquet {
@@ -181,6 +233,7 @@ impl Table {
             match (c, v) {
                 (Col::U64(c), Cell::U(x)) => c.push(*x),
                 (Col::U16(c), Cell::S(x)) => c.push(*x),
+                (Col::U32(c), Cell::I(x)) => c.push(*x),
                 (Col::F64(c), Cell::F(x)) => c.push(*x),
                 (Col::Bool(c), Cell::B(x)) => c.push(*x),
                 (Col::Str(c), Cell::T(x)) => c.push((*x).to_owned()),
@@ -208,12 +261,9 @@ impl Table {
             return Ok(());
         }
         let path = self.path.clone();
+        // The writer closes a row group every ROW_GROUP_MAX rows by itself.
         let w = self.writer.as_mut().expect("open until finished");
-        w.write(&batch).map_err(|source| ReportError::Parquet {
-            path: path.clone(),
-            source,
-        })?;
-        w.flush()
+        w.write(&batch)
             .map_err(|source| ReportError::Parquet { path, source })
     }
 
@@ -241,9 +291,9 @@ fn field(name: &str, t: DataType) -> Field {
     Field::new(name, t, false)
 }
 
-/// The four tables' names and columns, in file order (`reports/README.md` documents them).
-fn layouts() -> [(&'static str, Vec<Field>); 4] {
-    use DataType::{Boolean as B, Float64 as F, UInt16 as S, UInt64 as U, Utf8 as T};
+/// The five tables' names and columns, in file order (`reports/README.md` documents them).
+fn layouts() -> [(&'static str, Vec<Field>); 5] {
+    use DataType::{Boolean as B, Float64 as F, UInt16 as S, UInt32 as I, UInt64 as U, Utf8 as T};
     let f = |specs: &[(&str, DataType)]| {
         specs
             .iter()
@@ -258,10 +308,7 @@ fn layouts() -> [(&'static str, Vec<Field>); 4] {
                 ("epoch", U),
                 ("netuid", S),
                 ("uid", S),
-                ("hotkey", T),
-                ("operator", T),
-                ("group", T),
-                ("kind", T),
+                ("neuron", I),
                 ("stake", F),
                 ("permit", B),
                 ("consensus", F),
@@ -276,6 +323,19 @@ fn layouts() -> [(&'static str, Vec<Field>); 4] {
                 ("price", F),
                 ("quality", F),
                 ("value", F),
+            ]),
+        ),
+        (
+            "dim_neurons",
+            f(&[
+                ("neuron", I),
+                ("netuid", S),
+                ("uid", S),
+                ("hotkey", T),
+                ("operator", T),
+                ("group", T),
+                ("kind", T),
+                ("first_block", U),
             ]),
         ),
         (
@@ -332,7 +392,7 @@ fn layouts() -> [(&'static str, Vec<Field>); 4] {
     ]
 }
 
-/// The four tables' names and Arrow schemas, as written to Parquet.
+/// The five tables' names and Arrow schemas, as written to Parquet.
 pub fn schemas() -> Vec<(&'static str, Arc<Schema>)> {
     layouts()
         .into_iter()
@@ -340,15 +400,105 @@ pub fn schemas() -> Vec<(&'static str, Arc<Schema>)> {
         .collect()
 }
 
+/// Appends one row to `neurons.parquet`.
+fn push_neuron(
+    t: &mut Table,
+    n: &NeuronRow<'_>,
+    extra: &NeuronExtra,
+    epoch: u64,
+    id: u32,
+) -> Result<(), ReportError> {
+    t.push(&[
+        Cell::U(n.block),
+        Cell::U(epoch),
+        Cell::S(n.netuid),
+        Cell::S(n.uid),
+        Cell::I(id),
+        Cell::F(n.stake),
+        Cell::B(n.permit),
+        Cell::F(extra.consensus),
+        Cell::F(extra.incentive),
+        Cell::F(extra.dividends),
+        Cell::F(extra.validator_trust),
+        Cell::U(n.incentive_alpha),
+        Cell::U(n.dividend_alpha),
+        Cell::U(n.root_dividend_alpha),
+        Cell::U(n.nominators_alpha),
+        Cell::U(n.nominated_alpha),
+        Cell::F(n.price),
+        Cell::F(extra.quality),
+        Cell::F(n.value),
+    ])
+}
+
 /// The tables of one run. Create before the run, hand [`RunTables::observer`] to the
 /// simulation, call [`RunTables::finish`] after it.
 pub struct RunTables {
     neurons: Table,
+    dim_neurons: Table,
     subnets: Table,
     network: Table,
     agents: Table,
     rows: Rows,
+    /// The `neuron` id of each (netuid, uid, hotkey) seen, and the names of each id.
+    ids: Dimension,
+    /// The day of the last epoch written, by netuid: `neurons` and `subnets`
+    /// (`outputs: {TABLE: {every: day}}`).
+    neurons_day: BTreeMap<NetUid, u64>,
+    subnets_day: BTreeMap<NetUid, u64>,
     error: Option<ReportError>,
+}
+
+/// The rows of `dim_neurons.parquet`, gathered while the run goes.
+#[derive(Default)]
+struct Dimension {
+    ids: BTreeMap<(NetUid, u16, HotkeyId), u32>,
+    /// By id: netuid, uid, hotkey, operator, group, kind, first block.
+    names: Vec<(u16, u16, String, String, String, String, u64)>,
+}
+
+impl Dimension {
+    /// The id of `n` (a new one the first time it is seen).
+    fn id(&mut self, n: &NeuronRow<'_>, hotkey: HotkeyId) -> u32 {
+        let next = self.names.len() as u32;
+        *self
+            .ids
+            .entry((NetUid(n.netuid), n.uid, hotkey))
+            .or_insert_with(|| {
+                self.names.push((
+                    n.netuid,
+                    n.uid,
+                    n.hotkey.to_owned(),
+                    n.operator.to_owned(),
+                    n.group.to_owned(),
+                    n.kind.to_owned(),
+                    n.block,
+                ));
+                next
+            })
+    }
+}
+
+/// Whether a table set to `t` takes the epoch of `netuid` at `block`, given the day of the
+/// last epoch it took for that subnet (updated when it takes this one).
+fn takes(
+    t: &TableOutput,
+    last_day: &mut BTreeMap<NetUid, u64>,
+    netuid: NetUid,
+    block: u64,
+    genesis: u64,
+) -> bool {
+    if !t.takes(netuid) {
+        return false;
+    }
+    if t.every == Every::Day {
+        let day = block.saturating_sub(genesis + 1) / DAY;
+        if last_day.get(&netuid) == Some(&day) {
+            return false;
+        }
+        last_day.insert(netuid, day);
+    }
+    true
 }
 
 impl RunTables {
@@ -366,14 +516,18 @@ impl RunTables {
             path: dir.to_owned(),
             source,
         })?;
-        let [neurons, subnets, network, agents] =
+        let [neurons, dim_neurons, subnets, network, agents] =
             layouts().map(|(name, fields)| Table::create(dir, name, fields, metadata));
         Ok(RunTables {
             neurons: neurons?,
+            dim_neurons: dim_neurons?,
             subnets: subnets?,
             network: network?,
             agents: agents?,
             rows,
+            ids: Dimension::default(),
+            neurons_day: BTreeMap::new(),
+            subnets_day: BTreeMap::new(),
             error: None,
         })
     }
@@ -382,50 +536,57 @@ impl RunTables {
     /// schemas and batches as the files [`RunTables::create`] writes; take them with
     /// [`RunTables::finish_in_memory`].
     pub fn in_memory(rows: Rows) -> RunTables {
-        let [neurons, subnets, network, agents] =
+        let [neurons, dim_neurons, subnets, network, agents] =
             layouts().map(|(name, fields)| Table::in_memory(name, fields));
         RunTables {
             neurons,
+            dim_neurons,
             subnets,
             network,
             agents,
             rows,
+            ids: Dimension::default(),
+            neurons_day: BTreeMap::new(),
+            subnets_day: BTreeMap::new(),
             error: None,
         }
     }
 
     fn record_epoch(&mut self, chain: &Chain, r: &EpochRecord) -> Result<(), ReportError> {
-        let RunTables { neurons, rows, .. } = self;
+        let RunTables {
+            neurons,
+            rows,
+            ids,
+            neurons_day,
+            subnets_day,
+            ..
+        } = self;
+        let genesis = rows.genesis;
         let mut result = Ok(());
-        rows.neurons(chain, r, |n, extra| {
-            if result.is_ok() {
-                result = neurons.push(&[
-                    Cell::U(n.block),
-                    Cell::U(r.epoch_index),
-                    Cell::S(n.netuid),
-                    Cell::S(n.uid),
-                    Cell::T(n.hotkey),
-                    Cell::T(n.operator),
-                    Cell::T(n.group),
-                    Cell::T(n.kind),
-                    Cell::F(n.stake),
-                    Cell::B(n.permit),
-                    Cell::F(extra.consensus),
-                    Cell::F(extra.incentive),
-                    Cell::F(extra.dividends),
-                    Cell::F(extra.validator_trust),
-                    Cell::U(n.incentive_alpha),
-                    Cell::U(n.dividend_alpha),
-                    Cell::U(n.root_dividend_alpha),
-                    Cell::U(n.nominators_alpha),
-                    Cell::U(n.nominated_alpha),
-                    Cell::F(n.price),
-                    Cell::F(extra.quality),
-                    Cell::F(n.value),
-                ]);
-            }
-        });
+        if takes(
+            &rows.outputs.neurons,
+            neurons_day,
+            r.netuid,
+            r.block,
+            genesis,
+        ) {
+            rows.neurons(chain, r, |n, extra| {
+                if result.is_ok() {
+                    let id = ids.id(&n, extra.hotkey);
+                    result = push_neuron(neurons, &n, &extra, r.epoch_index, id);
+                }
+            });
+        }
         result?;
+        if !takes(
+            &rows.outputs.subnets,
+            subnets_day,
+            r.netuid,
+            r.block,
+            genesis,
+        ) {
+            return Ok(());
+        }
         self.subnets.push(&[
             Cell::U(r.block),
             Cell::U(r.epoch_index),
@@ -475,8 +636,10 @@ impl RunTables {
         members: &[Member],
     ) -> Result<Vec<PathBuf>, ReportError> {
         self.push_agents(sim, members)?;
+        self.push_dimension()?;
         Ok(vec![
             self.neurons.finish()?,
+            self.dim_neurons.finish()?,
             self.subnets.finish()?,
             self.network.finish()?,
             self.agents.finish()?,
@@ -495,9 +658,11 @@ impl RunTables {
         members: &[Member],
     ) -> Result<Vec<(&'static str, Arc<Schema>, Vec<RecordBatch>)>, ReportError> {
         self.push_agents(sim, members)?;
+        self.push_dimension()?;
         let mut out = Vec::new();
         for (name, t) in [
             ("neurons", self.neurons),
+            ("dim_neurons", self.dim_neurons),
             ("subnets", self.subnets),
             ("network", self.network),
             ("agents", self.agents),
@@ -506,6 +671,24 @@ impl RunTables {
             out.push((name, schema, batches));
         }
         Ok(out)
+    }
+
+    fn push_dimension(&mut self) -> Result<(), ReportError> {
+        for (id, (netuid, uid, hotkey, operator, group, kind, first)) in
+            self.ids.names.iter().enumerate()
+        {
+            self.dim_neurons.push(&[
+                Cell::I(id as u32),
+                Cell::S(*netuid),
+                Cell::S(*uid),
+                Cell::T(hotkey),
+                Cell::T(operator),
+                Cell::T(group),
+                Cell::T(kind),
+                Cell::U(*first),
+            ])?;
+        }
+        Ok(())
     }
 
     fn push_agents(&mut self, sim: &Simulation, members: &[Member]) -> Result<(), ReportError> {
@@ -578,6 +761,8 @@ pub struct NeuronExtra {
     pub validator_trust: f64,
     /// Mean true quality of the uid's last served work (NaN: none).
     pub quality: f64,
+    /// The hotkey registered at the uid.
+    pub hotkey: HotkeyId,
 }
 
 /// Turns engine records into table rows: one place, so the tables, the live analysis of a
@@ -587,6 +772,10 @@ pub struct Rows {
     names: BTreeMap<HotkeyId, (String, String)>,
     /// By netuid.
     value_per_quality: BTreeMap<u16, f64>,
+    /// Which epochs the tables keep (the analysis sees them all).
+    outputs: Outputs,
+    /// The block before the run's first (days of `every: day` count from it).
+    genesis: u64,
 }
 
 impl Rows {
@@ -605,6 +794,8 @@ impl Rows {
                 .zip(value_per_quality)
                 .map(|(n, v): (u16, f64)| (n, v))
                 .collect(),
+            outputs: Outputs::default(),
+            genesis: 0,
         }
     }
 
@@ -617,6 +808,8 @@ impl Rows {
             .iter()
             .map(|s| (s.netuid.0, s.value_per_quality))
             .collect();
+        rows.outputs = scenario.outputs.clone();
+        rows.genesis = scenario.network.genesis_block();
         rows
     }
 
@@ -678,6 +871,7 @@ impl Rows {
                     dividends: n.dividends,
                     validator_trust: n.validator_trust,
                     quality,
+                    hotkey: n.hotkey,
                 },
             );
         }

@@ -10,6 +10,7 @@
 //! a JSON Schema for editors.
 
 pub mod network;
+pub mod outputs;
 mod python;
 pub mod reader;
 pub mod schema;
@@ -80,6 +81,8 @@ pub struct Scenario {
     pub sweep: Option<Sweep>,
     /// TAO's price in USD ([`units`]), for the reports only: the engine never sees it.
     pub tao_usd: Option<TaoUsd>,
+    /// Which big tables a run writes, how often, for which subnets ([`outputs`]).
+    pub outputs: outputs::Outputs,
 }
 
 /// One subnet of a scenario.
@@ -405,6 +408,7 @@ pub(crate) const TOP: &[&str] = &[
     "population",
     "sweep",
     "tao_usd",
+    "outputs",
 ];
 
 fn read_scenario(
@@ -561,6 +565,10 @@ fn read_scenario(
         .get("tao_usd")
         .and_then(|n| units::read_tao_usd(r, n, "tao_usd"));
     check_usd(r, &f, tree, tao_usd.is_some(), &population, &group_items);
+    let outputs = f
+        .get("outputs")
+        .map(|n| outputs::read_outputs(r, n, &subnets))
+        .unwrap_or_default();
     Some(Scenario {
         name,
         description,
@@ -574,6 +582,7 @@ fn read_scenario(
         population,
         sweep,
         tao_usd,
+        outputs,
     })
 }
 

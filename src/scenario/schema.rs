@@ -200,6 +200,22 @@ pub fn json_schema() -> Value {
         }),
         &[],
     );
+    let table_output = |what: &str| {
+        object(
+            json!({
+                "every": choice(&format!("how often {what} get rows: every epoch (default), each subnet's first epoch of each day, or never (the file has its columns and no rows)"), super::outputs::EVERY),
+                "subnets": {"type": "array", "minItems": 1, "uniqueItems": true, "items": {"type": "string", "description": "a subnet's name"}, "description": "only these subnets (default: every subnet)"},
+            }),
+            &[],
+        )
+    };
+    let outputs = object(
+        json!({
+            "neurons": table_output("neurons.parquet's uids"),
+            "subnets": table_output("subnets.parquet's subnets"),
+        }),
+        &[],
+    );
     let mut root = object(
         json!({
             "name": {"type": "string", "pattern": "^[A-Za-z0-9_-]+$"},
@@ -230,6 +246,7 @@ pub fn json_schema() -> Value {
                     "volatility": number("annualised volatility σ", 0.0, Some(10.0)),
                 }), &["start"]),
             ], "description": "TAO's price in USD for the reports (the engine never sees it): a constant, {day, price} points, or a geometric random walk seeded from the run seed"},
+            "outputs": outputs,
         }),
         &["name", "description", "duration", "subnets"],
     );
@@ -241,6 +258,7 @@ pub fn json_schema() -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::scenario::outputs::{TABLE, TABLES};
     use crate::scenario::{CHAIN, GROUP, SUBNET, TOP, YUMA};
 
     fn keys(v: &Value) -> Vec<String> {
@@ -269,5 +287,12 @@ mod tests {
         assert_eq!(keys(subnet), sorted(SUBNET));
         assert_eq!(keys(&subnet["properties"]["yuma"]), sorted(YUMA));
         assert_eq!(keys(&s["properties"]["population"]["items"]), sorted(GROUP));
+        assert_eq!(keys(&s["properties"]["outputs"]), sorted(TABLES));
+        for t in TABLES {
+            assert_eq!(
+                keys(&s["properties"]["outputs"]["properties"][t]),
+                sorted(TABLE)
+            );
+        }
     }
 }

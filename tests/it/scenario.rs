@@ -53,7 +53,7 @@ network: isolated\n";
     let expect = [
         "bad.yaml:1:7: `name`: must use only letters, digits, `-` and `_`, got `bad name!`",
         "bad.yaml:2:14: `description`: must be a string, got `3`",
-        "bad.yaml:3:1: `durationn`: unknown field; expected one of `name`, `description`, `seed`, `network`, `regime`, `duration`, `chain`, `subnets`, `population`, `sweep`, `tao_usd` (did you mean `duration`?)",
+        "bad.yaml:3:1: `durationn`: unknown field; expected one of `name`, `description`, `seed`, `network`, `regime`, `duration`, `chain`, `subnets`, `population`, `sweep`, `tao_usd`, `outputs` (did you mean `duration`?)",
         "bad.yaml:1:1: `duration`: missing required field",
         "bad.yaml:6:12: `subnets[0].tempo`: must be a whole number in 1..=50400, got `-5`",
         "bad.yaml:7:21: `subnets[0].yuma.version`: must be one of `yuma2`, `yuma3`, got `yuma9` (did you mean `yuma2`?)",
