@@ -541,11 +541,9 @@ impl Scenario {
         let parts: Vec<u64> = nominees
             .iter()
             .map(|&(_, w)| {
-                if weight == 0 {
-                    total / nominees.len() as u64
-                } else {
-                    (u128::from(total) * u128::from(w) / weight) as u64
-                }
+                (u128::from(total) * u128::from(w))
+                    .checked_div(weight)
+                    .map_or(total / nominees.len() as u64, |x| x as u64)
             })
             .collect();
         let dust = total - parts.iter().sum::<u64>();
