@@ -251,9 +251,11 @@ fn outputs_every_day_and_never_thin_the_tables_but_not_the_summary() {
     let (rows, keys) = rows_and_metadata(&thin.join("neurons.parquet"));
     assert_eq!(rows, 3 * 27);
     assert!(keys.iter().any(|k| k == "outputs.neurons"), "{keys:?}");
+    // cartel-40 runs in the mainnet world: its days count from the snapshot's block.
+    let t0 = yumalab::world::named("mainnet-2026-08").unwrap().1.block;
     let days: Vec<u64> = read_joined(&thin)
         .iter()
-        .map(|r| (r.0 - 1) / 7200)
+        .map(|r| (r.0 - t0 - 1) / 7200)
         .collect();
     for d in 0..3 {
         assert_eq!(days.iter().filter(|&&x| x == d).count(), 27, "day {d}");
@@ -265,7 +267,7 @@ fn outputs_every_day_and_never_thin_the_tables_but_not_the_summary() {
         .map(|d| {
             all.iter()
                 .map(|r| r.0)
-                .find(|b| (b - 1) / 7200 == d)
+                .find(|b| (b - t0 - 1) / 7200 == d)
                 .unwrap()
         })
         .collect();
@@ -273,7 +275,10 @@ fn outputs_every_day_and_never_thin_the_tables_but_not_the_summary() {
     assert_eq!(read_joined(&thin), kept);
     // never: the file is there, with its columns, and no rows.
     assert_eq!(rows_and_metadata(&thin.join("subnets.parquet")).0, 0);
-    assert_eq!(rows_and_metadata(&full.join("subnets.parquet")).0, 60);
+    // (every subnet of the world: 129 a tempo, a few more where a background subnet's phase
+    // puts a 61st epoch inside the 3 days)
+    let subnet_rows = rows_and_metadata(&full.join("subnets.parquet")).0;
+    assert!((60 * 129..61 * 129).contains(&subnet_rows), "{subnet_rows}");
     // The summary sees every epoch either way.
     assert_eq!(
         std::fs::read(full.join("summary.json")).unwrap(),
