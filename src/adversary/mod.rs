@@ -437,6 +437,23 @@ impl Context {
         s
     }
 
+    /// The same in genesis stake (alpha), for scenarios whose validators hold their stake
+    /// from genesis (the shipped scenarios in the mainnet world) rather than buying it.
+    pub fn other_validator_genesis_stake(&self) -> f64 {
+        let mut s = 0.0;
+        for (i, g) in self.scenario.population.iter().enumerate() {
+            if g.kind.contains("validator") || g.kind == "weight-copier" {
+                let n = if i == self.index {
+                    g.count.saturating_sub(1)
+                } else {
+                    g.count
+                };
+                s += f64::from(n) * g.genesis_stake as f64 / 1e9;
+            }
+        }
+        s
+    }
+
     /// The days the scenario runs.
     pub fn days(&self) -> f64 {
         self.scenario.blocks as f64 / 7200.0

@@ -51,7 +51,14 @@ impl Family for Cartel {
     fn build(&self, ctx: &Context, x: &[f64], honest: bool) -> Result<Node, String> {
         let p = self.params();
         let share = p[0].snap(x[0]);
-        let others = ctx.other_validator_stake();
+        // Validators who hold their stake from genesis (alpha) get the cartel's share as
+        // genesis stake; validators who buy theirs (TAO), as a purchase.
+        let genesis = ctx.other_validator_genesis_stake();
+        let others = if genesis > 0.0 {
+            genesis
+        } else {
+            ctx.other_validator_stake()
+        };
         if others <= 0.0 {
             return Err(format!(
                 "{}: population: the cartel needs other validators with stake",
@@ -73,8 +80,12 @@ impl Family for Cartel {
                 "colluding-validator"
             },
         );
-        set(&mut v, "stake", float(stake));
-        set(&mut v, "balance", float(stake + margin.max(1.0)));
+        if genesis > 0.0 {
+            set(&mut v, "genesis_stake", float(stake));
+        } else {
+            set(&mut v, "stake", float(stake));
+            set(&mut v, "balance", float(stake + margin.max(1.0)));
+        }
         let mut vp = super::super::map(Vec::new());
         for k in ["noise", "copy_detection", "cost_per_tempo"] {
             if let Some(n) = param(&honest_params, k) {
