@@ -16,8 +16,9 @@ use crate::scenario::{Group, Network, Scenario};
 use crate::world::{self, Holder, Join};
 
 /// Agent `m`'s genesis stake in group `g`, rao.
-/// Whether agents of `kind` set weights (the hotkeys an adopted subnet's holders nominate).
-fn sets_weights(kind: &str) -> bool {
+/// Whether agents of `kind` set weights: the hotkeys an adopted subnet's holders nominate,
+/// and the validators the adversary's families count.
+pub(crate) fn sets_weights(kind: &str) -> bool {
     kind.ends_with("-validator") || kind == "weight-copier"
 }
 

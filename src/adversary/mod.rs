@@ -423,32 +423,27 @@ impl Context {
 
     /// Σ stake (TAO) of the validator groups other than one deviating agent.
     pub fn other_validator_stake(&self) -> f64 {
-        let mut s = 0.0;
-        for (i, g) in self.scenario.population.iter().enumerate() {
-            if g.kind.contains("validator") || g.kind == "weight-copier" {
-                let n = if i == self.index {
-                    g.count.saturating_sub(1)
-                } else {
-                    g.count
-                };
-                s += f64::from(n) * g.stake as f64 / 1e9;
-            }
-        }
-        s
+        self.other_validators_sum(|g| g.stake)
     }
 
     /// The same in genesis stake (alpha), for scenarios whose validators hold their stake
     /// from genesis (the shipped scenarios in the mainnet world) rather than buying it.
     pub fn other_validator_genesis_stake(&self) -> f64 {
+        self.other_validators_sum(|g| g.genesis_stake)
+    }
+
+    /// Σ over the weight-setting groups' agents, the deviating agent left out, of a per-agent
+    /// amount in rao, in whole units.
+    fn other_validators_sum(&self, amount: impl Fn(&crate::scenario::Group) -> u64) -> f64 {
         let mut s = 0.0;
         for (i, g) in self.scenario.population.iter().enumerate() {
-            if g.kind.contains("validator") || g.kind == "weight-copier" {
+            if crate::population::sets_weights(&g.kind) {
                 let n = if i == self.index {
                     g.count.saturating_sub(1)
                 } else {
                     g.count
                 };
-                s += f64::from(n) * g.genesis_stake as f64 / 1e9;
+                s += f64::from(n) * amount(g) as f64 / 1e9;
             }
         }
         s

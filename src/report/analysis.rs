@@ -893,15 +893,17 @@ impl Analysis {
         }
         // The owner's cut (staked to the owner's hotkey outside the epoch's neuron rows) is the
         // owner's income: to the group of the subnet's owner hotkey.
+        let mut owner_group: BTreeMap<u16, usize> = BTreeMap::new();
+        for h in &self.holders {
+            if self.groups[h.group].1.kind == "subnet-owner" {
+                owner_group.entry(h.netuid).or_insert(h.group);
+            }
+        }
         for s in &self.subnets {
-            let owner = self
-                .holders
-                .iter()
-                .find(|h| h.netuid == s.netuid && self.groups[h.group].1.kind == "subnet-owner");
-            if let Some(h) = owner {
+            if let Some(&g) = owner_group.get(&s.netuid) {
                 let tao = s.owner_cut as f64 * nonneg(s.price) / 1e9;
-                g_emission[h.group] += tao;
-                g_usd[h.group] += tao * self.units.price(s.block as f64 / BLOCKS_PER_DAY);
+                g_emission[g] += tao;
+                g_usd[g] += tao * self.units.price(s.block as f64 / BLOCKS_PER_DAY);
             }
         }
         // Groups paid nothing by epochs (speculators, root stakers) earn through the stake

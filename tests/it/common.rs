@@ -20,3 +20,14 @@ pub fn yumalab(args: &[&str]) -> Output {
         .output()
         .expect("run yumalab")
 }
+
+/// `yumalab run FILE -o OUT`, which must succeed (its stderr otherwise).
+pub fn run_ok(file: &Path, out: &Path) -> Output {
+    let out = yumalab(&["run", file.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}

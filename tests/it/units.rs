@@ -318,17 +318,7 @@ fn a_world_run_shows_the_subnet_in_its_network_and_report_rebuilds_it() {
     )
     .unwrap();
     let out_dir = dir.join("run");
-    let out = yumalab(&[
-        "run",
-        file.to_str().unwrap(),
-        "-o",
-        out_dir.to_str().unwrap(),
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = common::run_ok(&file, &out_dir);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         stdout.contains("In real units. validators (honest-validator, 4 agents) earn"),
@@ -413,17 +403,7 @@ fn an_isolated_report_says_why_there_are_no_network_panels() {
     let file = dir.join("i.yaml");
     fs::write(&file, isolated("tao_usd: 300\n", "", "")).unwrap();
     let out_dir = dir.join("run");
-    let out = yumalab(&[
-        "run",
-        file.to_str().unwrap(),
-        "-o",
-        out_dir.to_str().unwrap(),
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::run_ok(&file, &out_dir);
     let report = fs::read_to_string(out_dir.join("report.md")).unwrap();
     assert!(report.contains("Isolated world: the scenario's subnets are the whole network"));
     assert!(!report.contains("charts/network.png"));

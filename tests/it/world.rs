@@ -356,17 +356,7 @@ fn an_adopted_subnets_holders_nominate_its_validators_and_share_their_dividends(
     let file = dir.join("s.yaml");
     fs::write(&file, text.replace("{blocks: 400}", "{days: 1}")).unwrap();
     let out_dir = dir.join("out");
-    let out = yumalab(&[
-        "run",
-        file.to_str().unwrap(),
-        "-o",
-        out_dir.to_str().unwrap(),
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::run_ok(&file, &out_dir);
     let summary: serde_json::Value =
         serde_json::from_str(&fs::read_to_string(out_dir.join("summary.json")).unwrap()).unwrap();
     let m = summary.get("metrics").unwrap_or(&summary);
