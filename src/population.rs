@@ -26,6 +26,26 @@ fn genesis_stake_of(g: &Group, m: usize) -> u64 {
     g.genesis_stakes.get(m).copied().unwrap_or(g.genesis_stake)
 }
 
+/// The weights of the world's root stake over the adopted subnets' validators
+/// ([`world::nominate_root`]), from each adopted subnet's (TAO value of the holders' alpha
+/// nominated, its validators with their genesis stakes): first split between the subnets in
+/// proportion to the value nominated on each — so root stake and alpha stand in the same
+/// ratio on every adopted subnet — then within a subnet in proportion to the genesis stakes
+/// (equally if none has any), as the alpha is ([`world::pro_rata`]). Weights are in units of
+/// 10⁻¹⁸ of the root stake.
+fn root_weights(subnets: &[(u64, Vec<(HotkeyId, u64)>)]) -> Vec<(HotkeyId, u64)> {
+    const UNIT: u64 = 1_000_000_000_000_000_000;
+    let values: Vec<u64> = subnets.iter().map(|s| s.0).collect();
+    let mut out = Vec::new();
+    for ((_, nominees), part) in subnets.iter().zip(world::pro_rata(UNIT, &values)) {
+        let stakes: Vec<u64> = nominees.iter().map(|n| n.1).collect();
+        for (&(h, _), w) in nominees.iter().zip(world::pro_rata(part, &stakes)) {
+            out.push((h, w));
+        }
+    }
+    out
+}
+
 /// Who each agent is, for reports: group, kind, coldkey, hotkeys.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Member {
@@ -39,8 +59,10 @@ pub struct Member {
     pub netuid: NetUid,
     /// Its identity.
     pub identity: Identity,
-    /// What it held at genesis, in rao of TAO: its free TAO plus its genesis stake valued at
-    /// the subnet's genesis price.
+    /// What it held at genesis, in rao of TAO, valued as the reports value holdings at the end
+    /// ([`crate::report::summary::all_holdings`]): its free TAO plus its genesis stake at what
+    /// it would realise if sold alone into the genesis pool (fee and slippage included). Stake
+    /// bought at block 1 is in it as the TAO it costs.
     pub genesis: u64,
 }
 
@@ -219,6 +241,9 @@ impl Scenario {
     /// (both already checked by parsing; kept for safety).
     pub fn build(&self, seed: u64) -> Result<(SimulationBuilder, Vec<Member>), String> {
         let t0 = self.network.genesis_block();
+        // The world's aggregate holder (coldkey, hotkey): its root stake goes to the adopted
+        // subnets' validators (`stakers: delegate`).
+        let mut network = None;
         let mut b = match &self.network {
             Network::Isolated => {
                 let mut b = SimulationBuilder::new(self.chain.clone());
@@ -242,6 +267,7 @@ impl Scenario {
                 if w.markets == crate::scenario::network::Markets::Moving {
                     world::market::install(&mut world, seed);
                 }
+                network = Some((world.network_coldkey, world.network_hotkey));
                 SimulationBuilder::from_chain(world.chain)
             }
         };
@@ -362,11 +388,25 @@ impl Scenario {
                 }
             }
         }
-        // The holders' stake of each adopted subnet goes to its validators (`stakers`).
+        // The holders' stake of each adopted subnet goes to its validators (`stakers`), and
+        // the world's root stake to the validators of those subnets.
+        let mut root_nominees = Vec::new();
         for (k, a) in adopted.iter().enumerate() {
             if let Some(a) = a {
-                self.nominate(&mut b, k, a, &identities)?;
+                let nominees = self.nominate(&mut b, k, a, &identities)?;
+                if a.to_nominate > 0 && !nominees.is_empty() {
+                    let price = b
+                        .chain()
+                        .subnets
+                        .get(&a.netuid)
+                        .map_or(0.0, |s| s.pool.price());
+                    let value = (a.to_nominate as f64 * price).round() as u64;
+                    root_nominees.push((value, nominees));
+                }
             }
+        }
+        if let Some(network) = network {
+            world::nominate_root(b.chain_mut(), network, &root_weights(&root_nominees));
         }
         // Every hotkey of each group, by (subnet, group name): what scripted validators weight.
         let group_hotkeys: BTreeMap<(usize, &str), Vec<HotkeyId>> = self
@@ -407,6 +447,10 @@ impl Scenario {
                 }
             }
         }
+        // What each coldkey holds at genesis (free TAO, genesis stakes at what they realise
+        // in the genesis pools), valued as reports value the end of the run.
+        let held = crate::report::summary::all_holdings(b.chain());
+        let genesis_of = |c: ColdkeyId| held.get(c.0 as usize).map_or(0, |x| x.round() as u64);
         let mut members = Vec::new();
         for (g, ids) in self.population.iter().zip(identities) {
             let mechanism = &self.subnets[g.subnet].mechanism;
@@ -472,10 +516,8 @@ impl Scenario {
                     group: g.name.clone(),
                     kind: g.kind.clone(),
                     netuid: id.netuid,
+                    genesis: genesis_of(id.coldkey),
                     identity: id,
-                    genesis: g.balance
-                        + (genesis_stake_of(g, m) as f64 * self.subnets[g.subnet].pool_price)
-                            .round() as u64,
                 });
             }
         }
@@ -498,8 +540,8 @@ impl Scenario {
                 group: name,
                 kind: "subnet-owner".into(),
                 netuid: id.netuid,
+                genesis: genesis_of(id.coldkey),
                 identity: id,
-                genesis: s.owner_balance,
             });
         }
         b.end_at(t0 + self.blocks);
@@ -509,18 +551,19 @@ impl Scenario {
     /// Stakes an adopted subnet's holders' alpha ([`world::Adopted::to_nominate`]) from their
     /// coldkey to the subnet's validators — the hotkeys of the registered groups of a
     /// weight-setting kind ([`sets_weights`]) — in proportion to their genesis stakes, or
-    /// equally if none has any; the rao of rounding go to the first. Without validators the
-    /// holders' hotkey keeps it, as with `stakers: passive`.
+    /// equally if none has any; the rao of rounding go to the first ([`world::pro_rata`]).
+    /// Without validators the holders' hotkey keeps it, as with `stakers: passive`. Returns
+    /// the validators nominated (hotkey, genesis stake), empty if none.
     fn nominate(
         &self,
         b: &mut SimulationBuilder,
         k: usize,
         a: &world::Adopted,
         identities: &[Vec<Identity>],
-    ) -> Result<(), String> {
+    ) -> Result<Vec<(HotkeyId, u64)>, String> {
         let total = a.to_nominate;
         if total == 0 {
-            return Ok(());
+            return Ok(Vec::new());
         }
         let mut nominees: Vec<(HotkeyId, u64)> = Vec::new();
         for (g, ids) in self.population.iter().zip(identities) {
@@ -534,28 +577,18 @@ impl Scenario {
         let (coldkey, holder) = a.stakers;
         let err = |e: BuildError| format!("subnet `{}`: {e}", self.subnets[k].name);
         if nominees.is_empty() {
-            return b
-                .stake_at_genesis(coldkey, holder, a.netuid, total)
-                .map_err(err);
+            b.stake_at_genesis(coldkey, holder, a.netuid, total)
+                .map_err(err)?;
+            return Ok(nominees);
         }
-        let weight: u128 = nominees.iter().map(|n| u128::from(n.1)).sum();
-        let parts: Vec<u64> = nominees
-            .iter()
-            .map(|&(_, w)| {
-                (u128::from(total) * u128::from(w))
-                    .checked_div(weight)
-                    .map_or(total / nominees.len() as u64, |x| x as u64)
-            })
-            .collect();
-        let dust = total - parts.iter().sum::<u64>();
-        for (j, (&(h, _), &part)) in nominees.iter().zip(&parts).enumerate() {
-            let part = if j == 0 { part + dust } else { part };
+        let weights: Vec<u64> = nominees.iter().map(|n| n.1).collect();
+        for (&(h, _), part) in nominees.iter().zip(world::pro_rata(total, &weights)) {
             if part > 0 {
                 b.stake_at_genesis(coldkey, h, a.netuid, part)
                     .map_err(err)?;
             }
         }
-        Ok(())
+        Ok(nominees)
     }
 
     /// The scenario's subnets join a snapshot world ([`world::join_order`]); returns their

@@ -27,4 +27,4 @@ pub mod work;
 pub use action::{Action, Hyperparameter};
 pub use agent::Agent;
 pub use units::{Block, ColdkeyId, HotkeyId, NetUid, Rao, Uid, derive_seed, stable_id};
-pub use view::{ChainView, NeuronView, Served, SubnetView};
+pub use view::{ChainView, NeuronView, Qualities, Served, SubnetView};

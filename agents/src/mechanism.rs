@@ -302,6 +302,7 @@ impl Mechanism {
             return;
         }
         raw.sort_by_key(|r| r.0);
+        out.reserve(raw.len());
         for (uid, w) in raw {
             let u = (w / max * 65535.0).round();
             if u >= 1.0 {

@@ -65,10 +65,99 @@ pub struct Served {
     pub block: Block,
     /// The true quality of the work, one value per evaluation environment (a subnet with a
     /// single environment has one). Validators see it through their own noise.
-    pub quality: Vec<f64>,
+    pub quality: Qualities,
     /// If the work is a copy: the uid whose output was copied. The mechanism may detect
     /// copies; honest work has `None`.
     pub copy_of: Option<u16>,
+}
+
+/// The qualities of served work, one per environment: a slice (it dereferences to `[f64]`)
+/// kept inside the [`Served`] record for up to [`Qualities::INLINE`] environments and on the
+/// heap beyond.
+///
+/// Why not a `Vec<f64>`: a validator reads every uid's served work once a tempo, long after it
+/// was served. With each uid's qualities in an allocation of their own, scattered over the heap,
+/// a 128-subnet run spent a fifth of its time waiting on those reads; inline, a subnet's served
+/// work is one contiguous array that the processor streams.
+#[derive(Clone)]
+pub struct Qualities(Repr);
+
+#[derive(Clone)]
+enum Repr {
+    /// The first `len` values.
+    Inline {
+        len: u8,
+        values: [f64; Qualities::INLINE],
+    },
+    Heap(Vec<f64>),
+}
+
+impl Qualities {
+    /// How many environments are kept inline.
+    pub const INLINE: usize = 4;
+
+    /// A copy of `values`.
+    pub fn from_slice(values: &[f64]) -> Qualities {
+        if values.len() <= Self::INLINE {
+            let mut inline = [0.0; Self::INLINE];
+            inline[..values.len()].copy_from_slice(values);
+            Qualities(Repr::Inline {
+                len: values.len() as u8,
+                values: inline,
+            })
+        } else {
+            Qualities(Repr::Heap(values.to_vec()))
+        }
+    }
+
+    /// The values as a slice.
+    pub fn as_slice(&self) -> &[f64] {
+        match &self.0 {
+            Repr::Inline { len, values } => &values[..usize::from(*len)],
+            Repr::Heap(v) => v,
+        }
+    }
+}
+
+impl Default for Qualities {
+    fn default() -> Self {
+        Qualities::from_slice(&[])
+    }
+}
+
+impl std::ops::Deref for Qualities {
+    type Target = [f64];
+    fn deref(&self) -> &[f64] {
+        self.as_slice()
+    }
+}
+
+impl PartialEq for Qualities {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_slice() == other.as_slice()
+    }
+}
+
+impl std::fmt::Debug for Qualities {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.as_slice().fmt(f)
+    }
+}
+
+impl From<Vec<f64>> for Qualities {
+    fn from(values: Vec<f64>) -> Self {
+        if values.len() <= Self::INLINE {
+            Qualities::from_slice(&values)
+        } else {
+            Qualities(Repr::Heap(values))
+        }
+    }
+}
+
+impl From<&[f64]> for Qualities {
+    fn from(values: &[f64]) -> Self {
+        Qualities::from_slice(values)
+    }
 }
 
 /// Read-only access to the chain for agents.
@@ -101,4 +190,33 @@ pub trait ChainView {
     }
     /// Alpha stake of a coldkey on a hotkey on a subnet (root: TAO).
     fn stake(&self, coldkey: ColdkeyId, hotkey: HotkeyId, netuid: NetUid) -> Rao;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn qualities_are_their_values_inline_or_on_the_heap() {
+        for n in 0..=Qualities::INLINE + 3 {
+            let values: Vec<f64> = (0..n).map(|i| 0.25 * i as f64 - 0.5).collect();
+            let a = Qualities::from_slice(&values);
+            let b = Qualities::from(values.clone());
+            assert_eq!(a.as_slice(), values.as_slice());
+            assert_eq!(&b[..], values.as_slice());
+            assert_eq!(a, b);
+            assert_eq!(a.len(), n);
+            assert_eq!(format!("{a:?}"), format!("{values:?}"));
+            assert_eq!(
+                matches!(a.0, Repr::Inline { .. }),
+                n <= Qualities::INLINE,
+                "{n}"
+            );
+        }
+        assert!(Qualities::default().is_empty());
+        assert_ne!(
+            Qualities::from_slice(&[1.0]),
+            Qualities::from_slice(&[1.0, 0.0])
+        );
+    }
 }

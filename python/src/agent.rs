@@ -299,7 +299,7 @@ impl View {
             };
             let d = PyDict::new(py);
             d.set_item("block", s.block.0)?;
-            d.set_item("quality", s.quality.clone())?;
+            d.set_item("quality", s.quality.to_vec())?;
             d.set_item("copy_of", s.copy_of)?;
             Ok(Some(d))
         })

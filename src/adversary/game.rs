@@ -7,9 +7,18 @@
 //! - **replicator dynamics** and **fictitious play** on the continuous simplex, from the
 //!   centre and from near each vertex, payoffs read at the nearest split.
 //!
-//! Strategies: validators `honest`, `copier` (weight copier of the consensus), `lazy`
+//! Strategies: validators `honest`, `copier` (weight copier of the consensus), `mix` (weight
+//! copier of the stake-weighted mean of the other validators' visible rows), `lazy`
 //! (evaluates every 10 tempos), `stale`, `uniform`; miners `honest`, `copier` (copying miner,
-//! one tempo late), `sybil` (four uids, marked copies).
+//! one tempo late), `sybil` (four uids, marked copies); delegators (a `speculator` group)
+//! `honest` (stake once behind the start subnet's top validator and hold: `buy_and_hold`),
+//! `momentum` (lookback 3 tempos, margin 0.02) and `yield` (yield chasing, margin 0.02), each
+//! keeping the group's `budget` and `trade_every_tempos`, as the `delegator` family's
+//! deviator does.
+//!
+//! Subnet owners have no game: a game splits a population of several agents of one role
+//! among strategies, and a subnet has one owner. [`strategies`] says so;
+//! `yumalab exploit --families owner` searches the owner's deviations instead.
 
 use std::collections::BTreeMap;
 
@@ -31,16 +40,37 @@ pub struct Strategy {
     pub hotkeys: u32,
 }
 
+/// The strategies each role offers, in the order help texts list them (owners: none, see
+/// the module docs).
+pub fn known(role: Role) -> &'static [&'static str] {
+    match role {
+        Role::Validator => &["honest", "copier", "mix", "lazy", "stale", "uniform"],
+        Role::Miner => &["honest", "copier", "sybil"],
+        Role::Delegator => &["honest", "momentum", "yield"],
+        Role::Owner => &[],
+    }
+}
+
+/// The role a game of `names` is played by when none is named: the first of validator,
+/// miner, delegator offering every one of them (validator if none does, whose error then
+/// lists its strategies).
+pub fn role_of(names: &[String]) -> Role {
+    [Role::Validator, Role::Miner, Role::Delegator]
+        .into_iter()
+        .find(|&r| names.iter().all(|n| known(r).contains(&n.as_str())))
+        .unwrap_or(Role::Validator)
+}
+
 /// The strategies of `role` named in `names`.
 ///
 /// # Errors
-/// A message naming an unknown strategy (and the known ones), or fewer than two.
+/// A message naming an unknown strategy (and the known ones), fewer than two, or the owner
+/// role (which has no population to split).
 pub fn strategies(role: Role, names: &[String]) -> Result<Vec<Strategy>, String> {
-    let known: &[&str] = match role {
-        Role::Validator => &["honest", "copier", "lazy", "stale", "uniform"],
-        Role::Miner => &["honest", "copier", "sybil"],
-        Role::Delegator | Role::Owner => &[],
-    };
+    if role == Role::Owner {
+        return Err("--role owner: a game splits a population of several agents of one role among strategies, and a subnet has one owner; search the owner's deviations with `yumalab exploit --families owner --deviator SUBNET`".into());
+    }
+    let known = known(role);
     let mut out = Vec::new();
     for n in names {
         let s = match (role, n.as_str()) {
@@ -54,6 +84,31 @@ pub fn strategies(role: Role, names: &[String]) -> Result<Vec<Strategy>, String>
                 name: n.clone(),
                 kind: "weight-copier",
                 params: Some(map(vec![("source", text("consensus"))])),
+                hotkeys: 1,
+            },
+            (Role::Validator, "mix") => Strategy {
+                name: n.clone(),
+                kind: "weight-copier",
+                params: Some(map(vec![("source", text("stake_weighted"))])),
+                hotkeys: 1,
+            },
+            (Role::Delegator, "momentum") => Strategy {
+                name: n.clone(),
+                kind: "speculator",
+                params: Some(map(vec![
+                    ("strategy", text("momentum")),
+                    ("lookback_tempos", int(3)),
+                    ("threshold", super::float(0.02)),
+                ])),
+                hotkeys: 1,
+            },
+            (Role::Delegator, "yield") => Strategy {
+                name: n.clone(),
+                kind: "speculator",
+                params: Some(map(vec![
+                    ("strategy", text("yield_chasing")),
+                    ("threshold", super::float(0.02)),
+                ])),
                 hotkeys: 1,
             },
             (Role::Validator, "lazy" | "stale" | "uniform") => Strategy {
@@ -114,11 +169,16 @@ pub fn splits(n: u32, k: usize) -> Vec<Vec<u32>> {
 /// # Errors
 /// A message if a strategy cannot be built from the scenario.
 pub fn tree_for(ctx: &Context, strategies: &[Strategy], split: &[u32]) -> Result<Node, String> {
-    let honest = ctx.honest_params(if ctx.group().kind.contains("miner") {
-        Role::Miner
+    let delegators = ctx.role == Role::Delegator;
+    let honest = if delegators {
+        delegator_params(ctx, &map(vec![("strategy", text("buy_and_hold"))]))
     } else {
-        Role::Validator
-    });
+        ctx.honest_params(if ctx.group().kind.contains("miner") {
+            Role::Miner
+        } else {
+            Role::Validator
+        })
+    };
     let mut items = Vec::new();
     for (s, &n) in strategies.iter().zip(split) {
         if n == 0 {
@@ -126,7 +186,11 @@ pub fn tree_for(ctx: &Context, strategies: &[Strategy], split: &[u32]) -> Result
         }
         let mut item = ctx.agent_item(&format!("game-{}", s.name), s.kind);
         set(&mut item, "count", int(i128::from(n)));
-        let mut params = s.params.clone().unwrap_or_else(|| honest.clone());
+        let mut params = match &s.params {
+            Some(p) if delegators => delegator_params(ctx, p),
+            Some(p) => p.clone(),
+            None => honest.clone(),
+        };
         match s.name.as_str() {
             "lazy" => {
                 set(&mut params, "mode", text("every_n"));
@@ -161,6 +225,19 @@ pub fn tree_for(ctx: &Context, strategies: &[Strategy], split: &[u32]) -> Result
         list.insert(ctx.index + k, item);
     }
     Ok(tree)
+}
+
+/// A delegator strategy's params: the group's own `budget` and `trade_every_tempos` (the
+/// capital and pace it plays with), the strategy's rule from `rule`.
+fn delegator_params(ctx: &Context, rule: &Node) -> Node {
+    let own = super::get(ctx.item(), "params");
+    let mut params = rule.clone();
+    for key in ["budget", "trade_every_tempos"] {
+        if let Some(v) = own.and_then(|p| super::get(p, key)) {
+            set(&mut params, key, v.clone());
+        }
+    }
+    params
 }
 
 /// Per-agent profit of each strategy's group in a run (NaN for a strategy nobody plays).

@@ -164,13 +164,8 @@ pub fn family_blocks(setting: &str, results: &[FamilyResult]) -> Vec<Block> {
     for r in results {
         let g = r.gain();
         let x = &r.found.points[r.found.best].x;
-        let pct = |v: f64| {
-            if r.honest.mean.abs() > 0.0 && v.is_finite() {
-                format!("{:.1} %", 100.0 * v / r.honest.mean.abs())
-            } else {
-                "–".into()
-            }
-        };
+        // No percentage of a loss or of nothing (`–`).
+        let pct = |v: f64| r.share_of_honest(v).unwrap_or_else(|| "–".into());
         rows.push(vec![
             format!("`{}`", r.family),
             format!("`{}`", r.deviator),

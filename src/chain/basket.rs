@@ -137,13 +137,25 @@ pub struct Quote {
 
 /// The realizable value of `alpha` in `pool` (§13.6.4), without changing the pool.
 pub fn realizable(pool: &Pool, alpha: u64) -> Quote {
+    realizable_at_fee(pool, alpha, 0)
+}
+
+/// [`realizable`] at swap fee rate `fee_rate` (u16 proportion, taken in alpha as an unstake
+/// takes it): what a holder of `alpha` would be paid for unstaking it alone now, without
+/// changing the pool. Reports value holdings with it (`crate::report::summary`).
+pub fn realizable_at_fee(pool: &Pool, alpha: u64, fee_rate: u16) -> Quote {
     let mut p = pool.clone();
-    sell_chunked(&mut p, alpha)
+    sell_chunked_at_fee(&mut p, alpha, fee_rate)
 }
 
 /// Sells `alpha` fee-free into `pool` in reserve-bounded chunks (§13.6.4, §13.6.6 step 7),
 /// changing the pool; what it realised.
 pub fn sell_chunked(pool: &mut Pool, alpha: u64) -> Quote {
+    sell_chunked_at_fee(pool, alpha, 0)
+}
+
+/// [`sell_chunked`] at swap fee rate `fee_rate`; `alpha` taken includes the fee.
+fn sell_chunked_at_fee(pool: &mut Pool, alpha: u64, fee_rate: u16) -> Quote {
     if pool.kind == PoolKind::Stable {
         return Quote {
             tao: alpha,
@@ -155,7 +167,7 @@ pub fn sell_chunked(pool: &mut Pool, alpha: u64) -> Quote {
     let mut left = alpha;
     while left > 0 {
         let chunk = left.min(MAX_INPUT_RATIO.saturating_mul(pool.alpha).max(1));
-        match pool.sell_alpha(chunk, 0, None) {
+        match pool.sell_alpha(chunk, fee_rate, None) {
             Ok(s) if s.amount_in > 0 => {
                 q.tao += s.amount_out;
                 q.alpha += s.amount_in;

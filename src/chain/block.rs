@@ -117,17 +117,47 @@ pub struct NeuronRecord {
 
 impl Chain {
     /// Steps one block. Epoch records of the epochs that ran are pushed to `epochs`.
+    ///
+    /// In a world with background subnets ([`Chain::background_clock`]) only the scenario's own
+    /// subnets are stepped every block; the background is stepped every
+    /// [`crate::world::background::BACKGROUND_INTERVAL`] blocks (that module's docs).
     pub fn step_block(&mut self, epochs: &mut Vec<EpochRecord>) {
+        let mut bg = self.background_clock.take();
+        let mut fg = bg.as_mut().map(|c| c.take_stepped());
+        self.step_block_with(bg.as_deref_mut(), fg.as_mut(), epochs);
+        if let (Some(c), Some(fg)) = (bg.as_mut(), fg) {
+            c.put_stepped(fg);
+        }
+        self.background_clock = bg;
+        #[cfg(debug_assertions)]
+        if let Err(e) = self.check_conservation() {
+            panic!("{e}");
+        }
+    }
+
+    /// [`Chain::step_block`]; `bg` and `fg` are the background's clock and the subnets stepped
+    /// every block when a world has one (`None`: every subnet every block).
+    fn step_block_with(
+        &mut self,
+        mut bg: Option<&mut crate::world::background::BackgroundClock>,
+        mut fg: Option<&mut Vec<NetUid>>,
+        epochs: &mut Vec<EpochRecord>,
+    ) {
         self.block += 1;
         let b = self.block;
+        let relisted = match (bg.as_deref_mut(), fg.as_deref_mut()) {
+            (Some(c), Some(list)) => self.background_lists(c, list),
+            _ => false,
+        };
+        let fg: Option<&[NetUid]> = fg.map(|l| l.as_slice());
         // 1. Registration prices. The flow EMAs fold in the previous block's flows (extrinsics
         // and chain buys). One pass over the subnets (root's step touches none of them).
         self.root_on_block(b);
-        for s in self.subnets.values_mut() {
+        for_stepped(&mut self.subnets, fg, |s| {
             s.burn.on_block(b);
             s.registrations_this_block = 0;
             s.flow.end_block();
-        }
+        });
         // 2. Block emission, minted as a credit.
         let e_block = block_emission(self.total_issuance);
         self.ledger.tao.minted += e_block;
@@ -136,25 +166,28 @@ impl Chain {
         // this block, §13.1 step 3).
         // The epoch plan of this block: neither the reveals nor the coinbase move a clock, so
         // it is the plan `drain_epochs` runs.
-        let plan = self.epoch_plan();
+        let plan = self.epoch_plan(fg);
         let deferred: &[NetUid] = match self.params.epoch_cap {
             EpochCapRule::PerBlock => &[],
             EpochCapRule::NullAware => &plan.1,
         };
-        for s in self.subnets.values_mut() {
+        for_stepped(&mut self.subnets, fg, |s| {
             if !deferred.contains(&s.netuid) {
                 reveal_commits(s);
             }
-        }
+        });
         // 4. Coinbase, then the epochs that are due.
-        let credit = self.coinbase(e_block);
+        let credit = match (bg.as_deref_mut(), fg) {
+            (Some(c), Some(list)) => self.coinbase_with_background(e_block, c, list, relisted),
+            _ => self.coinbase(e_block),
+        };
         self.ledger.tao.recycled += credit;
         self.total_issuance -= credit;
-        self.drain_epochs(epochs, plan);
+        self.drain_epochs(epochs, plan, fg);
         // 5. Price EMAs of eligible subnets; the fast EMA of every subnet (§13.6.7).
         let alpha = self.params.subnet_moving_alpha;
         let baskets = self.params.root_dividends == RootDividends::Baskets;
-        for s in self.subnets.values_mut() {
+        for_stepped(&mut self.subnets, fg, |s| {
             if baskets {
                 s.fast_moving_price = update_fast_price(s.fast_moving_price, s.pool.price());
             }
@@ -168,7 +201,7 @@ impl Chain {
                     EMA_PRICE_HALVING_BLOCKS,
                 );
             }
-        }
+        });
         // 9. One queued basket hotkey is flushed (§13.1 step 9, §13.6.3).
         if baskets {
             self.flush_next_basket();
@@ -177,13 +210,15 @@ impl Chain {
         if !self.dissolving.is_empty() || !self.registration_queue.is_empty() {
             self.on_idle();
         }
+        // A world's background is stepped at the end of the last block of each interval.
+        if let Some(c) = bg
+            && (b + 1).is_multiple_of(crate::world::background::BACKGROUND_INTERVAL)
+        {
+            self.background_step(c, epochs);
+        }
         // The world's background markets trade after the chain's step, as extrinsics do.
         if self.market.is_some() {
             self.market_step();
-        }
-        #[cfg(debug_assertions)]
-        if let Err(e) = self.check_conservation() {
-            panic!("{e}");
         }
     }
 
@@ -220,12 +255,7 @@ impl Chain {
             self.last_coinbase = record;
             return e_block;
         }
-        let price_rule = match self.params.share_rule {
-            ShareRule::PriceEma => Some(shares::PriceShareRule::MinerBurn),
-            ShareRule::EarlyPriceEma => Some(shares::PriceShareRule::Dtao2025),
-            ShareRule::NetFlow => None,
-        };
-        let (before_gate, share) = match (price_rule, self.params.gate) {
+        let (before_gate, share) = match (self.price_rule(), self.params.gate) {
             (Some(rule), Some(gate)) => {
                 shares::gated_price_shares(&inputs, rule, &gate, &mut self.gate_bar, b)
             }
@@ -248,68 +278,20 @@ impl Chain {
         let tao_shares = shares::tao_to_rao_shares(e_block, &share);
         let root_sell =
             shares::root_sell_flag(&inputs.iter().map(|i| i.moving_price).collect::<Vec<_>>());
-        let cap = match self.params.injection_cap {
-            InjectionCapRule::RootProportion => shares::InjectionCap::RootProportion,
-            InjectionCapRule::AlphaOutOrBlockEmission => {
-                shares::InjectionCap::AlphaOutOrBlockEmission {
-                    block_emission: e_block,
-                }
-            }
-        };
-        let owner_cut = self.params.owner_cut;
-        let order = self.params.injection_order;
+        let terms = self.coinbase_terms(e_block, root_total, root_sell);
         let mut credit = e_block;
         record.subnets.reserve(inputs.len());
         // Alpha minted and recycled per eligible subnet, booked in the ledger after the loop.
         let mut booked: Vec<AlphaLedger> = Vec::with_capacity(inputs.len());
         let eligible = self.subnets.values_mut().filter(|s| is_eligible(s));
         for (i, (s, t_i)) in eligible.zip(tao_shares).enumerate() {
-            let netuid = s.netuid;
-            let mut ledger = AlphaLedger::default();
             s.share = share[i];
             let a_out = block_emission(s.alpha_issuance());
             // The same value as `shares::root_proportion` gives now: the subnets before this
             // one in the loop do not enter it.
             let rho = inputs[i].root_prop;
-            let inj = shares::injection(t_i, s.pool.price(), a_out, rho, cap);
-            let mut row = SubnetCoinbase {
-                netuid,
-                share_before_gate: before_gate[i],
-                share: share[i],
-                tao_emission: t_i,
-                alpha_out: a_out,
-                root_prop: rho,
-                ..SubnetCoinbase::default()
-            };
-            match order {
-                InjectionOrder::ReweightFirst => {
-                    inject_reweight_first(s, &inj, &mut credit, &mut ledger.minted, &mut row);
-                }
-                InjectionOrder::ChainBuyFirst => {
-                    inject_chain_buy_first(s, &inj, &mut credit, &mut ledger.minted, &mut row);
-                }
-            }
-            // §5.6: mint alpha_out and split it into the pending buckets.
-            s.alpha_out += a_out;
-            ledger.minted += a_out;
-            s.alpha_emitted_since_epoch += a_out;
-            let rho_now = shares::root_proportion(tao_weight, root_total, s.alpha_issuance());
-            let split = shares::split_alpha_out(
-                a_out,
-                owner_cut,
-                s.params.owner_cut_enabled,
-                rho_now,
-                root_sell,
-            );
-            s.pending.owner += split.owner;
-            s.pending.server += split.server;
-            s.pending.validator += split.validator;
-            s.pending.root += split.root;
-            let recycled = split.recycled + split.dust;
-            s.alpha_out -= recycled;
-            ledger.recycled += recycled;
-            row.tao_reservoir = s.tao_reservoir;
-            row.alpha_reservoir = s.alpha_reservoir;
+            let (row, ledger) =
+                coinbase_subnet(s, &terms, t_i, a_out, rho, before_gate[i], &mut credit);
             record.subnets.push(row);
             booked.push(ledger);
         }
@@ -319,17 +301,65 @@ impl Chain {
         credit
     }
 
+    /// The price rule of the regime's shares (§5.3), `None` under the net-flow rule (§5.11).
+    pub(crate) fn price_rule(&self) -> Option<shares::PriceShareRule> {
+        match self.params.share_rule {
+            ShareRule::PriceEma => Some(shares::PriceShareRule::MinerBurn),
+            ShareRule::EarlyPriceEma => Some(shares::PriceShareRule::Dtao2025),
+            ShareRule::NetFlow => None,
+        }
+    }
+
+    /// The emission gate's stored bar and exponent (§13.2), `(0, 1)` without a gate.
+    pub(crate) fn gate_terms(&self) -> (f64, f64) {
+        match self.params.gate {
+            Some(g) => (self.gate_bar, g.exponent),
+            None => (0.0, 1.0),
+        }
+    }
+
+    /// The block-wide terms of a coinbase: the regime's injection cap (for
+    /// `AlphaOutOrBlockEmission`, with `block_emission` the TAO emitted over the blocks it
+    /// covers), owner cut and injection order, `TaoWeight`, root's total stake and the
+    /// root-sell flag.
+    pub(crate) fn coinbase_terms(
+        &self,
+        block_emission: u64,
+        root_total: u64,
+        root_sell: bool,
+    ) -> CoinbaseTerms {
+        let cap = match self.params.injection_cap {
+            InjectionCapRule::RootProportion => shares::InjectionCap::RootProportion,
+            InjectionCapRule::AlphaOutOrBlockEmission => {
+                shares::InjectionCap::AlphaOutOrBlockEmission { block_emission }
+            }
+        };
+        CoinbaseTerms {
+            cap,
+            owner_cut: self.params.owner_cut,
+            order: self.params.injection_order,
+            tao_weight: self.params.tao_weight,
+            root_total,
+            root_sell,
+        }
+    }
+
     /// Which subnets' epochs are due this block, in netuid order, split into those that run and
     /// those deferred by the per-block cap ([`epoch_cap`]). Reads the clocks as
     /// [`Chain::drain_epochs`] will find them (after this block's `BlocksSinceLastStep` step);
     /// changes nothing.
-    fn epoch_plan(&self) -> (Vec<NetUid>, Vec<NetUid>) {
-        let due: Vec<(NetUid, EpochConsensus)> = self
-            .subnets
-            .values()
-            .filter(|s| self.epoch_due(s, self.clock_step(s).1))
-            .map(|s| (s.netuid, s.params.epoch_consensus))
-            .collect();
+    fn epoch_plan(&self, fg: Option<&[NetUid]>) -> (Vec<NetUid>, Vec<NetUid>) {
+        let is_due = |s: &&Subnet| self.epoch_due(s, self.clock_step(s).1);
+        let pair = |s: &Subnet| (s.netuid, s.params.epoch_consensus);
+        let due: Vec<(NetUid, EpochConsensus)> = match fg {
+            None => self.subnets.values().filter(is_due).map(pair).collect(),
+            Some(fg) => fg
+                .iter()
+                .filter_map(|n| self.subnets.get(n))
+                .filter(is_due)
+                .map(pair)
+                .collect(),
+        };
         let cap = match self.params.schedule {
             EpochSchedule::Stateful => epoch_cap(
                 self.params.epoch_cap,
@@ -369,16 +399,21 @@ impl Chain {
 
     /// Runs the epochs that are due this block (§2), in netuid order. `plan` is this block's
     /// [`Chain::epoch_plan`].
-    fn drain_epochs(&mut self, records: &mut Vec<EpochRecord>, plan: (Vec<NetUid>, Vec<NetUid>)) {
+    fn drain_epochs(
+        &mut self,
+        records: &mut Vec<EpochRecord>,
+        plan: (Vec<NetUid>, Vec<NetUid>),
+        fg: Option<&[NetUid]>,
+    ) {
         let b = self.block;
         // Every clock advances; the plan (usually empty, so nothing is allocated) says which
         // due epochs run now and which the per-block cap defers.
         let (run, deferred) = plan;
         let net = self.params.safety_net;
-        for s in self.subnets.values_mut() {
+        for_stepped(&mut self.subnets, fg, |s| {
             s.clock.blocks_since_last_step =
                 blocks_since_last_step(net, s.clock.blocks_since_last_step, s.params.tempo).0;
-        }
+        });
         for netuid in &deferred {
             self.subnets
                 .get_mut(netuid)
@@ -724,10 +759,83 @@ pub(crate) struct EpochTotals {
     pub recycled: u64,
 }
 
+/// The block-wide terms of one coinbase that every subnet's part uses.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct CoinbaseTerms {
+    /// The injection cap (§5.4).
+    pub cap: shares::InjectionCap,
+    /// The owner cut (u16 proportion).
+    pub owner_cut: u16,
+    /// The injection order (§5.5, §13.3.1).
+    pub order: InjectionOrder,
+    /// `TaoWeight`.
+    pub tao_weight: f64,
+    /// Root's total TAO stake (rao).
+    pub root_total: u64,
+    /// The root-sell flag (§5.10).
+    pub root_sell: bool,
+}
+
+/// One subnet's part of the coinbase (§5.4–§5.6): its TAO emission `t_i` is injected (or buys
+/// alpha) from `credit`, then `a_out` alpha is minted and split into the pending buckets.
+/// `rho` is its root proportion before the injection. Returns its coinbase row and the alpha
+/// minted and recycled (for the ledger). `s.share` is the caller's to set.
+pub(crate) fn coinbase_subnet(
+    s: &mut Subnet,
+    terms: &CoinbaseTerms,
+    t_i: u64,
+    a_out: u64,
+    rho: f64,
+    share_before_gate: f64,
+    credit: &mut u64,
+) -> (SubnetCoinbase, AlphaLedger) {
+    let mut ledger = AlphaLedger::default();
+    let inj = shares::injection(t_i, s.pool.price(), a_out, rho, terms.cap);
+    let mut row = SubnetCoinbase {
+        netuid: s.netuid,
+        share_before_gate,
+        share: s.share,
+        tao_emission: t_i,
+        alpha_out: a_out,
+        root_prop: rho,
+        ..SubnetCoinbase::default()
+    };
+    match terms.order {
+        InjectionOrder::ReweightFirst => {
+            inject_reweight_first(s, &inj, credit, &mut ledger.minted, &mut row);
+        }
+        InjectionOrder::ChainBuyFirst => {
+            inject_chain_buy_first(s, &inj, credit, &mut ledger.minted, &mut row);
+        }
+    }
+    // §5.6: mint alpha_out and split it into the pending buckets.
+    s.alpha_out += a_out;
+    ledger.minted += a_out;
+    s.alpha_emitted_since_epoch += a_out;
+    let rho_now = shares::root_proportion(terms.tao_weight, terms.root_total, s.alpha_issuance());
+    let split = shares::split_alpha_out(
+        a_out,
+        terms.owner_cut,
+        s.params.owner_cut_enabled,
+        rho_now,
+        terms.root_sell,
+    );
+    s.pending.owner += split.owner;
+    s.pending.server += split.server;
+    s.pending.validator += split.validator;
+    s.pending.root += split.root;
+    let recycled = split.recycled + split.dust;
+    s.alpha_out -= recycled;
+    ledger.recycled += recycled;
+    row.tao_reservoir = s.tao_reservoir;
+    row.alpha_reservoir = s.alpha_reservoir;
+    (row, ledger)
+}
+
 /// Adds each eligible subnet's coinbase alpha (`booked[i]`, minted and recycled, for
 /// `rows[i].netuid`; `rows` ascending by netuid) to its ledger, walking the ledger once in
 /// step with the rows instead of looking every subnet up.
-fn book_alpha(
+pub(crate) fn book_alpha(
     ledger: &mut BTreeMap<NetUid, AlphaLedger>,
     rows: &[SubnetCoinbase],
     booked: &[AlphaLedger],
@@ -862,12 +970,32 @@ pub fn adjust_protocol_liquidity(pool: &mut Pool, tao: u64, alpha: u64) -> (u64,
 /// a 600-block half-life, p ← p + (1 − 2^(−1/600))·(spot − p); seeded at spot. The chain's
 /// exact discretisation is UNSURE in the spec; this is its stated form.
 pub fn update_fast_price(fast: f64, spot: f64) -> f64 {
-    /// 1 − 2^(−1/600).
-    const RATE: f64 = 0.001_154_578_261_969_852;
     if fast <= 0.0 {
         spot
     } else {
-        fast + RATE * (spot - fast)
+        fast + FAST_PRICE_RATE * (spot - fast)
+    }
+}
+
+/// The fast price EMA's weight per block, 1 − 2^(−1/600) (§13.6.7).
+pub(crate) const FAST_PRICE_RATE: f64 = 0.001_154_578_261_969_852;
+
+/// Calls `f` on the subnets stepped every block: all of them (`fg` is `None`), or those
+/// listed, in netuid order.
+fn for_stepped(
+    subnets: &mut BTreeMap<NetUid, Subnet>,
+    fg: Option<&[NetUid]>,
+    mut f: impl FnMut(&mut Subnet),
+) {
+    match fg {
+        None => subnets.values_mut().for_each(f),
+        Some(fg) => {
+            for n in fg {
+                if let Some(s) = subnets.get_mut(n) {
+                    f(s);
+                }
+            }
+        }
     }
 }
 

@@ -353,7 +353,7 @@ impl Chain {
                 let uid = s.uid_of(*hotkey).ok_or(Refusal::NotRegistered)?;
                 s.served[usize::from(uid)] = Some(yumalab_agents::Served {
                     block: yumalab_agents::units::Block(block),
-                    quality: quality.clone(),
+                    quality: yumalab_agents::Qualities::from_slice(quality),
                     copy_of: *copy_of,
                 });
                 Ok(())

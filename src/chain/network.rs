@@ -107,6 +107,7 @@ impl Chain {
     /// its netuid is not reused until its cleanup is done.
     pub fn dissolve_subnet(&mut self, netuid: NetUid) -> Option<Dissolved> {
         let mut s = self.subnets.remove(&netuid)?;
+        self.subnet_generation += 1;
         // Fold the reservoirs: reservoir alpha becomes protocol-owned pool alpha.
         let pot = s.pool.tao + s.tao_reservoir;
         let protocol =

@@ -322,6 +322,14 @@ impl FlowState {
         self.protocol_pending = 0;
     }
 
+    /// `n` blocks with no flow: both EMAs decay by `(1 − φ)ⁿ` (the pending flows stay).
+    pub fn decay(&mut self, n: u64) {
+        let phi = flow_ema_alpha(FLOW_EMA_SMOOTHING_FACTOR);
+        let k = (1.0 - phi).powi(i32::try_from(n).unwrap_or(i32::MAX));
+        self.user_ema *= k;
+        self.protocol_ema *= k;
+    }
+
     /// User-flow EMA `ē_user` (rao per block).
     pub fn user_ema(&self) -> f64 {
         self.user_ema

@@ -453,6 +453,12 @@ pub struct Chain {
     /// The background markets, a rule of the world ([`crate::world::market`]); `None`: prices
     /// move only by the chain's flows and extrinsics.
     pub market: Option<Box<crate::world::market::Market>>,
+    /// The background's clock of a world ([`crate::world::background`]); `None`: every subnet
+    /// is stepped every block.
+    pub background_clock: Option<Box<crate::world::background::BackgroundClock>>,
+    /// Counts additions and removals of subnets (so cached lists of them know when to
+    /// rebuild).
+    pub(crate) subnet_generation: u64,
     /// Scratch for the epoch, shared by all subnets (allocation-free stepping).
     pub(crate) workspace: Workspace,
     /// Scratch epoch output.
@@ -480,6 +486,8 @@ impl Chain {
             dissolving: Vec::new(),
             registration_queue: Vec::new(),
             market: None,
+            background_clock: None,
+            subnet_generation: 0,
             workspace: Workspace::default(),
             epoch_out: EpochOutput::default(),
         }
@@ -695,6 +703,7 @@ impl Chain {
         subnet.bonds.push(Vec::new());
         subnet.served.push(None);
         self.subnets.insert(netuid, subnet);
+        self.subnet_generation += 1;
         netuid
     }
 
@@ -839,11 +848,13 @@ impl Chain {
                 .sum::<u128>()
             + u128::from(self.root.total())
             + u128::from(self.queued_locks())
-            + u128::from(t.author_fees);
+            + u128::from(t.author_fees)
+            + u128::from(self.background_clock.as_ref().map_or(0, |c| c.tao));
         let expected = issued.saturating_sub(u128::from(t.external) + u128::from(t.burned));
         if exists != expected {
             return Err(err(
-                "TAO: balances + pool reserves + reservoirs + root stake + queued locks + author fees"
+                "TAO: balances + pool reserves + reservoirs + root stake + queued locks + author fees \
+                 + background TAO held"
                     .into(),
                 expected,
                 exists,

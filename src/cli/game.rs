@@ -25,10 +25,15 @@ use super::scenario::parse_set;
 /// Which role's population plays.
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum RoleArg {
-    /// Validators: honest, copier, lazy, stale, uniform.
+    /// Validators: honest, copier, mix, lazy, stale, uniform.
     Validator,
     /// Miners: honest, copier, sybil.
     Miner,
+    /// Delegators (a `speculator` group): honest (stake once and hold), momentum, yield.
+    Delegator,
+    /// Refused: a subnet has one owner, so there is no population to split (use `yumalab
+    /// exploit --families owner`).
+    Owner,
 }
 
 /// Arguments of `yumalab game`.
@@ -41,13 +46,14 @@ DIR/charts/simplex.png|svg (three strategies)."
 pub struct GameArgs {
     /// The scenario file.
     pub file: PathBuf,
-    /// The strategies, comma-separated (validators: honest, copier, lazy, stale, uniform;
-    /// miners: honest, copier, sybil).
+    /// The strategies, comma-separated (validators: honest, copier, mix, lazy, stale,
+    /// uniform; miners: honest, copier, sybil; delegators: honest, momentum, yield).
     #[arg(long, value_delimiter = ',', required = true)]
     pub strategies: Vec<String>,
-    /// The role whose population plays.
-    #[arg(long, value_enum, default_value = "validator")]
-    pub role: RoleArg,
+    /// The role whose population plays [default: the first of validator, miner, delegator
+    /// that has every named strategy].
+    #[arg(long, value_enum)]
+    pub role: Option<RoleArg>,
     /// The group whose agents play [default: the first honest group of the role].
     #[arg(long, value_name = "GROUP")]
     pub group: Option<String>,
@@ -92,8 +98,11 @@ pub fn run(args: &GameArgs) -> Result<(), Failure> {
     let scenario = Scenario::from_tree_with(&tree, &name, &super::read_file)
         .map_err(|e| Failure::User(e.into()))?;
     let role = match args.role {
-        RoleArg::Validator => Role::Validator,
-        RoleArg::Miner => Role::Miner,
+        Some(RoleArg::Validator) => Role::Validator,
+        Some(RoleArg::Miner) => Role::Miner,
+        Some(RoleArg::Delegator) => Role::Delegator,
+        Some(RoleArg::Owner) => Role::Owner,
+        None => yumalab::adversary::game::role_of(&args.strategies),
     };
     let strategies =
         strategies(role, &args.strategies).map_err(|e| Failure::User(anyhow!("{name}: {e}")))?;

@@ -26,6 +26,12 @@
 //! - **Cartel advantage**: the colluding groups of a subnet together, their share of the
 //!   subnet's emission ÷ their fair share (stake share × the dividend part of the emission +
 //!   value share × the incentive part).
+//! - **Holdings and capital** (the agents' rows, [`crate::report::summary::all_holdings`]):
+//!   free TAO, each coldkey's alpha on each subnet valued at what it would realise if that
+//!   coldkey alone unstaked it into the pool (fee and slippage included, the pool unchanged),
+//!   root stake 1:1; at the end of the run (`holdings`) and at genesis (`genesis`, the capital
+//!   APY and ROI are on) alike. A group paid nothing by epochs (speculators, root stakers)
+//!   earns what its holdings gained.
 //! - **Break-even**: days until the emission earned, net of running costs, pays back what the
 //!   agent sank (registration burns, swap fees, price moves): `genesis + emission − costs −
 //!   holdings` over the net income per day; `+∞` if it never does, 0 if nothing was sunk.
@@ -81,6 +87,9 @@ pub struct NeuronRow<'a> {
     pub root_dividend_alpha: u64,
     /// The part of the dividends that went to the hotkey's nominators (rao).
     pub nominators_alpha: u64,
+    /// The part of `nominators_alpha` that is root dividends, for the hotkey's root
+    /// nominators (rao).
+    pub root_nominators_alpha: u64,
     /// The hotkey's stake held by its nominators (rao).
     pub nominated_alpha: u64,
     /// Spot price at the epoch (TAO per alpha).
@@ -331,11 +340,14 @@ pub struct Analysis {
     nominated: BTreeMap<u16, Nominated>,
 }
 
-/// What a subnet's nominators (stakers on validators they do not own) received.
+/// What a subnet's nominators (stakers on validators they do not own) received: on their
+/// alpha stake (`tao`, `alpha`), and on the root stake nominated to its validators
+/// (`root_tao`).
 #[derive(Clone, Debug, Default)]
 struct Nominated {
     tao: f64,
     alpha: f64,
+    root_tao: f64,
     stake_sum: f64,
     epochs: std::collections::BTreeSet<u64>,
 }
@@ -454,8 +466,11 @@ impl Analysis {
             holder.nominators += nominators;
             holder.nominators_usd += nominators * usd;
             let n = self.nominated.entry(r.netuid).or_default();
-            n.tao += nominators;
-            n.alpha += r.nominators_alpha as f64;
+            let root = r.root_nominators_alpha.min(r.nominators_alpha);
+            let on_alpha = (r.nominators_alpha - root) as f64;
+            n.tao += on_alpha * price / 1e9;
+            n.root_tao += root as f64 * price / 1e9;
+            n.alpha += on_alpha;
             n.stake_sum += r.nominated_alpha as f64;
             n.epochs.insert(r.block);
         }
@@ -1142,6 +1157,10 @@ impl Analysis {
             let per_day = |x: f64| if days > 0.0 { x / days } else { f64::NAN };
             m.put(&format!("{p}.nominators_tao_per_day"), per_day(n.tao));
             m.put(
+                &format!("{p}.root_nominators_tao_per_day"),
+                per_day(n.root_tao),
+            );
+            m.put(
                 &format!("{p}.nominator_apy"),
                 ratio(per_day(n.alpha) * 365.0, mean_stake),
             );
@@ -1319,6 +1338,7 @@ mod tests {
             dividend_alpha: 0,
             root_dividend_alpha: 0,
             nominators_alpha: 0,
+            root_nominators_alpha: 0,
             nominated_alpha: 0,
             price: 1.0,
             value: 0.0,

@@ -137,6 +137,14 @@ impl<'a> Columns<'a> {
             .values())
     }
 
+    /// An integer column that tables written before it existed lack: `None` then.
+    fn u64_opt(&self, name: &str) -> Result<Option<&'a [u64]>, ReadError> {
+        if self.batch.column_by_name(name).is_none() {
+            return Ok(None);
+        }
+        self.u64(name).map(Some)
+    }
+
     fn u32(&self, name: &str) -> Result<&'a [u32], ReadError> {
         Ok(self
             .typed(name, DataType::UInt32)?
@@ -285,6 +293,8 @@ pub fn analysis_from_tables(dir: &Path) -> Result<(Analysis, BTreeMap<String, St
         let dividend = c.u64("dividend_alpha")?;
         let root = c.u64("root_dividend_alpha")?;
         let nominators = c.u64("nominators_alpha")?;
+        // Tables written before the column: root nominators counted with the alpha ones.
+        let root_nominators = c.u64_opt("root_nominators_alpha")?;
         let nominated = c.u64("nominated_alpha")?;
         let (price, value) = (c.f64("price")?, c.f64("value")?);
         for i in 0..b.num_rows() {
@@ -312,6 +322,7 @@ pub fn analysis_from_tables(dir: &Path) -> Result<(Analysis, BTreeMap<String, St
                 dividend_alpha: dividend[i],
                 root_dividend_alpha: root[i],
                 nominators_alpha: nominators[i],
+                root_nominators_alpha: root_nominators.map_or(0, |r| r[i]),
                 nominated_alpha: nominated[i],
                 price: price[i],
                 value: value[i],

@@ -1,16 +1,22 @@
 //! Who earned what, per group, for the table `yumalab run` prints: earnings from the run's
 //! [`Results`] (the analysis), costs and profit from the agents at the end.
 //!
-//! Profit of an agent = the TAO value of everything it holds at the end (free TAO, plus each
-//! stake valued at the subnet's final spot price, root stake 1:1) − its genesis balance − its
-//! off-chain costs (evaluation, serving; and its group's `costs` in USD and TAO per day,
-//! converted by the analysis). Registration burns and swap fees are already out of
-//! its balance. Emission earned is the alpha paid to the agent's hotkeys (miner incentive,
-//! validator dividends with takes, root dividends), valued at the price of the epoch that
-//! paid it.
+//! Profit of an agent = the TAO value of everything it holds at the end ([`all_holdings`]:
+//! free TAO, plus its alpha on each subnet valued at what it would realise if the agent alone
+//! unstaked it into the final pool, root stake 1:1) − what it held at genesis, valued the
+//! same way in the genesis pools ([`Member::genesis`]) − its off-chain costs (evaluation,
+//! serving; and its group's `costs` in USD and TAO per day, converted by the analysis).
+//! Registration burns and swap fees are already out of its balance; stake bought at block 1
+//! is capital as the TAO it cost (in the genesis balance), so the fee and slippage of buying
+//! it, and of selling it at the end, are part of the profit. Emission earned is the alpha paid
+//! to the agent's hotkeys (miner incentive, validator dividends with takes, root dividends),
+//! valued at the price of the epoch that paid it.
+
+use std::collections::BTreeMap;
 
 use yumalab_agents::units::ColdkeyId;
 
+use crate::chain::basket::realizable_at_fee;
 use crate::chain::state::Chain;
 use crate::engine::Simulation;
 use crate::population::Member;
@@ -39,24 +45,34 @@ pub struct GroupSummary {
     pub roi: f64,
 }
 
-/// The TAO value of everything each coldkey holds now, indexed by coldkey: free TAO, stakes at
-/// spot prices (subnets by netuid, then hotkeys), root stake, then unclaimed root dividends in
-/// validators' baskets at today's marks (§13.6). One pass over the stakes for every coldkey at
-/// once (a scan per member cost 10⁹ lookups in a network of 32 768 members). Holders that are
-/// not coldkeys of the chain (the protocol's sentinel) are skipped.
+/// The TAO value of everything each coldkey holds now, indexed by coldkey: free TAO; on each
+/// subnet, the coldkey's alpha (all its hotkeys' stakes there together) valued at what it
+/// realises if the coldkey alone unstaked it now ([`realizable_at_fee`]: the pool's curve,
+/// chunked as the chain chunks, at the chain's swap fee, the pool left unchanged), not at the
+/// spot price — a large position moves the price it sells at, and a price its own buying
+/// pushed up is not what it is worth; root stake 1:1; then unclaimed root dividends in
+/// validators' baskets at today's marks (§13.6). Each holder sells alone against the current
+/// pool (positions are not summed across holders, nor sold one after another), so the values
+/// of several holders of one subnet do not add up to what they would realise together. One
+/// pass over the stakes for every coldkey at once (a scan per member cost 10⁹ lookups in a
+/// network of 32 768 members). Holders that are not coldkeys of the chain (the protocol's
+/// sentinel) are skipped.
 pub fn all_holdings(chain: &Chain) -> Vec<f64> {
     let mut v: Vec<f64> = chain.coldkeys.iter().map(|c| c.balance as f64).collect();
+    let fee = chain.params.swap_fee;
     for s in chain.subnets.values() {
-        let price = s.pool.price();
+        let mut alpha: BTreeMap<ColdkeyId, u64> = BTreeMap::new();
         for pool in s.stakes.values() {
             for c in pool.holders() {
                 let a = pool.stake_of(c);
-                if a > 0
-                    && let Some(x) = v.get_mut(c.0 as usize)
-                {
-                    *x += a as f64 * price;
+                if a > 0 && (c.0 as usize) < v.len() {
+                    let x = alpha.entry(c).or_default();
+                    *x = x.saturating_add(a);
                 }
             }
+        }
+        for (c, a) in alpha {
+            v[c.0 as usize] += realizable_at_fee(&s.pool, a, fee).tao as f64;
         }
     }
     for pool in chain.root.stakes.values() {

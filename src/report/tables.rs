@@ -319,6 +319,7 @@ fn layouts() -> [(&'static str, Vec<Field>); 5] {
                 ("dividend_alpha", U),
                 ("root_dividend_alpha", U),
                 ("nominators_alpha", U),
+                ("root_nominators_alpha", U),
                 ("nominated_alpha", U),
                 ("price", F),
                 ("quality", F),
@@ -424,11 +425,30 @@ fn push_neuron(
         Cell::U(n.dividend_alpha),
         Cell::U(n.root_dividend_alpha),
         Cell::U(n.nominators_alpha),
+        Cell::U(n.root_nominators_alpha),
         Cell::U(n.nominated_alpha),
         Cell::F(n.price),
         Cell::F(extra.quality),
         Cell::F(n.value),
     ])
+}
+
+/// The part of a neuron's `nominators_alpha` that is root dividends (§13.6.2): its root
+/// dividend less the hotkey's take, less its owner's fraction of the hotkey's root stake, as
+/// the epoch split it (the record gives the take and the queued credit together; this
+/// recomputes them from the take rate, within a rao of the epoch's floors).
+fn root_nominators(chain: &Chain, n: &crate::chain::block::NeuronRecord) -> u64 {
+    if n.root_dividend_alpha == 0 {
+        return 0;
+    }
+    let hk = &chain.hotkeys[n.hotkey.0 as usize];
+    let (_, rest) = crate::chain::basket::take_and_queue(n.root_dividend_alpha, hk.take);
+    let own = chain
+        .root
+        .stakes
+        .get(&n.hotkey)
+        .map_or(0.0, |p| p.fraction_of(hk.owner));
+    (rest - (rest as f64 * own).floor() as u64).min(n.nominators_alpha)
 }
 
 /// The tables of one run. Create before the run, hand [`RunTables::observer`] to the
@@ -453,6 +473,10 @@ pub struct RunTables {
 #[derive(Default)]
 struct Dimension {
     ids: BTreeMap<(NetUid, u16, HotkeyId), u32>,
+    /// By netuid, then uid: the hotkey last seen at the uid and its id (a cache of `ids`, which
+    /// an epoch's rows almost always hit: a deep map lookup per row was a visible share of a
+    /// 128-subnet run).
+    last: Vec<Vec<Option<(HotkeyId, u32)>>>,
     /// By id: netuid, uid, hotkey, operator, group, kind, first block.
     names: Vec<(u16, u16, String, String, String, String, u64)>,
 }
@@ -460,6 +484,26 @@ struct Dimension {
 impl Dimension {
     /// The id of `n` (a new one the first time it is seen).
     fn id(&mut self, n: &NeuronRow<'_>, hotkey: HotkeyId) -> u32 {
+        let (net, uid) = (usize::from(n.netuid), usize::from(n.uid));
+        if let Some(&Some((h, id))) = self.last.get(net).and_then(|s| s.get(uid))
+            && h == hotkey
+        {
+            return id;
+        }
+        let id = self.id_slow(n, hotkey);
+        if self.last.len() <= net {
+            self.last.resize_with(net + 1, Vec::new);
+        }
+        let slots = &mut self.last[net];
+        if slots.len() <= uid {
+            slots.resize(uid + 1, None);
+        }
+        slots[uid] = Some((hotkey, id));
+        id
+    }
+
+    /// [`Dimension::id`] from the map.
+    fn id_slow(&mut self, n: &NeuronRow<'_>, hotkey: HotkeyId) -> u32 {
         let next = self.names.len() as u32;
         *self
             .ids
@@ -769,7 +813,11 @@ pub struct NeuronExtra {
 /// sweep run and `yumalab report` (which reads the tables back) see the same values.
 #[derive(Clone, Debug, Default)]
 pub struct Rows {
-    names: BTreeMap<HotkeyId, (String, String)>,
+    /// By hotkey id: the index in `labels` of its member's group and kind (`u32::MAX`: none).
+    /// A dense table rather than a map: it is read for every neuron row of every epoch.
+    names: Vec<u32>,
+    /// Group and kind, one per member.
+    labels: Vec<(String, String)>,
     /// By netuid.
     value_per_quality: BTreeMap<u16, f64>,
     /// Which epochs the tables keep (the analysis sees them all).
@@ -782,14 +830,23 @@ impl Rows {
     /// Rows for a run of `members`; `value_per_quality[i]` is subnet `i + 1`'s value per
     /// unit of quality per tempo (subnets beyond the list: 1).
     pub fn new(members: &[Member], value_per_quality: Vec<f64>) -> Rows {
-        let mut names = BTreeMap::new();
+        let mut names = Vec::new();
+        let mut labels = Vec::with_capacity(members.len());
         for m in members {
+            let label = labels.len() as u32;
+            labels.push((m.group.clone(), m.kind.clone()));
             for h in &m.identity.hotkeys {
-                names.insert(*h, (m.group.clone(), m.kind.clone()));
+                let i = h.0 as usize;
+                if names.len() <= i {
+                    names.resize(i + 1, u32::MAX);
+                }
+                // A hotkey listed by two members takes the later one's names.
+                names[i] = label;
             }
         }
         Rows {
             names,
+            labels,
             value_per_quality: (1..)
                 .zip(value_per_quality)
                 .map(|(n, v): (u16, f64)| (n, v))
@@ -829,7 +886,8 @@ impl Rows {
         for n in &r.neurons {
             let hk = &chain.hotkeys[n.hotkey.0 as usize];
             let operator = &chain.coldkeys[hk.owner.0 as usize].name;
-            let (group, kind) = match self.names.get(&n.hotkey) {
+            let label = self.names.get(n.hotkey.0 as usize).copied();
+            let (group, kind) = match label.and_then(|l| self.labels.get(l as usize)) {
                 Some((g, k)) => (g.as_str(), k.as_str()),
                 None if n.hotkey == s.owner_hotkey => ("owner", "subnet-owner"),
                 None => ("", ""),
@@ -861,6 +919,7 @@ impl Rows {
                     dividend_alpha: n.dividend_alpha,
                     root_dividend_alpha: n.root_dividend_alpha,
                     nominators_alpha: n.nominators_alpha,
+                    root_nominators_alpha: root_nominators(chain, n),
                     nominated_alpha: n.nominated_alpha,
                     price: r.price,
                     value,

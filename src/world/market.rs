@@ -7,7 +7,8 @@
 //! chain's flows.
 //!
 //! # The model
-//! Every [`MARKET_INTERVAL`] blocks after the world's genesis (a *market step*; 20 a day) the
+//! At the last block of every [`MARKET_INTERVAL`] blocks of the chain's numbering (blocks `b`
+//! with `b + 1` a multiple of 360, after the world's genesis: a *market step*; 20 a day) the
 //! aggregate party **`network`** (the holder of the snapshot's stake, [`crate::world`]) trades
 //! each background subnet's pool so that its spot price moves by a log-return drawn from the
 //! subnet's return process. Day `k` (blocks `genesis + 7200·k + 1 ..= genesis + 7200·(k+1)`)
@@ -362,8 +363,9 @@ impl Chain {
         let Some(mut market) = self.market.take() else {
             return;
         };
-        let since = self.block.saturating_sub(market.genesis_block);
-        if since > 0 && since.is_multiple_of(MARKET_INTERVAL) {
+        // At the last block of every interval of the chain's block numbers, right after the
+        // background's step (`crate::world::background`), so its prices hold for the interval.
+        if self.block > market.genesis_block && (self.block + 1).is_multiple_of(MARKET_INTERVAL) {
             let (coldkey, hotkey) = (market.coldkey, market.hotkey);
             for m in &mut market.subnets {
                 let r = m.process.next_step();

@@ -15,7 +15,8 @@
 //! Who holds what. The rest of the network is one aggregate party, **`network`** (one coldkey
 //! and one hotkey):
 //! - **root**: `root_tao` is staked by `network` on the `network` hotkey, which holds a root
-//!   UID (§13.5);
+//!   UID (§13.5); a scenario whose adopted subnets delegate (`stakers: delegate`) nominates it
+//!   to their validators instead ([`nominate_root`]);
 //! - **each subnet**: a pool with `tao_reserve`, `alpha_reserve` and the quote weight
 //!   `tao_weight_in_pool`; the reservoirs; and `alpha_outstanding` split into
 //!   `protocol_alpha` (`SubnetProtocolAlpha`, held by nobody) and the rest, staked by
@@ -51,7 +52,11 @@
 //!   protocol alpha, moving price, `MinerBurned`, emission flag, registration and first
 //!   emission blocks) with the scenario's owner, hyperparameters and neurons. The outstanding
 //!   alpha the snapshot's holders owned stays staked, by a passive `snN-stakers` holder that is
-//!   not registered (so it takes no part in epochs, and alpha is conserved to the rao);
+//!   not registered (so it takes no part in epochs, and alpha is conserved to the rao), or, with
+//!   `stakers: delegate`, nominated by the caller to the scenario's validators, and the
+//!   world's root stake with it ([`nominate_root`]: split between the delegating adopted
+//!   subnets in proportion to the TAO value of the alpha nominated on each, then between a
+//!   subnet's validators in proportion to their genesis stakes, `crate::population`);
 //! - [`register`]: a new subnet, registered as the chain registers one (§8.3, §6.5, §13.12):
 //!   the lock the chain asks at the snapshot block seeds the pool at the median spot price,
 //!   the moving price starts at 0, and at the subnet limit the prune target is dissolved
@@ -252,6 +257,11 @@ pub fn build_with(
         owners.insert(netuid, (owner_coldkey, owner_hotkey));
         held_miner_burned.insert(netuid, s.miner_burned);
     }
+    // The background is stepped every `BACKGROUND_INTERVAL` blocks (`background`, "Stepping")
+    // under the price rules; under the net-flow rule every subnet is stepped every block.
+    if background.is_some() && chain.price_rule().is_some() {
+        chain.background_clock = Some(Box::new(background::BackgroundClock::new()));
+    }
     // The left-out subnets' TAO is the scenario's to add (`adopt`): held outside until then.
     let skipped: u64 = snapshot
         .subnets
@@ -372,6 +382,82 @@ pub fn adopt(
         stakers: (coldkey, hotkey),
         to_nominate: if nominate { staked } else { 0 },
     })
+}
+
+/// Splits `total` rao in proportion to `weights` (⌊total·w/Σw⌋; equally if every weight is
+/// 0); the rao of rounding go to the first. Empty if `weights` is.
+pub fn pro_rata(total: u64, weights: &[u64]) -> Vec<u64> {
+    if weights.is_empty() {
+        return Vec::new();
+    }
+    let sum: u128 = weights.iter().map(|&w| u128::from(w)).sum();
+    let mut parts: Vec<u64> = weights
+        .iter()
+        .map(|&w| {
+            (u128::from(total) * u128::from(w))
+                .checked_div(sum)
+                .map_or(total / weights.len() as u64, |x| x as u64)
+        })
+        .collect();
+    parts[0] += total - parts.iter().sum::<u64>();
+    parts
+}
+
+/// Nominates the world's root stake — what `network` (`from`: coldkey, hotkey) holds on root
+/// ([`build`]) — to the validators of the scenario's adopted subnets at genesis: on the live
+/// network the validators of a subnet are the big root validators. Their stake weight becomes
+/// alpha + TaoWeight × root stake, and since only root-registered hotkeys earn root dividends
+/// (§13.5), an adopted subnet whose validators hold no root stake would recycle its root share
+/// every epoch. `to`: (hotkey, weight); each hotkey is given a root UID (at genesis, as the
+/// starting population's root stakers are) and `⌊R·w/Σw⌋` of the root stake R, staked from the
+/// `network` coldkey, the rao of rounding to the first ([`pro_rata`]). A hotkey that finds
+/// root's 64 seats taken gets nothing (root stake without a UID earns no root dividends).
+/// Returns the root stake moved: 0, and nothing changed, if `network` holds none or no hotkey
+/// of `to` gets a seat. `SubnetTAO[root]` is unchanged, and so is every subnet's root
+/// proportion (§5.4); the background subnets pay their root dividends to the `network` holder
+/// as before ([`background`]).
+pub fn nominate_root(
+    chain: &mut Chain,
+    from: (ColdkeyId, HotkeyId),
+    to: &[(HotkeyId, u64)],
+) -> u64 {
+    let total = chain
+        .root
+        .stakes
+        .get(&from.1)
+        .map_or(0, |p| p.stake_of(from.0));
+    if total == 0 {
+        return 0;
+    }
+    let seated: Vec<(HotkeyId, u64)> = to
+        .iter()
+        .copied()
+        .filter(|&(h, _)| chain.root_register_at_genesis(h))
+        .collect();
+    if seated.is_empty() {
+        return 0;
+    }
+    let weights: Vec<u64> = seated.iter().map(|n| n.1).collect();
+    let parts = pro_rata(total, &weights);
+    if let Some(p) = chain.root.stakes.get_mut(&from.1) {
+        if p.withdraw(from.0, total).is_err() {
+            return 0;
+        }
+        if !p.has_holders() && p.value() == 0 {
+            chain.root.stakes.remove(&from.1);
+        }
+    }
+    for (&(h, _), &part) in seated.iter().zip(&parts) {
+        if part > 0 {
+            chain
+                .root
+                .stakes
+                .entry(h)
+                .or_default()
+                .deposit(from.0, part);
+        }
+    }
+    total
 }
 
 /// What [`register`] made.

@@ -549,6 +549,21 @@ fn the_commands_write_their_outputs_and_refuse_bad_input_with_exit_1() {
             vec!["game", file, "--strategies", "honest,bribe"],
             "unknown validator strategy",
         ),
+        (
+            vec!["game", file, "--strategies", "honest,momentum"],
+            "no `speculator` group",
+        ),
+        (
+            vec![
+                "game",
+                file,
+                "--strategies",
+                "honest,miners",
+                "--role",
+                "owner",
+            ],
+            "a subnet has one owner",
+        ),
     ] {
         let o = yumalab(&args);
         let err = String::from_utf8_lossy(&o.stderr);
@@ -615,4 +630,188 @@ fn a_copier_of_a_validator_gains_more_right_before_the_epoch_than_right_after_it
     let a = gains_at(&tree, &s, "weight-copying", vec![0.0, 0.9, 1.0, 0.0], 2);
     let b = gains_at(&tree, &s, "weight-copying", vec![0.0, 0.9, 1.0, 0.99], 2);
     assert_eq!(a, b);
+}
+
+#[test]
+fn each_role_offers_its_strategies_and_owners_have_no_game() {
+    use yumalab::adversary::game::{known, role_of, strategies};
+    let names = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+    assert_eq!(
+        known(Role::Validator),
+        ["honest", "copier", "mix", "lazy", "stale", "uniform"]
+    );
+    assert_eq!(known(Role::Miner), ["honest", "copier", "sybil"]);
+    assert_eq!(known(Role::Delegator), ["honest", "momentum", "yield"]);
+    assert!(known(Role::Owner).is_empty());
+    // Without --role: the first role offering every named strategy.
+    assert_eq!(
+        role_of(&names(&["honest", "copier", "lazy"])),
+        Role::Validator
+    );
+    assert_eq!(role_of(&names(&["honest", "sybil"])), Role::Miner);
+    assert_eq!(
+        role_of(&names(&["honest", "momentum", "yield"])),
+        Role::Delegator
+    );
+    assert_eq!(role_of(&names(&["honest", "bribe"])), Role::Validator);
+    let d = strategies(Role::Delegator, &names(&["honest", "momentum", "yield"])).unwrap();
+    assert!(d.iter().all(|s| s.kind == "speculator"), "{d:?}");
+    let v = strategies(Role::Validator, &names(&["honest", "mix"])).unwrap();
+    assert_eq!(v[1].kind, "weight-copier");
+    let e = strategies(Role::Delegator, &names(&["honest", "sybil"])).unwrap_err();
+    assert!(
+        e.contains("unknown delegator strategy `sybil`") && e.contains("honest, momentum, yield"),
+        "{e}"
+    );
+    let e = strategies(Role::Owner, &names(&["honest", "miners"])).unwrap_err();
+    assert!(
+        e.contains("one owner") && e.contains("--families owner"),
+        "{e}"
+    );
+}
+
+fn delegator_game(jobs: usize) -> Game {
+    use yumalab::adversary::game::{estimate, strategies};
+    let (tree, s) = delegators(0.5);
+    let ctx = Context::new(&tree, &s, "adv.yaml", None, Role::Delegator).unwrap();
+    let names = vec!["honest".to_owned(), "yield".to_owned()];
+    let st = strategies(Role::Delegator, &names).unwrap();
+    let mut runner = Runner::new(jobs).unwrap();
+    estimate(&ctx, &st, 2, &mut runner, &no_files).unwrap()
+}
+
+#[test]
+fn a_delegator_game_of_holding_against_yield_chasing() {
+    let game = delegator_game(2);
+    // Four holders, two strategies: five splits, a payoff where (and only where) a
+    // strategy is played.
+    assert_eq!(game.n, 4);
+    assert_eq!(
+        game.splits,
+        vec![vec![4, 0], vec![3, 1], vec![2, 2], vec![1, 3], vec![0, 4]]
+    );
+    for (sp, p) in game.splits.iter().zip(&game.payoff) {
+        assert_eq!(p.len(), 2);
+        for k in 0..2 {
+            assert_eq!(p[k].is_finite(), sp[k] > 0, "{sp:?}: {p:?}");
+        }
+    }
+    // A yield chaser leaves sn1 (800 TAO per validator) for sn2's validators (300 TAO): its
+    // two swaps through small pools cost more than the higher yield returns in half a day
+    // (holding ≈ 63–72 TAO per agent, chasing ≈ 54–58), so holding beats chasing wherever
+    // both are played, and all-honest is the only stable split.
+    for (sp, p) in game.splits.iter().zip(&game.payoff) {
+        if sp[0] > 0 && sp[1] > 0 {
+            assert!(p[0] > p[1], "{sp:?}: {p:?}");
+        }
+    }
+    let eq: Vec<&Vec<u32>> = game.equilibria().iter().map(|&i| &game.splits[i]).collect();
+    assert_eq!(eq, vec![&vec![4, 0]]);
+    for x0 in game.starts() {
+        assert_eq!(nearest(&game.replicator(&x0), 4), vec![4, 0], "from {x0:?}");
+    }
+    // The same seeds give the same table whatever the threads.
+    let again = delegator_game(1);
+    let bits = |g: &Game| {
+        g.payoff
+            .iter()
+            .flatten()
+            .map(|x| x.to_bits())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(bits(&game), bits(&again));
+}
+
+#[test]
+fn the_weight_copying_family_copies_the_consensus_a_validator_or_the_stake_weighted_mix() {
+    let family = by_name("weight-copying").unwrap();
+    let params = family.params();
+    let names: Vec<&str> = params.iter().map(|p| p.name).collect();
+    assert_eq!(names, ["source", "stake_share", "timing", "delay"]);
+    assert_eq!(
+        params[0].kind,
+        yumalab::adversary::ParamKind::Choice(vec!["consensus", "validator", "stake_weighted"])
+    );
+    let (tree, s) = small(false, 0.1);
+    let ctx = Context::new(&tree, &s, "adv.yaml", None, Role::Validator).unwrap();
+    for (source, want) in [
+        (0.0, serde_json::json!({"source": "consensus"})),
+        // The owner's hotkey is uid 0; the first other validator is uid 1.
+        (1.0, serde_json::json!({"source": "validator", "uid": 1})),
+        (2.0, serde_json::json!({"source": "stake_weighted"})),
+    ] {
+        let t = family.build(&ctx, &[source, 0.5, 0.0, 0.0], false).unwrap();
+        let d = Scenario::from_tree(&t, "adv.yaml").unwrap_or_else(|e| panic!("{e}"));
+        let dev = d.population.iter().find(|g| g.name == "deviator").unwrap();
+        assert_eq!(dev.kind, "weight-copier");
+        assert_eq!(dev.params, want);
+    }
+    // The scenario file names a bad source with its place, path, value and the choices.
+    let text = "name: bad\ndescription: x\nseed: 1\nnetwork: isolated\nduration: {days: 1}\nsubnets:\n  - {name: sn1, pool: {tao: 5000, price: 0.02}, burn: 0.1}\npopulation:\n  - {group: h, kind: honest-validator, subnet: sn1, count: 2, balance: 1100, stake: 1000}\n  - {group: c, kind: weight-copier, subnet: sn1, balance: 100, params: {source: stake-weighted}}\n  - {group: d, kind: weight-copier, subnet: sn1, balance: 100, params: {source: stake_weighted, uid: 2}}\n";
+    let e = Scenario::from_tree(&parse_tree(text).unwrap(), "bad.yaml")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("bad.yaml:10:")
+            && e.contains("`population[1].params`: unknown variant `stake-weighted`, expected one of `consensus`, `validator`, `stake_weighted`")
+            && e.contains("bad.yaml:11:")
+            && e.contains("`population[2].params`: `uid` is only used with `source: validator`"),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_gain_is_no_percentage_of_an_honest_return_that_is_a_loss() {
+    use yumalab::adversary::exploit::FamilyResult;
+    use yumalab::adversary::search::{Found, Phase, Point};
+    let family = by_name("copying-miners").unwrap();
+    let result = |honest: Vec<f64>| FamilyResult {
+        family: family.name().into(),
+        about: family.about().into(),
+        deviator: "others".into(),
+        params: family.params(),
+        main: 0,
+        found: Found {
+            points: vec![Point {
+                x: vec![1.0, 4.0],
+                phase: Phase::Race,
+                gains: vec![20.0, 21.0, 22.0],
+            }],
+            best: 0,
+            confirm: None,
+            runs: 6,
+        },
+        honest: estimate(&honest),
+        days: 2.0,
+    };
+    // Honest play earns 4 TAO over 2 days: the gain of 21 TAO is 525 % of it.
+    let earns = result(vec![3.0, 4.0, 5.0]);
+    assert_eq!(earns.share_of_honest(21.0).as_deref(), Some("525.0 %"));
+    let v = earns.verdict();
+    assert!(
+        v.contains("gains 10.500 TAO/day (525.0 % ± ") && v.contains("of the honest return"),
+        "{v}"
+    );
+    // Honest play earns next to nothing (0.01 TAO over 2 days, under a tenth of the gain): no
+    // percentage (it would be 210 000 %), the honest return is stated instead.
+    let tiny = result(vec![0.01, 0.01, 0.01]);
+    assert_eq!(tiny.share_of_honest(21.0), None);
+    assert_eq!(tiny.share_of_honest(0.1).as_deref(), Some("1000.0 %"));
+    let v = tiny.verdict();
+    assert!(
+        v.contains(
+            "gains 10.500 TAO/day (the same capital earns only 0.005 TAO/day playing honest"
+        ) && !v.contains("of the honest return"),
+        "{v}"
+    );
+    // Honest play loses 0.6 TAO over 2 days: no percentage, the loss is stated instead.
+    let loses = result(vec![-0.5, -0.6, -0.7]);
+    assert_eq!(loses.share_of_honest(21.0), None);
+    let v = loses.verdict();
+    assert!(
+        v.contains(
+            "gains 10.500 TAO/day (the same capital loses 0.300 TAO/day playing honest; 95 % CI"
+        ) && !v.contains("of the honest return"),
+        "{v}"
+    );
 }

@@ -349,3 +349,76 @@ fn bad_market_settings_are_refused_with_their_paths() {
         assert!(p.iter().any(|x| x.starts_with(want)), "{network}: {p:#?}");
     }
 }
+
+/// The background's clock (`src/world/background.rs`, "Stepping": the background stepped every
+/// 360 blocks) against the same world stepping every subnet every block: over a day, markets
+/// moving, with netuid 22 adopted as a scenario's subnet (its `MinerBurned` held at the
+/// snapshot's, as if its miners were paid as on chain), the adopted subnet's TAO emission is the
+/// same to 0.5 %, each background subnet's share of the background's emission to 0.2 points plus
+/// 1 % of it, the same subnets are paid, and both conserve every rao.
+#[test]
+fn the_background_clock_keeps_the_emission_of_the_exactly_stepped_world() {
+    let m = mainnet();
+    let n22 = NetUid(22);
+    let build = || {
+        let mut w = world::build_with(m, m.chain_params(), Holder::Background, &[n22]).unwrap();
+        let state = m.subnets.iter().find(|s| s.netuid == n22).unwrap();
+        let c = w.chain.add_coldkey("sn22-owner", 0);
+        let h = w.chain.add_hotkey("sn22-owner", c);
+        let params = yumalab::chain::params::SubnetParams {
+            tempo: state.tempo,
+            ..Default::default()
+        };
+        world::adopt(&mut w.chain, state, params, (c, h), 0, false).unwrap();
+        w.held_miner_burned.insert(n22, state.miner_burned);
+        market::install(&mut w, 1);
+        w
+    };
+    // A day, to the end of the background's interval it ends in (so that both worlds have paid
+    // the background what it was given).
+    let day = |w: &mut World| -> BTreeMap<NetUid, u64> {
+        let mut emitted: BTreeMap<NetUid, u64> = BTreeMap::new();
+        let mut epochs = Vec::new();
+        let end = w.chain.block + market::BLOCKS_PER_DAY;
+        let end = end + (359 - end % 360);
+        while w.chain.block < end {
+            w.step_block(&mut epochs);
+            epochs.clear();
+            for row in &w.chain.last_coinbase.subnets {
+                *emitted.entry(row.netuid).or_default() += row.tao_emission;
+            }
+        }
+        w.chain.check_conservation().unwrap();
+        emitted
+    };
+    let mut clocked = build();
+    assert!(clocked.chain.background_clock.is_some());
+    let mut exact = build();
+    exact.chain.background_clock = None;
+    let (e_clocked, e_exact) = (day(&mut clocked), day(&mut exact));
+    let (a, b) = (e_clocked[&n22] as f64, e_exact[&n22] as f64);
+    // The median subnet is below the gate's bar: 0.08 TAO a day, where a share's error is
+    // raised to the fourth power (G ≈ (w/θ)³).
+    assert!(
+        b > 5e7 && ((a - b) / b).abs() < 5e-3,
+        "netuid 22: {a} against {b}"
+    );
+    let bg_share = |e: &BTreeMap<NetUid, u64>| -> BTreeMap<NetUid, f64> {
+        let total: u64 = e.iter().filter(|(n, _)| **n != n22).map(|(_, v)| v).sum();
+        e.iter()
+            .filter(|(n, _)| **n != n22)
+            .map(|(n, v)| (*n, *v as f64 / total as f64))
+            .collect()
+    };
+    let (sc, se) = (bg_share(&e_clocked), bg_share(&e_exact));
+    let paid = |s: &BTreeMap<NetUid, f64>| s.iter().filter(|(_, v)| **v > 0.0).count();
+    assert_eq!(paid(&sc), paid(&se));
+    for (n, want) in &se {
+        let got = sc.get(n).copied().unwrap_or(0.0);
+        assert!(
+            (got - want).abs() <= 0.002 + 0.01 * want,
+            "SN{}: {got:.5} against {want:.5}",
+            n.0
+        );
+    }
+}

@@ -599,7 +599,7 @@ fn served_work_is_visible_to_agents_and_refused_for_strangers() {
     let mut sim = b.build().unwrap();
     sim.run();
     let served = sim.chain().served(netuid, 1).expect("served work");
-    assert_eq!(served.quality, vec![0.7, 0.4]);
+    assert_eq!(served.quality.as_slice(), [0.7, 0.4]);
     assert_eq!(served.block.0, 2);
     assert!(sim.chain().served(netuid, 0).is_none());
     assert_eq!(refusals.borrow().len(), 1, "{:?}", refusals.borrow());

@@ -54,10 +54,13 @@ fn a_run_writes_its_tables_with_metadata_and_no_partial_files() {
         !names.iter().any(|n| n.ends_with(".partial")),
         "partial files left: {names:?}"
     );
-    // 10 epochs (tempo 360 over 3600 blocks) of every subnet of the mainnet world: 129 rows
-    // an epoch, the scenario's subnet (owner + 5 + 5 + 4 + 12 uids) and the background ones.
+    // Over 3600 blocks: the scenario's subnet (owner + 5 + 5 + 4 + 12 uids) has 10 epochs; the
+    // 127 background subnets' epochs are paid at the background's 10 steps (the last block of
+    // each 360-block interval, `world::background`), at most once a step: 1204 epochs, as an
+    // epoch due after the interval's end waits for the next step (the first step, 306 blocks
+    // after genesis, pays those whose first epoch came before it).
     let (subnet_rows, keys) = rows_and_metadata(&dir.join("subnets.parquet"));
-    assert_eq!(subnet_rows, 1290);
+    assert_eq!(subnet_rows, 1214);
     for k in [
         "yumalab.version",
         "scenario.name",
@@ -275,10 +278,14 @@ fn outputs_every_day_and_never_thin_the_tables_but_not_the_summary() {
     assert_eq!(read_joined(&thin), kept);
     // never: the file is there, with its columns, and no rows.
     assert_eq!(rows_and_metadata(&thin.join("subnets.parquet")).0, 0);
-    // (every subnet of the world: 129 a tempo, a few more where a background subnet's phase
-    // puts a 61st epoch inside the 3 days)
+    // (every subnet of the world: the scenario's 2 subnets 60 epochs each; the background's
+    // are paid at its steps, once a step at most: 59 or 60 for each of the 125 with a tempo up
+    // to 360, 15 and 12 for the two with tempos 1440 and 1800)
     let subnet_rows = rows_and_metadata(&full.join("subnets.parquet")).0;
-    assert!((60 * 129..61 * 129).contains(&subnet_rows), "{subnet_rows}");
+    assert!(
+        (2 * 60 + 27 + 59 * 125..=2 * 60 + 27 + 60 * 125).contains(&subnet_rows),
+        "{subnet_rows}"
+    );
     // The summary sees every epoch either way.
     assert_eq!(
         std::fs::read(full.join("summary.json")).unwrap(),

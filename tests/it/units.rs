@@ -309,7 +309,7 @@ fn a_world_run_shows_the_subnet_in_its_network_and_report_rebuilds_it() {
     fs::write(
         &file,
         "name: w\ndescription: a priced subnet in the mainnet world\nnetwork: mainnet-2026-08\n\
-         seed: 5\nduration: {blocks: 1500}\n\
+         seed: 5\nduration: {blocks: 3600}\n\
          tao_usd: {start: 450, drift: 0.2, volatility: 0.8}\n\
          subnets:\n  - {name: mine, adopt: 81, value_usd: 0.5, yuma: {commit_reveal: false}}\n\
          population:\n\
@@ -332,7 +332,9 @@ fn a_world_run_shows_the_subnet_in_its_network_and_report_rebuilds_it() {
             .unwrap_or_else(|| panic!("no `{name}` in {summary}"))
     };
     // The snapshot's network: 75 of 128 subnets paid, top 10 near 69 %, and an effective
-    // number of paid subnets between 10 and 30 (1 / Σ s²).
+    // number of paid subnets between 10 and 30 (1 / Σ s²). (Means over the 10 windows of 360
+    // blocks: the first sees only the background subnets whose first epoch was paid in it, at
+    // the background's first step, `world::background`.)
     let paid = metric("network.paid_subnets");
     assert!((70.0..=80.0).contains(&paid), "{paid}");
     let top10 = metric("network.top10_share");
@@ -408,4 +410,59 @@ fn an_isolated_report_says_why_there_are_no_network_panels() {
     assert!(report.contains("Isolated world: the scenario's subnets are the whole network"));
     assert!(!report.contains("charts/network.png"));
     assert!(!out_dir.join("charts/network.svg").exists());
+}
+
+// ------------------------------------------------------------------------------ valuation
+
+/// Holdings are valued at what they realise if sold through the pool, not at spot (issue 12):
+/// a member's genesis capital is its free TAO plus its genesis stake as its coldkey alone
+/// would realise it unstaking into the genesis pool (the chain's chunked sell at the swap
+/// fee, the pool unchanged); a large position is worth visibly less than at spot, a tiny one
+/// almost exactly spot less the fee; the end of the run is valued the same way.
+#[test]
+fn holdings_and_genesis_capital_are_valued_at_what_selling_realises() {
+    use yumalab::chain::basket::{realizable, realizable_at_fee};
+    use yumalab::report::summary::all_holdings;
+    // Validators hold 3 000 alpha each; one holds a tenth of the pool's alpha reserve.
+    let s = scenario(&isolated(
+        "",
+        ", stake_distribution: {law: pareto, alpha: 1.5}",
+        "",
+    ));
+    let (b, members) = s.build(3).unwrap();
+    let chain = b.chain();
+    let (_, sn) = chain.subnets.iter().next().unwrap();
+    let pool = sn.pool.clone();
+    let fee = chain.params.swap_fee;
+    assert!(fee > 0);
+    let held = all_holdings(chain);
+    let mut discounts = Vec::new();
+    for m in members.iter().filter(|m| m.group == "validators") {
+        let alpha: u64 = sn
+            .stakes
+            .values()
+            .map(|p| p.stake_of(m.identity.coldkey))
+            .sum();
+        let q = realizable_at_fee(&pool, alpha, fee);
+        assert_eq!(m.genesis, 10_000_000_000 + q.tao);
+        assert_eq!(held[m.identity.coldkey.0 as usize], m.genesis as f64);
+        // Less than fee-free, less than spot, and the pool is unchanged.
+        assert!(q.tao < realizable(&pool, alpha).tao);
+        let spot = alpha as f64 * pool.price();
+        assert!((q.tao as f64) < spot);
+        discounts.push((alpha, 1.0 - q.tao as f64 / spot));
+    }
+    assert_eq!(sn.pool, pool);
+    // Concave: the largest position loses the largest fraction; every one loses at least the
+    // fee (33/65535).
+    discounts.sort_by_key(|d| d.0);
+    assert!(
+        discounts.windows(2).all(|w| w[0].1 < w[1].1),
+        "{discounts:?}"
+    );
+    assert!(discounts[0].1 > 33.0 / 65535.0 * 0.99, "{discounts:?}");
+    // Miners hold only TAO: valued 1:1.
+    for m in members.iter().filter(|m| m.group == "miners") {
+        assert_eq!(m.genesis, 2_000_000_000);
+    }
 }

@@ -10,15 +10,27 @@
 //! pays its buckets to the aggregate holders and keeps `MinerBurned`; `yumalab report` analyses
 //! a world run's tables as the run did.
 
+use std::cell::RefCell;
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 use crate::common::{self, yumalab};
+use yumalab::chain::block::EpochRecord;
 use yumalab::chain::pool::new_subnet_pool;
 use yumalab::replay::Format;
 use yumalab::scenario::{Network, Scenario};
 use yumalab::units::NetUid;
 use yumalab::world::{self, Holder, Snapshot};
+
+/// Every epoch of a run.
+struct Epochs(Rc<RefCell<Vec<EpochRecord>>>);
+
+impl yumalab::engine::Observer for Epochs {
+    fn on_epoch(&mut self, _chain: &yumalab::chain::state::Chain, record: &EpochRecord) {
+        self.0.borrow_mut().push(record.clone());
+    }
+}
 
 fn mainnet() -> &'static Snapshot {
     world::named("mainnet-2026-08").expect("named world").1
@@ -350,6 +362,65 @@ fn an_adopted_subnets_holders_nominate_its_validators_and_share_their_dividends(
     // Nobody else holds stake on the subnet but the buyers (none yet) and the owner.
     let total: u64 = sn.stakes.values().map(|p| p.value()).sum();
     assert_eq!(total, held);
+    // The world's root stake, to the rao, from the `network` coldkey to the same validators in
+    // the same proportions, each with a root UID; root's total is unchanged.
+    let network = chain
+        .coldkeys
+        .iter()
+        .position(|c| c.name == "network")
+        .map(|i| yumalab::units::ColdkeyId(i as u32))
+        .unwrap();
+    let root_tao = mainnet().globals.root_tao;
+    let on_root: Vec<u64> = validators
+        .iter()
+        .map(|m| {
+            let h = m.identity.hotkeys[0];
+            assert!(chain.root.is_registered(h));
+            chain.root.stakes[&h].stake_of(network)
+        })
+        .collect();
+    assert_eq!(on_root.iter().sum::<u64>(), root_tao);
+    assert_eq!(chain.root.total(), root_tao);
+    for (r, o) in on_root.iter().zip(&own) {
+        let want = root_tao as f64 * *o as f64 / carved as f64;
+        assert!((*r as f64 - want).abs() <= 3.0, "{r} vs {want}");
+    }
+    // Three tempos in process: the root share of each epoch is paid to the validators (their
+    // take as alpha, the rest queued for their baskets, the world's), not recycled.
+    let (mut b, _) = s.build(s.seed).unwrap();
+    let epochs: Rc<RefCell<Vec<EpochRecord>>> = Rc::default();
+    b.observer(Box::new(Epochs(epochs.clone())));
+    b.end_at(s.network.genesis_block() + 3 * 360);
+    b.build().unwrap().run();
+    let epochs = epochs.borrow();
+    let ours: Vec<&EpochRecord> = epochs.iter().filter(|e| e.netuid == NetUid(64)).collect();
+    assert!(ours.len() >= 2, "{} epochs", ours.len());
+    for e in &ours {
+        let sum = |f: fn(&yumalab::chain::block::NeuronRecord) -> u64| -> u64 {
+            e.neurons.iter().map(f).sum()
+        };
+        let root = sum(|n| n.root_dividend_alpha);
+        let paid = sum(|n| n.incentive_alpha) + sum(|n| n.dividend_alpha) + root;
+        // Only the floors are lost (recycled, to 10⁻⁶; it was the whole root share, about
+        // 7 %, when no validator was on root); the root share is paid.
+        let tiny = 1e-6 * e.emission as f64;
+        assert!(
+            (e.recycled as f64) < tiny,
+            "recycled {} of {}",
+            e.recycled,
+            e.emission
+        );
+        assert!(((e.emission - paid) as f64) < e.burned as f64 + tiny);
+        assert!(
+            root as f64 > 0.03 * e.emission as f64,
+            "root {root} of {}",
+            e.emission
+        );
+        // Each validator's root dividend: its take, the rest to its root nominators.
+        for n in e.neurons.iter().filter(|n| n.root_dividend_alpha > 0) {
+            assert!(n.nominators_alpha >= n.root_dividend_alpha * 8 / 10);
+        }
+    }
 
     // A day: the validators pay their nominators; their income is the owners' part.
     let dir = scratch("nominate");
@@ -364,10 +435,13 @@ fn an_adopted_subnets_holders_nominate_its_validators_and_share_their_dividends(
     let paid = get("group.validators.emission_tao");
     let own_income = get("group.validators.tao_per_day") * get("run.days");
     let to_nominators = get("subnet.sn64.nominators_tao_per_day") * get("run.days");
-    assert!(to_nominators > 0.0 && own_income > 0.0);
+    let to_root = get("subnet.sn64.root_nominators_tao_per_day") * get("run.days");
+    assert!(to_nominators > 0.0 && own_income > 0.0 && to_root > 0.0);
+    // What the validators were paid (root dividends included) is their own income, their
+    // alpha nominators' and their root nominators' (the world's root stake), to 10⁻⁶.
     assert!(
-        (paid - own_income - to_nominators).abs() < 1e-6 * paid,
-        "{paid} = {own_income} + {to_nominators}"
+        (paid - own_income - to_nominators - to_root).abs() < 1e-6 * paid,
+        "{paid} = {own_income} + {to_nominators} + {to_root}"
     );
     // The take is 18 %: the owners keep more than the take and less than all of it.
     assert!(own_income > 0.18 * paid && own_income < paid);
@@ -558,20 +632,40 @@ fn background_shares_over_the_first_block_equal_yumalab_coinbase() {
     let (b, _) = s.build(s.seed).unwrap();
     let mut sim = b.build().unwrap();
     sim.step();
+    // The background's shares are frozen at this block for its interval (`world::background`,
+    // "Stepping"): each equals the coinbase's to 1e-12 (the same terms summed in another
+    // order); the adopted subnet is paid this block as the coinbase pays it.
+    let close = |a: f64, b: f64| (a - b).abs() <= 1e-12 * b.abs().max(1e-12);
     let got = &sim.chain().last_coinbase;
     assert_eq!(got.block, expected.block);
-    assert_eq!(got.gate_bar, expected.gate_bar);
-    assert_eq!(got.subnets.len(), expected.subnets.len());
-    for (g, e) in got.subnets.iter().zip(&expected.subnets) {
-        assert_eq!(g.netuid, e.netuid);
-        assert_eq!(g.share, e.share, "netuid {}", g.netuid.0);
-        assert_eq!(g.share_before_gate, e.share_before_gate);
-        assert_eq!(g.tao_emission, e.tao_emission);
-        // The adopted subnet's validators hold genesis alpha: its larger alpha issuance
-        // changes its root proportion, so its injection cap, not its share.
-        if g.netuid != NetUid(81) {
-            assert_eq!((g.tao_in, g.excess_tao), (e.tao_in, e.excess_tao));
-        }
+    assert!(close(got.gate_bar, expected.gate_bar));
+    let frozen: Vec<(NetUid, f64, f64)> = sim
+        .chain()
+        .background_clock
+        .as_ref()
+        .unwrap()
+        .frozen_shares()
+        .collect();
+    assert_eq!(frozen.len() + 1, expected.subnets.len());
+    assert_eq!(got.subnets.len(), 1);
+    for e in &expected.subnets {
+        let (share, before) = match frozen.iter().find(|f| f.0 == e.netuid) {
+            Some(f) => (f.2, f.1),
+            None => {
+                let g = &got.subnets[0];
+                assert_eq!(g.netuid, NetUid(81));
+                // 1 rao of rounding either way.
+                assert!(g.tao_emission.abs_diff(e.tao_emission) <= 1);
+                (g.share, g.share_before_gate)
+            }
+        };
+        assert!(
+            close(share, e.share),
+            "netuid {}: {share} against {}",
+            e.netuid.0,
+            e.share
+        );
+        assert!(close(before, e.share_before_gate), "netuid {}", e.netuid.0);
     }
     // A registration prunes one subnet (the lowest moving price among those past the network
     // immunity of 864 000 blocks: SN70, which earns nothing, its emission being disabled) and
@@ -590,26 +684,44 @@ fn background_shares_over_the_first_block_equal_yumalab_coinbase() {
     let (b, _) = s.build(s.seed).unwrap();
     let mut sim = b.build().unwrap();
     sim.step();
-    for g in &sim.chain().last_coinbase.subnets {
-        let e = expected.subnets.iter().find(|e| e.netuid == g.netuid);
+    let chain = sim.chain();
+    let shares: Vec<(NetUid, f64)> = chain
+        .background_clock
+        .as_ref()
+        .unwrap()
+        .frozen_shares()
+        .map(|f| (f.0, f.2))
+        .chain(
+            chain
+                .last_coinbase
+                .subnets
+                .iter()
+                .map(|g| (g.netuid, g.share)),
+        )
+        .collect();
+    assert_eq!(shares.len(), 127, "126 background subnets and the new one");
+    for (netuid, share) in shares {
+        let e = expected.subnets.iter().find(|e| e.netuid == netuid);
         match e {
-            Some(e) if g.netuid != pruned => {
+            Some(e) if netuid != pruned => {
                 assert!(
-                    (g.share - e.share).abs() <= 0.01 * e.share,
+                    (share - e.share).abs() <= 0.01 * e.share,
                     "netuid {}: {} against {}",
-                    g.netuid.0,
-                    g.share,
+                    netuid.0,
+                    share,
                     e.share
                 )
             }
-            _ => assert_eq!(g.share, 0.0),
+            _ => assert_eq!(share, 0.0),
         }
     }
 }
 
 #[test]
 fn a_background_epoch_pays_the_aggregate_holders_and_keeps_miner_burned() {
-    let s = scenario(&with_adopt("64"));
+    // 800 blocks: the background's epochs are paid at its steps (the last block of each
+    // 360-block interval), SN6's first at the second step.
+    let s = scenario(&with_adopt("64").replace("{blocks: 400}", "{blocks: 800}"));
     let (b, _) = s.build(s.seed).unwrap();
     let mut sim = b.build().unwrap();
     let chain = sim.chain();

@@ -188,7 +188,7 @@ mod tests {
     fn served(q: f64) -> Served {
         Served {
             block: Block(1),
-            quality: vec![q],
+            quality: vec![q].into(),
             copy_of: None,
         }
     }

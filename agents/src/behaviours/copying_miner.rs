@@ -150,7 +150,7 @@ impl CopyingMiner {
             }
             // Strictly greater: ties keep the lower uid, seen first.
             if best.is_none_or(|b| neuron.incentive > b.0) {
-                best = Some((neuron.incentive, uid, &served.quality, original));
+                best = Some((neuron.incentive, uid, &served.quality[..], original));
             }
         }
         best.map(|(_, _, quality, original)| Copied {
@@ -236,7 +236,7 @@ mod tests {
             (NET, uid),
             Served {
                 block: Block(view.block),
-                quality: vec![quality],
+                quality: vec![quality].into(),
                 copy_of,
             },
         );

@@ -234,6 +234,8 @@ pub(crate) struct Evaluator {
     copy_detection: f64,
     rng: ChaCha8Rng,
     observations: Vec<Observation>,
+    /// The row submitted before the last one, kept for its capacity ([`Evaluator::evaluate`]).
+    previous: Vec<(u16, u16)>,
 }
 
 impl Evaluator {
@@ -243,6 +245,7 @@ impl Evaluator {
             copy_detection,
             rng: stream(seed),
             observations: Vec::new(),
+            previous: Vec::new(),
         }
     }
 
@@ -256,6 +259,8 @@ impl Evaluator {
     ) -> &[Observation] {
         // The observations of earlier tempos are overwritten in place (their score vectors
         // keep their capacity), so a steady evaluation allocates nothing; `len` of them count.
+        // The served qualities are read from the subnet's contiguous served records
+        // ([`crate::view::Qualities`] keeps them inline), one uid after the other.
         let mut len = 0;
         let all = view.served_by_uid(subnet.netuid);
         for uid in (0..subnet.n).filter(|&u| u != own) {
@@ -300,12 +305,14 @@ impl Evaluator {
         mechanism: &Mechanism,
         weights: &mut Vec<(u16, u16)>,
     ) -> bool {
-        let observations = self.observe(view, subnet, own);
-        if observations.is_empty() {
+        let len = self.observe(view, subnet, own).len();
+        if len == 0 {
             return false;
         }
         let neuron = view.neuron(subnet.netuid, own).unwrap_or_default();
-        let previous = std::mem::take(weights);
+        // The last row becomes `previous`; the row before it lends its capacity to the new one
+        // (the mechanism clears `weights` first).
+        std::mem::swap(weights, &mut self.previous);
         let evaluation = crate::mechanism::Evaluation {
             netuid: subnet.netuid.0,
             validator_uid: own,
@@ -313,9 +320,9 @@ impl Evaluator {
             block: view.block().0,
             epoch: subnet.epoch_index,
             stake: neuron.stake,
-            previous: &previous,
+            previous: &self.previous,
         };
-        mechanism.weights_for(&evaluation, observations, weights);
+        mechanism.weights_for(&evaluation, &self.observations[..len], weights);
         true
     }
 }
@@ -383,7 +390,7 @@ mod tests {
     fn served(block: u64, quality: &[f64], copy_of: Option<u16>) -> Served {
         Served {
             block: Block(block),
-            quality: quality.to_vec(),
+            quality: quality.into(),
             copy_of,
         }
     }
@@ -424,6 +431,73 @@ mod tests {
             served_at,
             copy_detected,
         }
+    }
+
+    /// The draws of the module docs, one uid at a time from `rng`, written out independently:
+    /// what [`Evaluator::observe`] must reproduce exactly, whatever its buffers and layout.
+    fn observe_one_pass(
+        view: &MockView,
+        own: u16,
+        (noise, copy_detection): (f64, f64),
+        rng: &mut ChaCha8Rng,
+    ) -> Vec<Observation> {
+        let n = view.subnet(NET).unwrap().n;
+        let mut out = Vec::new();
+        for uid in (0..n).filter(|&u| u != own) {
+            let Some(served) = view.served.get(&(NET, uid)) else {
+                continue;
+            };
+            let scores = served
+                .quality
+                .iter()
+                .map(|q| {
+                    let z: f64 = rng.sample(StandardNormal);
+                    q + noise * z
+                })
+                .collect();
+            let u: f64 = rng.random();
+            out.push(Observation {
+                uid,
+                scores,
+                served_at: served.block.0,
+                copy_detected: served.copy_of.is_some() && u < copy_detection,
+            });
+        }
+        out
+    }
+
+    #[test]
+    fn observations_draw_as_the_module_docs_say_tempo_after_tempo() {
+        // Uneven environments (0 to 5 qualities), gaps and copies, over three evaluations by
+        // one evaluator (its buffers are reused between them).
+        let mut v = MockView::subnet(NET, 12);
+        let mut e = Evaluator::new(0.3, 0.5, 42);
+        let mut reference = stream(42);
+        let (mut detected, mut missed) = (0, 0);
+        for round in 0..3u16 {
+            v.served.clear();
+            for uid in (0..12u16).filter(|u| (u + round) % 5 != 3) {
+                // Up to 5 environments: beyond `Qualities::INLINE`, the heap.
+                let k = usize::from((uid + round) % 6);
+                let quality: Vec<f64> = (0..k).map(|j| 0.1 * f64::from(uid) + j as f64).collect();
+                let copy_of = (uid % 3 == 0).then_some(1);
+                let block = u64::from(round * 10 + uid);
+                v.served
+                    .insert((NET, uid), served(block, &quality, copy_of));
+            }
+            let subnet = v.subnet(NET).unwrap();
+            let got = e.observe(&v, &subnet, 2).to_vec();
+            let want = observe_one_pass(&v, 2, (0.3, 0.5), &mut reference);
+            assert_eq!(got, want, "round {round}");
+            detected += got.iter().filter(|o| o.copy_detected).count();
+            missed += got
+                .iter()
+                .filter(|o| !o.copy_detected && v.served[&(NET, o.uid)].copy_of.is_some())
+                .count();
+            assert!(got.iter().any(|o| o.scores.len() > 1), "round {round}");
+        }
+        // Both outcomes of the detection draw happened.
+        assert!(detected > 0 && missed > 0, "{detected} {missed}");
     }
 
     #[test]
@@ -540,7 +614,7 @@ mod tests {
         let o2 = e2.observe(&v, &s, 0).to_vec();
         assert_eq!(o1.len(), 4);
         for (a, b) in o1.iter().zip(&o2) {
-            let q = &v.served[&(NET, a.uid)].quality;
+            let q = v.served[&(NET, a.uid)].quality.as_slice();
             for ((x, y), q) in a.scores.iter().zip(&b.scores).zip(q) {
                 assert!(((y - q) - 2.0 * (x - q)).abs() < 1e-12);
             }

@@ -278,7 +278,7 @@ mod tests {
     fn served(block: u64, q: f64) -> Served {
         Served {
             block: Block(block),
-            quality: vec![q],
+            quality: vec![q].into(),
             copy_of: None,
         }
     }

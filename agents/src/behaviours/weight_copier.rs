@@ -19,6 +19,12 @@
 //!   - `validator` (with `uid`): that validator's visible row
 //!     ([`ChainView::visible_weights`]), which under commit-reveal is only its last revealed
 //!     one, as is;
+//!   - `stake_weighted`: a stake-weighted mix of the other validators: every other uid with a
+//!     validator permit and stake at the last epoch ([`crate::NeuronView::permit`],
+//!     [`crate::NeuronView::stake`]) and a visible row contributes that row, normalised to sum
+//!     1 over the subnet's uids, times its stake; the sum is max-upscaled to u16. It is what
+//!     Yuma's input looks like from outside (under commit-reveal, the revealed rows only),
+//!     without the κ-clipping of the consensus;
 //! - `cost_per_tempo` (default 0): rao of TAO per tempo it submits (copying is cheap: that is
 //!   the point);
 //! - `delay_blocks` (default none): when it submits. Without it, at its phase as above. With
@@ -53,6 +59,9 @@ pub enum CopySource {
         /// The validator copied.
         uid: u16,
     },
+    /// The stake-weighted mean of the other permitted validators' visible rows, each
+    /// normalised.
+    StakeWeighted,
 }
 
 /// Parameters of [`WeightCopier`]; see the module docs. Serialized flat: the source's tag
@@ -107,6 +116,7 @@ struct WeightCopierWire {
 enum CopySourceTag {
     Consensus,
     Validator,
+    StakeWeighted,
 }
 
 impl TryFrom<WeightCopierWire> for WeightCopierParams {
@@ -118,12 +128,13 @@ impl TryFrom<WeightCopierWire> for WeightCopierParams {
             (CopySourceTag::Validator, None) => {
                 return Err("`uid` is required with `source: validator`".into());
             }
-            (CopySourceTag::Consensus, Some(uid)) => {
+            (CopySourceTag::Consensus | CopySourceTag::StakeWeighted, Some(uid)) => {
                 return Err(format!(
                     "`uid` is only used with `source: validator`, got `uid: {uid}`"
                 ));
             }
             (CopySourceTag::Consensus, None) => CopySource::Consensus,
+            (CopySourceTag::StakeWeighted, None) => CopySource::StakeWeighted,
         };
         Ok(WeightCopierParams {
             source,
@@ -138,6 +149,7 @@ impl From<WeightCopierParams> for WeightCopierWire {
         let (source, uid) = match p.source {
             CopySource::Consensus => (CopySourceTag::Consensus, None),
             CopySource::Validator { uid } => (CopySourceTag::Validator, Some(uid)),
+            CopySource::StakeWeighted => (CopySourceTag::StakeWeighted, None),
         };
         WeightCopierWire {
             source,
@@ -146,6 +158,39 @@ impl From<WeightCopierParams> for WeightCopierWire {
             delay_blocks: p.delay_blocks,
         }
     }
+}
+
+/// Σ over the other uids with a permit, stake and a visible row of stake × the row normalised
+/// to sum 1 over the subnet's `n` uids, per destination uid (length `n`). Rows are visited in
+/// uid order, so the sum is deterministic.
+fn stake_weighted_mix(
+    view: &dyn ChainView,
+    subnet: &crate::view::SubnetView,
+    own: u16,
+) -> Vec<f64> {
+    let n = subnet.n;
+    let mut mix = vec![0.0; usize::from(n)];
+    for u in (0..n).filter(|&u| u != own) {
+        let Some(neuron) = view.neuron(subnet.netuid, u) else {
+            continue;
+        };
+        if !neuron.permit || !neuron.stake.is_finite() || neuron.stake <= 0.0 {
+            continue;
+        }
+        let row = view.visible_weights(subnet.netuid, u).unwrap_or_default();
+        let total: f64 = row
+            .iter()
+            .filter(|&&(d, _)| d < n)
+            .map(|&(_, w)| f64::from(w))
+            .sum();
+        if total <= 0.0 {
+            continue;
+        }
+        for &(d, w) in row.iter().filter(|&&(d, _)| d < n) {
+            mix[usize::from(d)] += neuron.stake * f64::from(w) / total;
+        }
+    }
+    mix
 }
 
 /// See the module docs.
@@ -228,6 +273,14 @@ impl Agent for WeightCopier {
                 .filter(|&&(u, w)| keep(u) && w > 0)
                 .copied()
                 .collect(),
+            CopySource::StakeWeighted => {
+                let mix = stake_weighted_mix(view, &subnet, own);
+                let raw: Vec<(u16, f64)> = (0..subnet.n)
+                    .filter(|&u| keep(u))
+                    .map(|u| (u, mix[usize::from(u)]))
+                    .collect();
+                max_upscale(&raw)
+            }
         };
         if self.row.is_empty() {
             return;
@@ -322,6 +375,54 @@ mod tests {
                 weights: vec![(1, 100), (2, 65535)],
             }]
         );
+    }
+
+    #[test]
+    fn copies_the_stake_weighted_mean_of_the_visible_rows() {
+        // uid 0: stake 3, row (1: 1, 2: 1) → normalised (½, ½); uid 3: stake 1, row
+        // (2: 3, 4: 1, 9: 5) → uid 9 does not exist, so (2: ¾, 4: ¼); uid 2 has stake but no
+        // permit and uid 1 a permit but no stake: both left out; the copier is uid 4 and has
+        // a row of its own, left out too.
+        let mut v = MockView::subnet(NET, 5);
+        for (uid, stake, permit) in [
+            (0, 3e9, true),
+            (1, 0.0, true),
+            (2, 5e9, false),
+            (3, 1e9, true),
+            (4, 2e9, true),
+        ] {
+            let n = v.neurons.get_mut(&(NET, uid)).unwrap();
+            n.stake = stake;
+            n.permit = permit;
+        }
+        v.weights.insert((NET, 0), vec![(1, 1), (2, 1)]);
+        v.weights.insert((NET, 1), vec![(3, 65535)]);
+        v.weights.insert((NET, 2), vec![(1, 65535)]);
+        v.weights.insert((NET, 3), vec![(2, 3), (4, 1), (9, 5)]);
+        v.weights.insert((NET, 4), vec![(0, 65535)]);
+        // The stake-weighted mean over stake 4: uid 1 (3·½)/4 = 0.375, uid 2 (3·½ + 1·¾)/4 =
+        // 0.5625, uid 4 (the copier) 1·¼/4; max-upscaled: uid 1 = 0.375/0.5625 of 65535.
+        let mean = [(1u16, 0.375), (2u16, 0.5625)];
+        let expect: Vec<(u16, u16)> = mean
+            .iter()
+            .map(|&(u, m)| (u, (m / 0.5625 * 65535.0_f64).round() as u16))
+            .collect();
+        assert_eq!(expect, vec![(1, 43690), (2, 65535)]);
+        let mut a = copier(CopySource::StakeWeighted);
+        assert_eq!(
+            tempo(&mut a, &mut v),
+            vec![Action::SetWeights {
+                hotkey: HotkeyId(4),
+                netuid: NET,
+                weights: expect,
+            }]
+        );
+        // Nothing visible from a permitted, staked validator: nothing to copy.
+        for u in [0, 3] {
+            v.weights.remove(&(NET, u));
+        }
+        assert!(tempo(&mut a, &mut v).is_empty());
+        assert_eq!(a.cost(), 3);
     }
 
     #[test]
@@ -428,12 +529,21 @@ mod tests {
         assert_eq!(p.source, CopySource::Consensus);
         assert_eq!(p.cost_per_tempo, 5);
         let p: WeightCopierParams =
+            serde_json::from_str(r#"{"source": "stake_weighted"}"#).unwrap();
+        assert_eq!(p.source, CopySource::StakeWeighted);
+        assert_eq!(
+            serde_json::to_value(&p).unwrap(),
+            serde_json::json!({"source": "stake_weighted", "cost_per_tempo": 0})
+        );
+        let p: WeightCopierParams =
             serde_json::from_str(r#"{"source": "consensus", "delay_blocks": 12}"#).unwrap();
         assert_eq!(p.delay_blocks, Some(12));
         assert_eq!(serde_json::to_value(&p).unwrap()["delay_blocks"], 12);
         for bad in [
             r#"{"source": "validator"}"#,
             r#"{"source": "consensus", "uid": 1}"#,
+            r#"{"source": "stake_weighted", "uid": 1}"#,
+            r#"{"source": "stake-weighted"}"#,
             r#"{"source": "consensus", "cost": 1}"#,
             r#"{"source": "oracle"}"#,
             r#"{"source": "validator", "uid": -1}"#,

@@ -4,9 +4,8 @@
 //! Families: `weight-copying`, `cartel`, `sybil`, `lazy`, `copying-miners`, `delegator`
 //! (momentum / yield chasing against passive staking) and `owner` (own miners, a
 //! hyperparameter change); the behaviours of `agents/src/behaviours/` support them directly.
-//! Not expressible yet: copying a stake-weighted mix of validators (the `weight-copier`
-//! copies the consensus or one validator), and owner changes of κ or the registration burn
-//! (not among the owner's `changes`).
+//! Not expressible yet: owner changes of κ or the registration burn (not among the owner's
+//! `changes`).
 
 mod cartel;
 mod copying_miners;

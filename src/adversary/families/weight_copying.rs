@@ -2,10 +2,12 @@
 //! chain (the `weight-copier` behaviour), saving its evaluation cost.
 //!
 //! Parameters:
-//! - `source`: `consensus` (weights ∝ last epoch's public consensus) or `validator` (the
+//! - `source`: `consensus` (weights ∝ last epoch's public consensus), `validator` (the
 //!   visible row of the first validator the scenario registers on the deviator's subnet
 //!   besides the deviator: its uid is 1 + the hotkeys registered before it, as the owner's
-//!   hotkey holds uid 0);
+//!   hotkey holds uid 0) or `stake_weighted` (the stake-weighted mean of every other
+//!   permitted validator's visible row, each normalised: the behaviour's
+//!   `source: stake_weighted`);
 //! - `stake_share` in `[0.1, 0.9]`: the share of the deviator's genesis balance it stakes (its
 //!   honest counterpart stakes the same; the rest pays its registration burn);
 //! - `timing`: `phase` (once per tempo at its own phase, the behaviour's default) or
@@ -15,9 +17,6 @@
 //!   moment the epoch has run, one block later a validator's revealed row is visible (reveals
 //!   happen at the start of the block after the epoch), and near 1 it submits right before
 //!   the next epoch (copying, without commit-reveal, a validator's weights of this tempo).
-//!
-//! Copying a stake-weighted mix of validators is not expressible: the behaviour copies the
-//! consensus or one validator.
 
 use super::super::{Context, Family, Node, Param, Role, float, get, int, map, set, text};
 
@@ -38,8 +37,8 @@ impl Family for WeightCopying {
         vec![
             Param::choice(
                 "source",
-                &["consensus", "validator"],
-                "what it copies: the public consensus or validator uid 0",
+                &["consensus", "validator", "stake_weighted"],
+                "what it copies: the public consensus, the first other validator's visible row, or the stake-weighted mean of the other validators' visible rows",
             ),
             Param::real(
                 "stake_share",
@@ -73,13 +72,13 @@ impl Family for WeightCopying {
             item
         } else {
             let mut item = ctx.agent_item(super::super::DEVIATOR, "weight-copier");
-            let mut params = if p[0].snap(x[0]) == 0.0 {
-                map(vec![("source", text("consensus"))])
-            } else {
-                map(vec![
+            let mut params = match p[0].snap(x[0]) as usize {
+                0 => map(vec![("source", text("consensus"))]),
+                1 => map(vec![
                     ("source", text("validator")),
                     ("uid", int(i128::from(first_validator_uid(ctx)?))),
-                ])
+                ]),
+                _ => map(vec![("source", text("stake_weighted"))]),
             };
             if p[2].snap(x[2]) == 1.0 {
                 let tempo = ctx.scenario.subnets[ctx.subnet].params.tempo;
