@@ -319,7 +319,7 @@ impl Scenario {
         }
         let mut adopted = vec![None; self.subnets.len()];
         if let Network::Snapshot(w) = &self.network {
-            (netuids, adopted) = self.join_world(&mut b, &w.snapshot, &owner_keys, t0)?;
+            (netuids, adopted) = self.join_world(&mut b, &w.snapshot, &owner_keys, network, t0)?;
         }
         if let Some((s, n)) = self
             .subnets
@@ -599,6 +599,7 @@ impl Scenario {
         b: &mut SimulationBuilder,
         snapshot: &world::Snapshot,
         owners: &[(ColdkeyId, HotkeyId)],
+        network: Option<(ColdkeyId, HotkeyId)>,
         t0: u64,
     ) -> Result<(Vec<NetUid>, Vec<Option<world::Adopted>>), String> {
         let joins: Vec<Join> = self
@@ -634,11 +635,17 @@ impl Scenario {
                         .flat_map(|g| (0..g.count as usize).map(|m| genesis_stake_of(g, m)))
                         .fold(0, u64::saturating_add);
                     let nominate = s.stakers == crate::scenario::Stakers::Delegate;
-                    let a =
-                        world::adopt(chain, state, s.params.clone(), owners[k], carved, nominate)
-                            .ok_or_else(|| {
-                            format!("subnet `{}`: cannot adopt netuid {}", s.name, n.0)
-                        })?;
+                    let market = network.filter(|_| s.market_moving);
+                    let a = world::adopt(
+                        chain,
+                        state,
+                        s.params.clone(),
+                        owners[k],
+                        carved,
+                        nominate,
+                        market,
+                    )
+                    .ok_or_else(|| format!("subnet `{}`: cannot adopt netuid {}", s.name, n.0))?;
                     adopted[k] = Some(a);
                     a.netuid
                 }

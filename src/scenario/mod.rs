@@ -104,6 +104,10 @@ pub struct SubnetSpec {
     /// On an adopted subnet, what the snapshot holders' stake (less the population's genesis
     /// stakes) does ([`Stakers`]).
     pub stakers: Stakers,
+    /// On an adopted subnet, whether the world's market trades it as a background subnet's
+    /// (`market: moving`; `still`, the default: only the scenario's agents and the chain move
+    /// its price), [`crate::world::market::list`].
+    pub market_moving: bool,
     /// Hyperparameters.
     pub params: SubnetParams,
     /// First block with emission (`None`: never started).
@@ -1291,6 +1295,7 @@ pub(crate) const SUBNET: &[&str] = &[
     "consensus",
     "adopt",
     "stakers",
+    "market",
 ];
 
 /// `fee`: the transaction fee of an owner's hyperparameter change under the regime (§13.7).
@@ -1458,11 +1463,16 @@ fn read_subnet(r: &mut Reader<'_>, n: &Node, path: &str, fee: Option<u64>) -> Op
         },
         None => Stakers::Delegate,
     };
+    let market_moving = f
+        .get("market")
+        .and_then(|n| r.choice(n, &join(path, "market"), &["still", "moving"]))
+        == Some("moving");
     Some(SubnetSpec {
         name,
         netuid: NetUid(0),
         adopt: None,
         stakers,
+        market_moving,
         lock: 0,
         pruned: None,
         params,

@@ -388,7 +388,7 @@ pub(super) fn join_subnets(
     };
     let Network::Snapshot(w) = network else {
         for (k, item) in items.iter().enumerate() {
-            for name in ["adopt", "stakers"] {
+            for name in ["adopt", "stakers", "market"] {
                 if let Some(a) = field(item, name) {
                     r.problem(
                         a,
@@ -410,14 +410,29 @@ pub(super) fn join_subnets(
     let mut taken: Vec<(NetUid, usize)> = Vec::new();
     for (k, item) in items.iter().enumerate() {
         let path = format!("subnets[{k}]");
+        if let Some(m) = field(item, "market")
+            && w.markets == Markets::Frozen
+            && m.value == Value::Str("moving".into())
+        {
+            r.problem(
+                m,
+                &join(&path, "market"),
+                "cannot be `moving` in a world whose markets are frozen (`network.markets: frozen`): drop one of the two",
+            );
+        }
         let Some(a) = field(item, "adopt").filter(|a| a.value != Value::Null) else {
-            if let Some(p) = field(item, "stakers") {
-                r.problem(
-                    p,
-                    &join(&path, "stakers"),
-                    "applies to an adopted subnet only (the snapshot holders' stake); a new registration has no holders: give `adopt` or drop `stakers`",
-                );
-                ok = false;
+            for (name, why) in [
+                ("stakers", "the snapshot holders' stake"),
+                ("market", "the market trades the snapshot holders' alpha"),
+            ] {
+                if let Some(p) = field(item, name) {
+                    r.problem(
+                        p,
+                        &join(&path, name),
+                        format!("applies to an adopted subnet only ({why}); a new registration has no holders: give `adopt` or drop `{name}`"),
+                    );
+                    ok = false;
+                }
             }
             if let Some(p) = field(item, "pool") {
                 r.problem(

@@ -134,6 +134,7 @@ pub fn json_schema() -> Value {
                 {"type": "string", "pattern": "^(median|p([0-9]|[1-9][0-9]|100))$", "description": "median, or pNN: the subnet at that percentile of TAO reserve among the emitting subnets"},
             ], "description": "snapshot worlds only: take over a snapshot subnet's pool, prices and flags (without `pool` or `start_block`); without it the subnet registers as a new one"},
             "stakers": choice("adopted subnets only: the snapshot holders' stake is nominated to the scenario's validators (delegate, default) or held passively, earning nothing (passive)", &["delegate", "passive"]),
+            "market": choice("adopted subnets only: whether the world's market trades the subnet's alpha as it trades the background subnets' (moving) or only the scenario's agents and the chain move its price (still, default)", &["still", "moving"]),
             "owner": object(json!({"balance": number("TAO", 0.0, Some(SUPPLY)), "miners": integer("owner's own miners", 0, Some(4096)), "params": {"type": "object"},
                 "changes": {"type": "array", "description": "hyperparameter changes: {block, one of tempo, bonds_moving_average, bonds_penalty, liquid_alpha, commit_reveal, reveal_period_epochs, immunity_period, max_validators, yuma3}", "items": {"type": "object", "required": ["block"]}}}), &[]),
         }),

@@ -2,9 +2,19 @@
 //! prices move as the 2025 price paths moved.
 //!
 //! **This is a rule of the world, not of the chain**: it stands for the live network's
-//! stakers and traders, which a snapshot does not describe. It acts only on background subnets
-//! ([`crate::world::background`]); a scenario's own subnets move only by its agents and the
+//! stakers and traders, which a snapshot does not describe. It acts on background subnets
+//! ([`crate::world::background`]) and on those of a scenario's adopted subnets that ask for it
+//! (`market: moving`, [`list`]); the scenario's other subnets move only by its agents and the
 //! chain's flows.
+//!
+//! On an adopted subnet the market is the rest of that subnet's holders trading: the `network`
+//! party sells from an **inventory** of alpha carved out of the snapshot holders' stake at
+//! genesis (the smaller of their stake and half the pool's alpha reserve,
+//! [`crate::world::adopt`]; enough for the market's own sales to take the price to 44 % of
+//! where it started on a pool of quote weight ½) and buys with its TAO. The inventory is staked
+//! on the unregistered `network` hotkey, so it earns nothing: the adopted subnet's validators
+//! are nominated that much less. A sale the inventory cannot cover is cut to what is left (and
+//! skipped when nothing is).
 //!
 //! # The model
 //! At the last block of every [`MARKET_INTERVAL`] blocks of the chain's numbering (blocks `b`
@@ -46,13 +56,32 @@
 //! about one swap every 3 blocks.
 //!
 //! # The fit
-//! `μ = daily_mean_log_return`, `σ = daily_vol_annualised/√365`, `ρ = daily_ac1` (clamped to
-//! [−0.9, 0.9]) of the subnet's row in [`DYNAMICS_FILE`] (122 subnets, 2025-06-01 …
+//! `μ` = the subnet's **shrunk drift** (below), `σ = daily_vol_annualised/√365`,
+//! `ρ = daily_ac1` (clamped to [−0.9, 0.9]) of the subnet's row in [`DYNAMICS_FILE`] (122
+//! subnets, 2025-06-01 …
 //! 2025-10-29; its provenance is in `data/calibration/README.md`). A subnet without a row
 //! takes the whole row (μ, σ, ρ together) of a subnet drawn uniformly from the table by a
 //! `ChaCha8Rng` seeded from `derive_seed(stable_id("market/fill"), netuid)`: deterministic from
 //! its netuid, the same in every run. Medians over the table: σ = 1.14/√365 = 6.0 % a day,
-//! μ = −0.28 % a day, ρ = 0.03.
+//! μ = −0.28 % a day (the rows' means, before shrinking), ρ = 0.03.
+//!
+//! The drift is not the row's `daily_mean_log_return` as it stands: a mean of `n` daily
+//! returns of volatility `σ` has a sampling error `σ/√n` (0.7 % a day on average over the table,
+//! 1.6 % for a subnet observed 34 days), and the spread of the table's means (standard
+//! deviation 0.76 % a day) is almost all of it: after the sampling variance is taken out, the
+//! subnets' true drifts differ by `τ ≈ 0.19 %` a day. Taken literally, the extreme rows would
+//! compound to a price ×1 000 a year (netuid 110, +1.9 % a day over its first 34 days) or ÷1 500
+//! (−2.0 % a day). So each drift is shrunk to the table's mean `m` by its precision
+//! (empirical Bayes, the James–Stein estimator with a normal prior fitted to the table):
+//!
+//! ```text
+//! s²_i = σ_i² / n_i,   τ² = max(0, Var(μ_i) − mean(s²_i)),   μ̂_i = m + τ²/(τ² + s²_i) · (μ_i − m)
+//! ```
+//!
+//! (`n_i = daily_n_returns`, `m` and `Var` unweighted over the table). For mainnet-2026-08 the
+//! shrunk drifts span −0.70 % … −0.04 % a day around `m = −0.14 %`: a subnet's 2025 path
+//! still moves its drift, by as much as its data can tell. [`Dynamics::mean_log_return`] keeps
+//! the row's value; [`Dynamics::drift`] is what the process uses.
 //!
 //! Seeds: subnet `n`'s process draws from `ChaCha8Rng::seed_from_u64(derive_seed(run seed,
 //! stable_id("market/n")))`, so adding a subnet or an agent changes no other stream.
@@ -90,6 +119,11 @@ pub struct Dynamics {
     pub vol_annualised: f64,
     /// `daily_mean_log_return`: mean daily log-return.
     pub mean_log_return: f64,
+    /// `daily_n_returns`: how many daily returns the mean and volatility are of.
+    pub n_returns: f64,
+    /// The drift the return process uses: `mean_log_return` shrunk to the table's mean by its
+    /// precision (module docs: The fit).
+    pub drift: f64,
     /// `daily_ac1`: lag-1 autocorrelation of daily log-returns.
     pub ac1: f64,
 }
@@ -140,10 +174,11 @@ pub fn parse_table(text: &str) -> Result<BTreeMap<NetUid, Dynamics>, String> {
             .position(|c| *c == name)
             .ok_or(format!("line 1: no column `{name}`"))
     };
-    let (ci, cv, cm, ca) = (
+    let (ci, cv, cm, cn, ca) = (
         col("netuid")?,
         col("daily_vol_annualised")?,
         col("daily_mean_log_return")?,
+        col("daily_n_returns")?,
         col("daily_ac1")?,
     );
     let mut out = BTreeMap::new();
@@ -165,20 +200,53 @@ pub fn parse_table(text: &str) -> Result<BTreeMap<NetUid, Dynamics>, String> {
         let d = Dynamics {
             vol_annualised: cell(cv, "daily_vol_annualised")?,
             mean_log_return: cell(cm, "daily_mean_log_return")?,
+            n_returns: cell(cn, "daily_n_returns")?,
+            drift: 0.0,
             ac1: cell(ca, "daily_ac1")?,
         };
         if !(netuid >= 1.0 && netuid <= f64::from(u16::MAX) && netuid.fract() == 0.0) {
             return Err(format!("line {}: bad netuid {netuid}", k + 1));
         }
-        if d.vol_annualised < 0.0 || d.ac1.abs() > 1.0 {
-            return Err(format!("line {}: volatility < 0 or |ac1| > 1", k + 1));
+        if d.vol_annualised < 0.0 || d.ac1.abs() > 1.0 || d.n_returns < 2.0 {
+            return Err(format!(
+                "line {}: volatility < 0, |ac1| > 1 or fewer than 2 returns",
+                k + 1
+            ));
         }
         out.insert(NetUid(netuid as u16), d);
     }
     if out.is_empty() {
         return Err("no rows".into());
     }
+    let (m, tau2) = drift_prior(&out);
+    for d in out.values_mut() {
+        let s2 = d.sigma() * d.sigma() / d.n_returns;
+        let weight = if tau2 + s2 > 0.0 {
+            tau2 / (tau2 + s2)
+        } else {
+            1.0
+        };
+        d.drift = m + weight * (d.mean_log_return - m);
+    }
     Ok(out)
+}
+
+/// The prior the drifts are shrunk to (module docs: The fit): the table's mean drift `m` and
+/// the variance `τ²` of the true drifts, `max(0, Var(μ) − mean(σ²/n))`.
+pub fn drift_prior(table: &BTreeMap<NetUid, Dynamics>) -> (f64, f64) {
+    let n = table.len() as f64;
+    let m = table.values().map(|d| d.mean_log_return).sum::<f64>() / n;
+    let var = table
+        .values()
+        .map(|d| (d.mean_log_return - m).powi(2))
+        .sum::<f64>()
+        / n;
+    let noise = table
+        .values()
+        .map(|d| d.sigma() * d.sigma() / d.n_returns)
+        .sum::<f64>()
+        / n;
+    (m, (var - noise).max(0.0))
 }
 
 /// A subnet's dynamics: its own row, or (no row) the row of a subnet drawn deterministically
@@ -224,7 +292,7 @@ impl ReturnProcess {
     /// A process with `dynamics`, drawing from `seed`; starts stationary (`D_{−1}`).
     pub fn new(dynamics: Dynamics, seed: u64) -> ReturnProcess {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
-        let (mu, sigma, rho) = (dynamics.mean_log_return, dynamics.sigma(), dynamics.rho());
+        let (mu, sigma, rho) = (dynamics.drift, dynamics.sigma(), dynamics.rho());
         let (e, _) = normal_pair(&mut rng);
         ReturnProcess {
             mu,
@@ -307,6 +375,26 @@ pub struct SubnetMarket {
     pub trades: u64,
     /// Trades skipped: refused by the chain, or nothing to trade with.
     pub skipped: u64,
+    /// One of the scenario's adopted subnets listed with `market: moving` ([`list`]), not a
+    /// background subnet.
+    pub adopted: bool,
+}
+
+impl SubnetMarket {
+    fn new(netuid: NetUid, seed: u64, adopted: bool) -> SubnetMarket {
+        let (dynamics, source) = dynamics_for(netuid);
+        SubnetMarket {
+            netuid,
+            dynamics,
+            source,
+            process: ReturnProcess::new(dynamics, subnet_seed(seed, netuid)),
+            tao_in: 0,
+            tao_out: 0,
+            trades: 0,
+            skipped: 0,
+            adopted,
+        }
+    }
 }
 
 /// The background markets of a chain ([`Chain::market`]).
@@ -318,7 +406,10 @@ pub struct Market {
     pub hotkey: HotkeyId,
     /// The block market steps count from (the world's genesis block).
     pub genesis_block: u64,
-    /// One per background subnet, ascending by netuid.
+    /// The run's seed (each subnet's process seed derives from it and its netuid).
+    pub seed: u64,
+    /// One per background subnet and per listed adopted subnet ([`list`]), ascending by
+    /// netuid.
     pub subnets: Vec<SubnetMarket>,
 }
 
@@ -334,26 +425,39 @@ pub fn install(world: &mut World, seed: u64) {
         .subnets
         .values()
         .filter(|s| s.background.is_some())
-        .map(|s| {
-            let (dynamics, source) = dynamics_for(s.netuid);
-            SubnetMarket {
-                netuid: s.netuid,
-                dynamics,
-                source,
-                process: ReturnProcess::new(dynamics, subnet_seed(seed, s.netuid)),
-                tao_in: 0,
-                tao_out: 0,
-                trades: 0,
-                skipped: 0,
-            }
-        })
+        .map(|s| SubnetMarket::new(s.netuid, seed, false))
         .collect();
     chain.market = Some(Box::new(Market {
         coldkey: world.network_coldkey,
         hotkey: world.network_hotkey,
         genesis_block: chain.block,
+        seed,
         subnets,
     }));
+}
+
+/// Lists one of the scenario's adopted subnets on the market (`market: moving`): from the
+/// next market step the `network` party trades it as a background subnet's, with the
+/// dynamics of the adopted netuid's row ([`dynamics_for`]) and a process seeded as a
+/// background subnet's would be. It sells the alpha it holds there on its hotkey (its
+/// inventory, given by [`crate::world::adopt`] out of the snapshot holders' stake) and buys
+/// with its TAO. Returns `false` (nothing changed) if the chain has no market (a world whose
+/// markets are frozen), the subnet does not exist or is listed already.
+pub fn list(chain: &mut Chain, netuid: NetUid) -> bool {
+    if !chain.subnets.contains_key(&netuid) {
+        return false;
+    }
+    let Some(market) = chain.market.as_mut() else {
+        return false;
+    };
+    match market.subnets.binary_search_by_key(&netuid, |m| m.netuid) {
+        Ok(_) => false,
+        Err(at) => {
+            let m = SubnetMarket::new(netuid, market.seed, true);
+            market.subnets.insert(at, m);
+            true
+        }
+    }
 }
 
 impl Chain {
@@ -369,7 +473,7 @@ impl Chain {
             let (coldkey, hotkey) = (market.coldkey, market.hotkey);
             for m in &mut market.subnets {
                 let r = m.process.next_step();
-                match self.market_trade(coldkey, hotkey, m.netuid, r) {
+                match self.market_trade(coldkey, hotkey, m.netuid, m.adopted, r) {
                     Some((paid, received)) => {
                         m.trades += 1;
                         m.tao_in += paid;
@@ -384,19 +488,21 @@ impl Chain {
 
     /// Moves `netuid`'s spot price by the log-return `r` with one stake or unstake of
     /// `coldkey`/`hotkey` limited at the target price. Returns (TAO paid, TAO received), or
-    /// `None` if no trade was done.
+    /// `None` if no trade was done. `adopted`: the subnet was listed as a scenario's own
+    /// ([`list`]); otherwise it must still be a background subnet.
     fn market_trade(
         &mut self,
         coldkey: ColdkeyId,
         hotkey: HotkeyId,
         netuid: NetUid,
+        adopted: bool,
         r: f64,
     ) -> Option<(u64, u64)> {
         // A pruned background subnet's netuid may be reused by a scenario's own subnet.
         let s = self
             .subnets
             .get(&netuid)
-            .filter(|s| s.background.is_some())?;
+            .filter(|s| s.background.is_some() != adopted)?;
         let pool = &s.pool;
         let price = pool.price();
         if r == 0.0 || !r.is_finite() || price <= 0.0 || pool.kind == PoolKind::Stable {

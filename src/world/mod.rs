@@ -324,6 +324,14 @@ pub struct Adopted {
     /// The holders' alpha [`adopt`] left for the caller to stake from `stakers.0` (when it
     /// nominates it to validators); 0 when the passive holder staked it.
     pub to_nominate: u64,
+    /// The alpha carved out of the holders' stake as the market's inventory (`market`), rao.
+    pub market_inventory: u64,
+}
+
+/// The market's inventory on an adopted subnet ([`market`]): half the pool's alpha reserve,
+/// at most the holders' stake `held`.
+pub fn market_inventory(alpha_reserve: u64, held: u64) -> u64 {
+    (alpha_reserve / 2).min(held)
 }
 
 /// Creates the snapshot subnet `state` in `chain` as one of a scenario's own subnets, owned by
@@ -336,8 +344,11 @@ pub struct Adopted {
 /// are the subnet's stakers, and its outstanding alpha stays the snapshot's). With `nominate`
 /// the holder stakes nothing here: the caller stakes [`Adopted::to_nominate`] from its
 /// coldkey to the validators it nominates ([`Chain::stake_at_genesis`]). The pool's TAO
-/// and the reservoirs count as genesis TAO, as in [`build`]. `None` (nothing changed) if the
-/// netuid is already taken or `carved` is more than the holders' stake.
+/// and the reservoirs count as genesis TAO, as in [`build`]. With `market_party` (the
+/// `network` coldkey and hotkey) the subnet is listed on the market ([`market::list`]) and the
+/// party stakes [`market_inventory`] of the holders' stake (after `carved`) as the inventory it
+/// sells from. `None` (nothing changed) if the netuid is already taken or `carved` is more
+/// than the holders' stake.
 pub fn adopt(
     chain: &mut Chain,
     state: &SubnetState,
@@ -345,6 +356,7 @@ pub fn adopt(
     owner: (ColdkeyId, HotkeyId),
     carved: u64,
     nominate: bool,
+    market_party: Option<(ColdkeyId, HotkeyId)>,
 ) -> Option<Adopted> {
     let held = state.alpha_outstanding - state.protocol_alpha.min(state.alpha_outstanding);
     if carved > held {
@@ -367,7 +379,17 @@ pub fn adopt(
     let name = format!("sn{}-stakers", netuid.0);
     let coldkey = chain.add_coldkey(name.clone(), 0);
     let hotkey = chain.add_hotkey(name, coldkey);
-    let staked = held - carved;
+    let mut staked = held - carved;
+    let mut market_inventory = 0;
+    // Only a chain with a market (not a world whose markets are frozen) lists the subnet.
+    if let Some((mc, mh)) = market_party.filter(|_| chain.market.is_some()) {
+        market_inventory = self::market_inventory(state.alpha_reserve, staked);
+        staked -= market_inventory;
+        if market_inventory > 0 {
+            chain.stake_at_genesis(mc, mh, netuid, market_inventory)?;
+        }
+        market::list(chain, netuid);
+    }
     if staked > 0 && !nominate {
         chain.stake_at_genesis(coldkey, hotkey, netuid, staked)?;
     }
@@ -381,6 +403,7 @@ pub fn adopt(
         netuid,
         stakers: (coldkey, hotkey),
         to_nominate: if nominate { staked } else { 0 },
+        market_inventory,
     })
 }
 
@@ -619,7 +642,7 @@ pub fn plan(
                 .subnets
                 .iter()
                 .find(|s| s.netuid == n)
-                .and_then(|st| adopt(chain, st, SubnetParams::default(), owner, 0, false))
+                .and_then(|st| adopt(chain, st, SubnetParams::default(), owner, 0, false, None))
                 .map_or((NetUid(0), 0, None), |a| (a.netuid, 0, None))),
             Join::Register => register(chain, SubnetParams::default(), owner, None, &keep)
                 .map(|r| (r.netuid, r.lock, r.pruned)),

@@ -93,6 +93,46 @@ fn the_calibration_table_is_the_shared_one_and_covers_every_background_subnet() 
     assert_eq!(drawn, vec![100, 101, 115, 117, 118, 119]);
 }
 
+/// The drifts the processes use are the table's means shrunk by their precision (module docs
+/// of `world::market`, The fit): the prior's spread τ is about 0.19 % a day against sampling
+/// errors of 0.7 % a day on average, so the shrunk drifts span −0.70 … −0.04 % a day; each lies
+/// between the table's mean and its own row's; a row observed longer (more precise) keeps more
+/// of its own mean; and no shrunk drift compounds beyond ×0.07 … ×1 over a year, where the
+/// raw rows reach ×2.9·10⁶ (netuid 95, +4.1 % a day over 40 days).
+#[test]
+fn the_fitted_drifts_are_shrunk_by_their_precision() {
+    let t = market::table();
+    let (m, tau2) = market::drift_prior(t);
+    assert!((m + 0.00138).abs() < 0.00001, "mean drift {m}");
+    assert!(
+        (tau2.sqrt() - 0.00194).abs() < 0.00002,
+        "tau {}",
+        tau2.sqrt()
+    );
+    let lo = t.values().map(|d| d.drift).fold(f64::INFINITY, f64::min);
+    let hi = t
+        .values()
+        .map(|d| d.drift)
+        .fold(f64::NEG_INFINITY, f64::max);
+    assert!(
+        (lo + 0.00699).abs() < 0.00002 && (hi + 0.00039).abs() < 0.00002,
+        "{lo} {hi}"
+    );
+    for d in t.values() {
+        let (a, b) = if d.mean_log_return < m {
+            (d.mean_log_return, m)
+        } else {
+            (m, d.mean_log_return)
+        };
+        assert!(a <= d.drift && d.drift <= b, "{d:?}");
+        let w = (d.drift - m) / (d.mean_log_return - m);
+        let s2 = d.sigma() * d.sigma() / d.n_returns;
+        assert!((w - tau2 / (tau2 + s2)).abs() < 1e-9);
+        assert!((365.0 * d.drift).exp() > 0.07 && (365.0 * d.drift).exp() < 1.0);
+    }
+    assert!((365.0 * t[&NetUid(95)].mean_log_return).exp() > 2e6);
+}
+
 /// Per subnet, the model's daily log-returns over 30 days, pooled over 16 seeds of the world
 /// (480 returns, each 30-day window demeaned): their volatility matches `daily_vol_annualised`
 /// within 15 %. The standard error of a volatility estimated from 464 degrees of freedom is
@@ -138,7 +178,7 @@ fn simulated_30_day_volatility_per_subnet_matches_the_2025_price_paths() {
         ac_sim += ac / SEEDS as f64;
         ac_table += d.rho();
         mu_sim += mean / SEEDS as f64;
-        mu_table += d.mean_log_return;
+        mu_table += d.drift;
     }
     let n = subnets.len() as f64;
     // The sample autocorrelation of 30 points is biased down by about (1 + 4ρ)/30.
@@ -369,7 +409,7 @@ fn the_background_clock_keeps_the_emission_of_the_exactly_stepped_world() {
             tempo: state.tempo,
             ..Default::default()
         };
-        world::adopt(&mut w.chain, state, params, (c, h), 0, false).unwrap();
+        world::adopt(&mut w.chain, state, params, (c, h), 0, false, None).unwrap();
         w.held_miner_burned.insert(n22, state.miner_burned);
         market::install(&mut w, 1);
         w

@@ -451,6 +451,76 @@ fn an_adopted_subnets_holders_nominate_its_validators_and_share_their_dividends(
 
 // ------------------------------------------------------------------------------- bad input
 
+/// `market: moving` on an adopted subnet: the `network` party holds the documented inventory
+/// there (half the pool's alpha reserve, out of the holders' stake, so the outstanding alpha
+/// is the snapshot's), trades it at every market step, the price moves as the netuid's process
+/// says (over 5 days the same as a background subnet's would: the run with `still` moves by
+/// the chain's flows alone) and the ledger conserves. `still` (the default) leaves it out.
+#[test]
+fn an_adopted_subnet_with_a_moving_market_is_traded_along_its_process() {
+    let text = with_adopt("64")
+        .replace("{blocks: 400}", "{days: 5}")
+        .replace("adopt: 64,", "adopt: 64, market: moving,");
+    let run = |text: &str| {
+        let s = scenario(text);
+        let (b, _) = s.build(s.seed).unwrap();
+        let mut sim = b.build().unwrap();
+        let genesis = sim.chain().clone();
+        sim.run();
+        sim.chain().check_conservation().unwrap();
+        (genesis, sim.chain().clone())
+    };
+    let (g, end) = run(&text);
+    let state = mainnet()
+        .subnets
+        .iter()
+        .find(|s| s.netuid == NetUid(64))
+        .unwrap();
+    let market = g.market.as_ref().unwrap();
+    let listed: Vec<_> = market.subnets.iter().filter(|m| m.adopted).collect();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].netuid, NetUid(64));
+    assert!(market.subnets.windows(2).all(|w| w[0].netuid < w[1].netuid));
+    let network = market.hotkey;
+    let inventory = g.subnets[&NetUid(64)].stakes[&network].stake_of(market.coldkey);
+    assert_eq!(
+        inventory,
+        world::market_inventory(state.alpha_reserve, u64::MAX)
+    );
+    assert_eq!(g.subnets[&NetUid(64)].alpha_out, state.alpha_outstanding);
+    // Traded at every step (20 a day), none skipped.
+    let m = end.market.as_ref().unwrap();
+    let traded = m.subnets.iter().find(|m| m.netuid == NetUid(64)).unwrap();
+    assert_eq!(traded.trades + traded.skipped, 5 * 20);
+    assert!(traded.skipped == 0 && traded.tao_in > 0 && traded.tao_out > 0);
+    // Its price path is the process's on top of what the chain and agents do: against the
+    // same run with `still`, the log-ratio of the end prices is the process's 5-day return
+    // to 2 %.
+    let (_, still) = run(&with_adopt("64").replace("{blocks: 400}", "{days: 5}"));
+    assert!(
+        still
+            .market
+            .as_ref()
+            .unwrap()
+            .subnets
+            .iter()
+            .all(|m| !m.adopted)
+    );
+    let r: f64 = yumalab::world::market::ReturnProcess::new(
+        traded.dynamics,
+        yumalab::world::market::subnet_seed(scenario(&text).seed, NetUid(64)),
+    )
+    .daily_returns(5)
+    .iter()
+    .sum();
+    let p = |c: &yumalab::chain::state::Chain| c.subnets[&NetUid(64)].pool.price();
+    let realised = (p(&end) / p(&still)).ln();
+    assert!(
+        (realised - r).abs() < 0.02,
+        "realised {realised} against the process's {r}"
+    );
+}
+
 #[test]
 fn bad_world_inputs_are_refused_with_their_paths() {
     let problems = |text: &str| parse(text, "bad.yaml").expect_err("accepted");
@@ -525,6 +595,32 @@ population:
     assert!(
         p.iter()
             .any(|x| x.contains("`subnets[0].stakers`: applies to an adopted subnet only")),
+        "{p:?}"
+    );
+    // `market` likewise, and it cannot move in a world whose markets are frozen.
+    let p = problems(&with_adopt("64").replace("adopt: 64,", "market: moving,"));
+    assert!(
+        p.iter()
+            .any(|x| x.contains("`subnets[0].market`: applies to an adopted subnet only")),
+        "{p:?}"
+    );
+    let p = problems(
+        &with_adopt("64")
+            .replace(
+                "network: mainnet-2026-08",
+                "network: {world: mainnet-2026-08, markets: frozen}",
+            )
+            .replace("adopt: 64,", "adopt: 64, market: moving,"),
+    );
+    assert_eq!(
+        p,
+        [
+            "bad.yaml:6:37: `subnets[0].market`: cannot be `moving` in a world whose markets are frozen (`network.markets: frozen`): drop one of the two"
+        ]
+    );
+    let p = problems(&with_adopt("64").replace("adopt: 64,", "adopt: 64, market: fast,"));
+    assert!(
+        p.len() == 1 && p[0].contains("`subnets[0].market`: must be one of `still`, `moving`"),
         "{p:?}"
     );
 
