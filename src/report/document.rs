@@ -889,6 +889,25 @@ pub fn answers(r: &Results, unit: &str) -> Vec<String> {
             pct(g("staking.real_yield")),
         ),
     ]);
+    // The honest validators' APY, pooled over their groups (net TAO a day × 365 over their
+    // capital): what a weight copier or lazy validator's own APY is compared with.
+    let (net, capital) = r
+        .groups
+        .iter()
+        .filter(|(_, kind, _)| kind == "honest-validator")
+        .map(|(name, _, _)| {
+            (
+                g(&format!("group.{name}.net_tao_per_day")),
+                g(&format!("group.{name}.capital_tao")),
+            )
+        })
+        .filter(|(n, c)| n.is_finite() && c.is_finite())
+        .fold((0.0, 0.0), |(a, b), (n, c)| (a + n, b + c));
+    let honest_apy = if capital > 0.0 {
+        net * 365.0 / capital
+    } else {
+        f64::NAN
+    };
     let mut gaming = Vec::new();
     for (name, kind, side) in &r.groups {
         let p = |m: &str| g(&format!("group.{name}.{m}"));
@@ -908,10 +927,27 @@ pub fn answers(r: &Results, unit: &str) -> Vec<String> {
         };
         if kind == "weight-copier" || kind == "lazy-validator" {
             let rate = p("relative_dividend_rate");
+            // Dividends per stake leave out what the deviation saves: the evaluation's costs.
+            let apy = p("apy");
+            let net = if apy.is_finite() && honest_apy.is_finite() {
+                format!(
+                    " Net of costs its APY is {} against the honest validators' {}: {}.",
+                    pct(apy),
+                    pct(honest_apy),
+                    if apy > honest_apy {
+                        "**it pays** once the evaluation it skips is counted"
+                    } else {
+                        "it does not pay even with the evaluation it skips"
+                    }
+                )
+            } else {
+                String::new()
+            };
             gaming.push(format!(
                 "`{name}` ({kind}): relative dividend rate G = {} against the median honest \
-                 validator: {} (G > 1 copying beats validating; 0.82 < G ≤ 1 it loses \
-                 delegators but beats nominating at an 18 % take); profit {} TAO per agent.",
+                 validator: {} in dividends per stake (G > 1 copying beats validating; \
+                 0.82 < G ≤ 1 it loses delegators but beats nominating at an 18 % take); profit \
+                 {} TAO per agent.{net}",
                 num(rate),
                 verdict(rate),
                 num(p("profit_per_agent_tao"))

@@ -56,7 +56,9 @@
 //!   `stakers: delegate`, nominated by the caller to the scenario's validators, and the
 //!   world's root stake with it ([`nominate_root`]: split between the delegating adopted
 //!   subnets in proportion to the TAO value of the alpha nominated on each, then between a
-//!   subnet's validators in proportion to their genesis stakes, `crate::population`);
+//!   subnet's validators in proportion to their genesis stakes, `crate::population`); with
+//!   `market: moving` the world's market trades it too ([`market::list`]), selling from an
+//!   inventory carved out of the holders' stake ([`market_inventory`]);
 //! - [`register`]: a new subnet, registered as the chain registers one (§8.3, §6.5, §13.12):
 //!   the lock the chain asks at the snapshot block seeds the pool at the median spot price,
 //!   the moving price starts at 0, and at the subnet limit the prune target is dissolved

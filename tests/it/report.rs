@@ -81,6 +81,25 @@ fn report_rebuilds_the_run_outputs_byte_for_byte_from_the_tables() {
     ] {
         assert!(md.contains(needle), "report.md lacks `{needle}`:\n{md}");
     }
+    // The copier's verdict net of costs follows its APY against the honest validators' (one
+    // group here, so theirs is the group's).
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap();
+    let apy = |g: &str| {
+        summary["metrics"][format!("group.{g}.apy")]
+            .as_f64()
+            .unwrap()
+    };
+    let pays = apy("copier") > apy("honest");
+    let verdict = if pays {
+        "**it pays** once the evaluation it skips is counted"
+    } else {
+        "it does not pay even with the evaluation it skips"
+    };
+    assert!(
+        md.contains("Net of costs its APY is") && md.contains(verdict),
+        "{md}"
+    );
     let html = std::fs::read_to_string(dir.join("index.html")).unwrap();
     assert!(html.starts_with("<!DOCTYPE html>") && html.trim_end().ends_with("</html>"));
     assert!(
