@@ -306,6 +306,14 @@ impl Results {
 #[derive(Clone, Debug, Default)]
 pub struct Analysis {
     keys: BTreeMap<u16, BTreeMap<String, usize>>,
+    /// A cache of `keys` by position: `by_uid[netuid][uid]` is 1 + the holder that uid's last
+    /// row had (0: none yet), confirmed by name (`holder_hotkeys`) before it is used.
+    by_uid: Vec<Vec<usize>>,
+    /// Each holder's hotkey name.
+    holder_hotkeys: Vec<String>,
+    /// The (netuid, block) of the last row, so that `last_epoch_block` is written once per
+    /// epoch rather than once per row.
+    last_row: Option<(u16, u64)>,
     holders: Vec<Holder>,
     operators: BTreeMap<String, usize>,
     operator_names: Vec<String>,
@@ -427,12 +435,21 @@ impl Analysis {
             self.close_window();
             self.window = w;
         }
-        // Looked up by borrowed name: no allocation per row once a hotkey is known.
-        let known = self
-            .keys
-            .get(&r.netuid)
-            .and_then(|m| m.get(r.hotkey))
-            .copied();
+        // Looked up by uid, confirmed by name; else by borrowed name: no allocation per row
+        // once a hotkey is known.
+        let (n, uid) = (usize::from(r.netuid), usize::from(r.uid));
+        let cached = self
+            .by_uid
+            .get(n)
+            .and_then(|v| v.get(uid))
+            .and_then(|&h| h.checked_sub(1))
+            .filter(|&h| self.holder_hotkeys[h] == r.hotkey);
+        let known = cached.or_else(|| {
+            self.keys
+                .get(&r.netuid)
+                .and_then(|m| m.get(r.hotkey))
+                .copied()
+        });
         let h = match known {
             Some(h) => h,
             None => {
@@ -449,9 +466,20 @@ impl Analysis {
                     group,
                     ..Holder::default()
                 });
+                self.holder_hotkeys.push(r.hotkey.to_owned());
                 h
             }
         };
+        if cached.is_none() {
+            if self.by_uid.len() <= n {
+                self.by_uid.resize_with(n + 1, Vec::new);
+            }
+            let row = &mut self.by_uid[n];
+            if row.len() <= uid {
+                row.resize(uid + 1, 0);
+            }
+            row[uid] = h + 1;
+        }
         let price = nonneg(r.price);
         let incentive = r.incentive_alpha as f64 * price / 1e9;
         let dividends = (r.dividend_alpha + r.root_dividend_alpha) as f64 * price / 1e9;
@@ -488,7 +516,10 @@ impl Analysis {
         self.window_value += value;
         let sv = self.stake_value.entry(r.netuid).or_default();
         sv.0 += stake * price / 1e9;
-        self.last_epoch_block.insert(r.netuid, r.block);
+        if self.last_row != Some((r.netuid, r.block)) {
+            self.last_row = Some((r.netuid, r.block));
+            self.last_epoch_block.insert(r.netuid, r.block);
+        }
     }
 
     /// One row of `subnets.parquet`.
