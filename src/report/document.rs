@@ -1030,11 +1030,22 @@ fn real_units_answer(r: &Results) -> String {
         } else {
             String::new()
         };
+        // A loss faster than the whole capital a year is no yield a staker compares: say
+        // what was lost over the run instead of a rate below −100 %.
+        let apy = p("apy");
+        let apy = if apy < -1.0 {
+            format!(
+                "APY – (it lost {} of its capital over the {} days)",
+                pct(-p("roi")),
+                num(g("run.days"))
+            )
+        } else {
+            format!("APY {}", pct(apy))
+        };
         parts.push(format!(
-            "`{name}` ({kind}, {} agents) earn {} TAO/day{usd_day}{net}, APY {} on {} TAO of capital, break-even {} days",
+            "`{name}` ({kind}, {} agents) earn {} TAO/day{usd_day}{net}, {apy} on {} TAO of capital, break-even {} days",
             num(p("agents")),
             num(p("tao_per_day")),
-            pct(p("apy")),
             num(p("capital_tao")),
             num(p("break_even_days")),
         ));
@@ -1807,4 +1818,52 @@ pub fn write_sweep_with(
     let title = format!("yumalab sweep: {}", p.get("scenario.name"));
     write_text(&dir.join("index.html"), &html(&title, &blocks, &charts))?;
     Ok(warnings)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::analysis::Side;
+
+    fn results(metrics: &[(&str, f64)], groups: &[(&str, &str)]) -> Results {
+        Results {
+            summary: metrics.iter().map(|(n, v)| ((*n).to_owned(), *v)).collect(),
+            groups: groups
+                .iter()
+                .map(|(g, k)| ((*g).to_owned(), (*k).to_owned(), Side::Other))
+                .collect(),
+            ..Results::default()
+        }
+    }
+
+    /// An APY is stated as a rate while it is at least −100 %; a loss faster than that is
+    /// stated as what was lost over the run (−45 % in 14 days is not "−1 185 % a year").
+    #[test]
+    fn a_loss_beyond_the_capital_a_year_is_stated_as_the_loss_over_the_run() {
+        let group = |name: &str, apy: f64, roi: f64| {
+            [
+                (format!("group.{name}.agents"), 4.0),
+                (format!("group.{name}.tao_per_day"), -1.0),
+                (format!("group.{name}.apy"), apy),
+                (format!("group.{name}.roi"), roi),
+                (format!("group.{name}.capital_tao"), 240.0),
+                (format!("group.{name}.break_even_days"), f64::INFINITY),
+            ]
+        };
+        let mut metrics: Vec<(String, f64)> = vec![("run.days".into(), 14.0)];
+        metrics.extend(group("momentum", -11.857, -0.4547));
+        metrics.extend(group("holders", -0.5, -0.02));
+        let metrics: Vec<(&str, f64)> = metrics.iter().map(|(n, v)| (n.as_str(), *v)).collect();
+        let r = results(
+            &metrics,
+            &[("momentum", "speculator"), ("holders", "speculator")],
+        );
+        let text = real_units_answer(&r);
+        assert!(
+            text.contains("APY – (it lost 45.47 % of its capital over the 14 days) on 240 TAO"),
+            "{text}"
+        );
+        assert!(text.contains("APY -50.00 % on 240 TAO"), "{text}");
+        assert!(!text.contains("-1185"), "{text}");
+    }
 }
