@@ -73,61 +73,45 @@ pub fn strategies(role: Role, names: &[String]) -> Result<Vec<Strategy>, String>
     let known = known(role);
     let mut out = Vec::new();
     for n in names {
+        // One hotkey each unless said otherwise.
+        let one = |kind: &'static str, params: Option<Node>| Strategy {
+            name: n.clone(),
+            kind,
+            params,
+            hotkeys: 1,
+        };
         let s = match (role, n.as_str()) {
-            (_, "honest") => Strategy {
-                name: n.clone(),
-                kind: role.honest_kind(),
-                params: None,
-                hotkeys: 1,
-            },
-            (Role::Validator, "copier") => Strategy {
-                name: n.clone(),
-                kind: "weight-copier",
-                params: Some(map(vec![("source", text("consensus"))])),
-                hotkeys: 1,
-            },
-            (Role::Validator, "mix") => Strategy {
-                name: n.clone(),
-                kind: "weight-copier",
-                params: Some(map(vec![("source", text("stake_weighted"))])),
-                hotkeys: 1,
-            },
-            (Role::Delegator, "momentum") => Strategy {
-                name: n.clone(),
-                kind: "speculator",
-                params: Some(map(vec![
+            (_, "honest") => one(role.honest_kind(), None),
+            (Role::Validator, "copier") => one(
+                "weight-copier",
+                Some(map(vec![("source", text("consensus"))])),
+            ),
+            (Role::Validator, "mix") => one(
+                "weight-copier",
+                Some(map(vec![("source", text("stake_weighted"))])),
+            ),
+            (Role::Delegator, "momentum") => one(
+                "speculator",
+                Some(map(vec![
                     ("strategy", text("momentum")),
                     ("lookback_tempos", int(3)),
                     ("threshold", super::float(0.02)),
                 ])),
-                hotkeys: 1,
-            },
-            (Role::Delegator, "yield") => Strategy {
-                name: n.clone(),
-                kind: "speculator",
-                params: Some(map(vec![
+            ),
+            (Role::Delegator, "yield") => one(
+                "speculator",
+                Some(map(vec![
                     ("strategy", text("yield_chasing")),
                     ("threshold", super::float(0.02)),
                 ])),
-                hotkeys: 1,
-            },
-            (Role::Validator, "lazy" | "stale" | "uniform") => Strategy {
-                name: n.clone(),
-                kind: "lazy-validator",
-                params: None,
-                hotkeys: 1,
-            },
-            (Role::Miner, "copier") => Strategy {
-                name: n.clone(),
-                kind: "copying-miner",
-                params: Some(map(vec![("lag_tempos", int(1))])),
-                hotkeys: 1,
-            },
+            ),
+            (Role::Validator, "lazy" | "stale" | "uniform") => one("lazy-validator", None),
+            (Role::Miner, "copier") => {
+                one("copying-miner", Some(map(vec![("lag_tempos", int(1))])))
+            }
             (Role::Miner, "sybil") => Strategy {
-                name: n.clone(),
-                kind: "sybil-miner",
-                params: None,
                 hotkeys: 4,
+                ..one("sybil-miner", None)
             },
             _ => {
                 return Err(format!(

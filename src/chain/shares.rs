@@ -763,15 +763,30 @@ pub fn update_moving_price(
     check_non_negative("ema", 0, ema);
     check_non_negative("spot", 0, spot);
     check_non_negative("moving_alpha", 0, moving_alpha);
+    let a = moving_price_weight(moving_alpha, block, first_emission_block, halving_blocks);
+    let next = a * spot.min(1.0) + (1.0 - a).max(0.0) * ema;
+    (next * MOVING_PRICE_GRID).floor() / MOVING_PRICE_GRID
+}
+
+/// `SubnetMovingPrice`'s grid: it is stored as `I96F32`, so in units of 2⁻³² (§5.10).
+pub(crate) const MOVING_PRICE_GRID: f64 = 4_294_967_296.0;
+
+/// The EMA weight `a` of the moving price at `block` (§5.10, [`update_moving_price`]):
+/// `b = block − (first_emission_block − 1)` (saturating at 0),
+/// `a = moving_alpha · b/(b + halving_blocks)`, 0 if `b + halving_blocks = 0`.
+pub(crate) fn moving_price_weight(
+    moving_alpha: f64,
+    block: u64,
+    first_emission_block: u64,
+    halving_blocks: u64,
+) -> f64 {
     let b = block.saturating_sub(first_emission_block.saturating_sub(1)) as f64;
     let den = b + halving_blocks as f64;
-    let a = if den > 0.0 {
+    if den > 0.0 {
         moving_alpha * (b / den)
     } else {
         0.0
-    };
-    let next = a * spot.min(1.0) + (1.0 - a).max(0.0) * ema;
-    (next * 4_294_967_296.0).floor() / 4_294_967_296.0
+    }
 }
 
 #[cfg(test)]

@@ -510,8 +510,9 @@ pub struct Simulation {
     pool: Option<rayon::ThreadPool>,
 }
 
-/// A due agent and the list its actions go to (threaded acts).
-type Job<'a> = (&'a mut Box<dyn Agent>, &'a mut Vec<Action>);
+/// A due agent's position among the due, the agent and the list its actions go to
+/// (threaded acts).
+type Job<'a> = (usize, &'a mut Box<dyn Agent>, &'a mut Vec<Action>);
 
 impl Simulation {
     /// Lets the agents due in a block act on `threads` threads (1, the default: on the
@@ -554,28 +555,27 @@ impl Simulation {
         for (&id, buffer) in self.due.iter().zip(self.buffers.iter_mut()) {
             let tail = std::mem::take(&mut rest).split_at_mut(id - offset).1;
             let (agent, tail) = tail.split_first_mut().expect("due ids are agents' ids");
-            jobs.push((agent, buffer));
+            jobs.push((jobs.len(), agent, buffer));
             rest = tail;
             offset = id + 1;
         }
         let chain = &self.chain;
         let threads = pool.current_num_threads() + 1;
-        let mut hands: Vec<Vec<Job<'_>>> = (0..threads)
-            .map(|_| Vec::with_capacity(n / threads + 1))
-            .collect();
-        for (k, job) in jobs.into_iter().enumerate() {
-            hands[k % threads].push(job);
-        }
-        let play = |hand: Vec<Job<'_>>| {
-            for (agent, buffer) in hand {
+        // Dealt in turn: ordered by (k mod threads, k) in place, then cut into one run per
+        // thread, the `t`-th holding the `k ≡ t` jobs.
+        jobs.sort_unstable_by_key(|j| (j.0 % threads, j.0));
+        let play = |hand: &mut [Job<'_>]| {
+            for (_, agent, buffer) in hand {
                 buffer.clear();
                 agent.act(chain, buffer);
             }
         };
-        let mut hands = hands.into_iter();
-        let own = hands.next().expect("at least one thread");
+        let (own, mut others) = jobs.split_at_mut(n.div_ceil(threads));
         pool.in_place_scope(|scope| {
-            for hand in hands {
+            for t in 1..threads {
+                let (hand, tail) =
+                    std::mem::take(&mut others).split_at_mut((n + threads - 1 - t) / threads);
+                others = tail;
                 scope.spawn(move |_| play(hand));
             }
             play(own);

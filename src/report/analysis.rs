@@ -188,6 +188,8 @@ pub fn side_of(kind: &str) -> Side {
 #[derive(Clone, Debug, Default)]
 struct Holder {
     netuid: u16,
+    /// Its hotkey's name (with `netuid`, what identifies it).
+    hotkey: String,
     operator: usize,
     group: usize,
     emission: f64,
@@ -307,13 +309,8 @@ impl Results {
 pub struct Analysis {
     keys: BTreeMap<u16, BTreeMap<String, usize>>,
     /// A cache of `keys` by position: `by_uid[netuid][uid]` is 1 + the holder that uid's last
-    /// row had (0: none yet), confirmed by name (`holder_hotkeys`) before it is used.
+    /// row had (0: none yet), confirmed by its hotkey's name before it is used.
     by_uid: Vec<Vec<usize>>,
-    /// Each holder's hotkey name.
-    holder_hotkeys: Vec<String>,
-    /// The (netuid, block) of the last row, so that `last_epoch_block` is written once per
-    /// epoch rather than once per row.
-    last_row: Option<(u16, u64)>,
     holders: Vec<Holder>,
     operators: BTreeMap<String, usize>,
     operator_names: Vec<String>,
@@ -443,7 +440,7 @@ impl Analysis {
             .get(n)
             .and_then(|v| v.get(uid))
             .and_then(|&h| h.checked_sub(1))
-            .filter(|&h| self.holder_hotkeys[h] == r.hotkey);
+            .filter(|&h| self.holders[h].hotkey == r.hotkey);
         let known = cached.or_else(|| {
             self.keys
                 .get(&r.netuid)
@@ -462,11 +459,11 @@ impl Analysis {
                     .insert(r.hotkey.to_owned(), h);
                 self.holders.push(Holder {
                     netuid: r.netuid,
+                    hotkey: r.hotkey.to_owned(),
                     operator,
                     group,
                     ..Holder::default()
                 });
-                self.holder_hotkeys.push(r.hotkey.to_owned());
                 h
             }
         };
@@ -516,10 +513,7 @@ impl Analysis {
         self.window_value += value;
         let sv = self.stake_value.entry(r.netuid).or_default();
         sv.0 += stake * price / 1e9;
-        if self.last_row != Some((r.netuid, r.block)) {
-            self.last_row = Some((r.netuid, r.block));
-            self.last_epoch_block.insert(r.netuid, r.block);
-        }
+        self.last_epoch_block.insert(r.netuid, r.block);
     }
 
     /// One row of `subnets.parquet`.

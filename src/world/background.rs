@@ -206,6 +206,16 @@ impl Before {
             0.0
         }
     }
+
+    /// Σ of the gated shares (bar `bar`, exponent `h`) of the enabled scenario subnets
+    /// `terms`.
+    fn gated_total(self, terms: &[OwnTerms], bar: f64, h: f64) -> f64 {
+        terms
+            .iter()
+            .filter(|t| t.enabled)
+            .map(|t| gated(self.share(t.v, t.mp), bar, h))
+            .sum()
+    }
 }
 
 impl BackgroundClock {
@@ -314,12 +324,7 @@ impl Chain {
         }
         let (before, mp_fg) = Before::of(bg);
         let (bar, h) = self.gate_terms();
-        let gated_fg: f64 = bg
-            .fg_terms
-            .iter()
-            .filter(|t| t.enabled)
-            .map(|t| gated(before.share(t.v, t.mp), bar, h))
-            .sum();
+        let gated_fg = before.gated_total(&bg.fg_terms, bar, h);
         let total = bg.gated_sum + gated_fg;
         let share = |g: f64| if total > 0.0 { g / total } else { 0.0 };
         let root_sell = shares::root_sell_flag(&[bg.mp_sum, mp_fg]);
@@ -424,12 +429,7 @@ impl Chain {
             };
         }
         bg.gated_sum = bg.frozen.iter().map(|f| f.gated).sum();
-        let gated_fg: f64 = bg
-            .fg_terms
-            .iter()
-            .filter(|t| t.enabled)
-            .map(|t| gated(before.share(t.v, t.mp), bar, h))
-            .sum();
+        let gated_fg = before.gated_total(&bg.fg_terms, bar, h);
         let total = bg.gated_sum + gated_fg;
         for f in &mut bg.frozen {
             f.share = if total > 0.0 { f.gated / total } else { 0.0 };
@@ -611,18 +611,18 @@ pub(crate) fn advance_moving_price(
     n: u64,
     first_emission: u64,
 ) -> f64 {
-    const Q: f64 = 4_294_967_296.0;
+    const Q: f64 = shares::MOVING_PRICE_GRID;
     let p = spot.clamp(0.0, 1.0) * Q;
     let mut e = (ema * Q).floor();
     let (mut block, end) = (from, from.saturating_add(n));
     while block < end {
         let b = block.saturating_sub(first_emission.saturating_sub(1)) as f64;
-        let den = b + EMA_PRICE_HALVING_BLOCKS as f64;
-        let a = if den > 0.0 {
-            moving_alpha * (b / den)
-        } else {
-            0.0
-        };
+        let a = shares::moving_price_weight(
+            moving_alpha,
+            block,
+            first_emission,
+            EMA_PRICE_HALVING_BLOCKS,
+        );
         let x = a * (p - e);
         let m = x.floor();
         // `a` grows by a fraction H/(b·(b + H)) a block: a run changes it by at most 0.025 %.
@@ -674,7 +674,7 @@ mod tests {
     #[test]
     fn the_moving_price_run_by_run_follows_the_block_by_block_update() {
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
-        let q = 4_294_967_296.0;
+        let q = shares::MOVING_PRICE_GRID;
         for case in 0..2_000 {
             let spot: f64 = 10f64.powf(rng.random_range(-4.0..0.2));
             let gap: f64 = match case % 3 {
