@@ -1,10 +1,9 @@
 //! Running one scenario to the end and summarising it: what `yumalab run` and each run of a
 //! sweep do. No I/O; the caller prints or writes.
 
-use std::cell::RefCell;
 use std::fmt;
-use std::rc::Rc;
 use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::engine::{Halt, Observer, Simulation, Stopped};
 use crate::report::analysis::{Analysis, Results};
@@ -97,12 +96,18 @@ pub fn simulate_checked(
     every_block: bool,
     observers: impl FnOnce(&[crate::population::Member]) -> Result<Vec<Box<dyn Observer>>, String>,
 ) -> Result<Outcome, RunError> {
-    simulate_threaded(scenario, seed, stop, every_block, 1, observers)
+    simulate_on(scenario, seed, stop, every_block, 1, |builder, members| {
+        for o in observers(members)? {
+            builder.observer(o);
+        }
+        Ok(())
+    })
 }
 
 /// [`simulate_checked`] with the agents due in a block acting on `threads` threads
-/// ([`Simulation::set_threads`]; 1: on the calling thread). The outcome and every observer's
-/// records are the same for every thread count.
+/// ([`Simulation::set_threads`]; 1: on the calling thread), and observers that may watch
+/// epochs beside them ([`crate::engine::SimulationBuilder::shared_observer`]). The outcome
+/// and every observer's records are the same for every thread count.
 ///
 /// # Errors
 /// As [`simulate_checked`], or if the threads cannot be started.
@@ -112,18 +117,45 @@ pub fn simulate_threaded(
     stop: &AtomicBool,
     every_block: bool,
     threads: usize,
-    observers: impl FnOnce(&[crate::population::Member]) -> Result<Vec<Box<dyn Observer>>, String>,
+    observers: impl FnOnce(
+        &[crate::population::Member],
+    ) -> Result<Vec<Box<dyn Observer + Send>>, String>,
+) -> Result<Outcome, RunError> {
+    simulate_on(
+        scenario,
+        seed,
+        stop,
+        every_block,
+        threads,
+        |builder, members| {
+            for o in observers(members)? {
+                builder.shared_observer(o);
+            }
+            Ok(())
+        },
+    )
+}
+
+/// Builds, runs and analyses `scenario`; `add` gives the builder the caller's observers.
+fn simulate_on(
+    scenario: &Scenario,
+    seed: u64,
+    stop: &AtomicBool,
+    every_block: bool,
+    threads: usize,
+    add: impl FnOnce(
+        &mut crate::engine::SimulationBuilder,
+        &[crate::population::Member],
+    ) -> Result<(), String>,
 ) -> Result<Outcome, RunError> {
     if let Some(why) = scenario.needs_python(&scenario.name) {
         return Err(RunError::Failed(why));
     }
     let (mut builder, members) = scenario.build(seed).map_err(RunError::Failed)?;
-    for o in observers(&members).map_err(RunError::Failed)? {
-        builder.observer(o);
-    }
+    add(&mut builder, &members).map_err(RunError::Failed)?;
     let units = crate::report::units::Units::of(scenario, seed);
-    let analysis = Rc::new(RefCell::new(analysis_for(scenario).with_units(units)));
-    builder.observer(Box::new(AnalysisObserver::new(
+    let analysis = Arc::new(Mutex::new(analysis_for(scenario).with_units(units)));
+    builder.shared_observer(Box::new(AnalysisObserver::new(
         Rows::for_scenario(&members, scenario),
         analysis.clone(),
     )));
@@ -138,7 +170,8 @@ pub fn simulate_threaded(
     sim.chain()
         .check_conservation()
         .map_err(|e| RunError::Failed(e.to_string()))?;
-    let results = finish_analysis(analysis.take(), &sim, &members);
+    let analysis = std::mem::take(&mut *analysis.lock().unwrap_or_else(PoisonError::into_inner));
+    let results = finish_analysis(analysis, &sim, &members);
     Ok(Outcome {
         groups: summarize(&sim, &members, &results),
         epochs: results.get("run.epochs").unwrap_or(0.0) as u64,

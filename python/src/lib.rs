@@ -206,23 +206,32 @@ fn run<'py>(
     Ok(d)
 }
 
+/// A run's tables (nobody else holds the lock once the run is over).
+fn lock(
+    tables: &std::sync::Mutex<Option<RunTables>>,
+) -> std::sync::MutexGuard<'_, Option<RunTables>> {
+    tables
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 fn run_detached(
     scenario: &Scenario,
     metadata: &[(String, String)],
     out: Option<&std::path::Path>,
     stop: &AtomicBool,
 ) -> Result<Finished, String> {
-    let memory = std::rc::Rc::new(std::cell::RefCell::new(None));
-    let files = std::rc::Rc::new(std::cell::RefCell::new(None));
+    let memory = std::sync::Arc::new(std::sync::Mutex::new(None));
+    let files = std::sync::Arc::new(std::sync::Mutex::new(None));
     let (m, f) = (memory.clone(), files.clone());
     let outcome = yumalab::run::simulate_or_stop(scenario, scenario.seed, stop, |members| {
-        *m.borrow_mut() = Some(RunTables::in_memory(Rows::for_scenario(members, scenario)));
+        *lock(&m) = Some(RunTables::in_memory(Rows::for_scenario(members, scenario)));
         let mut observers: Vec<Box<dyn yumalab::engine::Observer>> =
             vec![Box::new(TablesObserver(m))];
         if let Some(dir) = out {
             let t = RunTables::create(dir, Rows::for_scenario(members, scenario), metadata)
                 .map_err(|e| e.to_string())?;
-            *f.borrow_mut() = Some(t);
+            *lock(&f) = Some(t);
             observers.push(Box::new(TablesObserver(f)));
         }
         Ok(observers)
@@ -231,8 +240,7 @@ fn run_detached(
         RunError::Stopped(s) => format!("the run stopped early: {s}"),
         RunError::Failed(e) => e,
     })?;
-    let in_memory = memory
-        .borrow_mut()
+    let in_memory = lock(&memory)
         .take()
         .ok_or("the tables were never created")?;
     let mut tables: Vec<(&'static str, ArrowTable)> = in_memory
@@ -245,10 +253,7 @@ fn run_detached(
     tables.push(("windows", ArrowTable::new(windows.schema(), vec![windows])));
     let mut warnings = Vec::new();
     if let Some(dir) = out {
-        let written = files
-            .borrow_mut()
-            .take()
-            .ok_or("the tables were never created")?;
+        let written = lock(&files).take().ok_or("the tables were never created")?;
         written
             .finish(&outcome.simulation, &outcome.members)
             .map_err(|e| e.to_string())?;

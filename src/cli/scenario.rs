@@ -148,7 +148,7 @@ fn run_into(
     let text = fs::read_to_string(&args.file).unwrap_or_default();
     let file = args.file.display().to_string();
     let metadata = run_metadata(scenario, &file, &text, &args.set, scenario.seed);
-    let tables = std::rc::Rc::new(std::cell::RefCell::new(None));
+    let tables = std::sync::Arc::new(std::sync::Mutex::new(None));
     let shared = tables.clone();
     let out_dir = dir.to_owned();
     let table_metadata = metadata.clone();
@@ -161,7 +161,7 @@ fn run_into(
         args.check_every_block,
         usize::from(args.threads),
         |members| {
-            let t = RunTables::create(
+            let mut t = RunTables::create(
                 &out_dir,
                 Rows::for_scenario(members, scenario),
                 &table_metadata,
@@ -171,15 +171,19 @@ fn run_into(
                 *create_error.borrow_mut() = Some(e);
                 text
             })?;
-            *shared.borrow_mut() = Some(t);
+            // Given more than one thread, the tables' encoding leaves the simulation's.
+            if args.threads > 1 {
+                t.encode_in_background();
+            }
+            *lock(&shared) = Some(t);
             Ok(vec![
-                Box::new(TablesObserver(shared)) as Box<dyn yumalab::engine::Observer>
+                Box::new(TablesObserver(shared)) as Box<dyn yumalab::engine::Observer + Send>
             ])
         },
     );
     // Unfinished tables remove their partial files when dropped.
     let outcome = outcome.map_err(|e| {
-        drop(tables.borrow_mut().take());
+        drop(lock(&tables).take());
         match e {
             RunError::Stopped(s) => interrupt
                 .failure(&format!("after block {} of {}", s.block, s.end))
@@ -194,8 +198,7 @@ fn run_into(
         Some(f) => Err(f),
         None => Ok(()),
     };
-    let finished = tables
-        .borrow_mut()
+    let finished = lock(&tables)
         .take()
         .ok_or_else(|| Failure::Internal(anyhow!("the tables were never created")))?;
     stopped("at the end of the run")?;
@@ -229,6 +232,15 @@ fn run_into(
         })
         .map_err(|e| Failure::Internal(e.into()))?;
     Ok(())
+}
+
+/// The run's tables (nobody else holds the lock once the run is over).
+fn lock(
+    tables: &std::sync::Mutex<Option<RunTables>>,
+) -> std::sync::MutexGuard<'_, Option<RunTables>> {
+    tables
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 fn print_summary(

@@ -21,7 +21,10 @@
 //! - A run is a pure function of its inputs: no wall clock, no OS entropy, and the same
 //!   bytes whatever the number of threads ([`Simulation::set_threads`]): agents due in a
 //!   block may act on several threads, but they only read the same state, and their actions
-//!   are applied afterwards in (agent id, push order) as on one thread.
+//!   are applied afterwards in (agent id, push order) as on one thread. Observers added with
+//!   [`SimulationBuilder::shared_observer`] may get step 1's `on_epoch` calls on another
+//!   thread during step 3 (when no scheduled action comes between, so on the same state);
+//!   each observer still gets every call, in order.
 //! - Agents' random streams are seeded by the caller from the run seed and a stable id
 //!   ([`yumalab_agents::derive_seed`]), never from call order.
 //! - Every collection that reaches output iterates in a fixed order (ids, netuids).
@@ -40,6 +43,9 @@ use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap};
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
+
+mod team;
+use team::Team;
 
 use yumalab_agents::units::{ColdkeyId, HotkeyId, NetUid};
 use yumalab_agents::{Action, Agent};
@@ -126,7 +132,7 @@ impl std::error::Error for BuildError {}
 pub struct SimulationBuilder {
     chain: Chain,
     agents: Vec<Box<dyn Agent>>,
-    observers: Vec<Box<dyn Observer>>,
+    observers: Vec<Watcher>,
     scheduled: Vec<(u64, Action)>,
     end: u64,
     /// The first genesis amount that went beyond a supply ([`SimulationBuilder::build`]
@@ -295,7 +301,17 @@ impl SimulationBuilder {
 
     /// Adds an observer.
     pub fn observer(&mut self, observer: Box<dyn Observer>) -> &mut Self {
-        self.observers.push(observer);
+        self.observers.push(Watcher::Local(observer));
+        self
+    }
+
+    /// Adds an observer that may watch epochs on another thread: when every observer of a
+    /// threaded run ([`Simulation::set_threads`]) is added this way, a block's
+    /// [`Observer::on_epoch`] calls run beside the agents' acts, on the same state (only in
+    /// blocks without scheduled actions, which would come between the two). Each observer
+    /// still gets its calls in the same order; observers share nothing through the engine.
+    pub fn shared_observer(&mut self, observer: Box<dyn Observer + Send>) -> &mut Self {
+        self.observers.push(Watcher::Shared(observer));
         self
     }
 
@@ -495,7 +511,7 @@ impl std::error::Error for Stopped {}
 pub struct Simulation {
     chain: Chain,
     agents: Vec<Box<dyn Agent>>,
-    observers: Vec<Box<dyn Observer>>,
+    observers: Vec<Watcher>,
     queue: BinaryHeap<Reverse<Scheduled>>,
     wake: Calendar,
     end: u64,
@@ -507,78 +523,104 @@ pub struct Simulation {
     buffers: Vec<Vec<Action>>,
     /// The helper threads agents act on besides the calling thread (`None`: the calling
     /// thread alone).
-    pool: Option<rayon::ThreadPool>,
+    pool: Option<Team>,
 }
 
-/// A due agent's position among the due, the agent and the list its actions go to
-/// (threaded acts).
-type Job<'a> = (usize, &'a mut Box<dyn Agent>, &'a mut Vec<Action>);
+/// An observer as added to the builder: one that stays on the calling thread, or one that
+/// may watch epochs on another ([`SimulationBuilder::shared_observer`]).
+enum Watcher {
+    Local(Box<dyn Observer>),
+    Shared(Box<dyn Observer + Send>),
+}
+
+impl Watcher {
+    fn get(&mut self) -> &mut dyn Observer {
+        match self {
+            Watcher::Local(o) => o.as_mut(),
+            Watcher::Shared(o) => o.as_mut(),
+        }
+    }
+}
+
+/// One piece of a threaded round: a due agent and the list its actions go to, or an
+/// observer watching the block's epochs.
+enum Job<'a> {
+    Act(&'a mut Box<dyn Agent>, &'a mut Vec<Action>),
+    Watch(&'a mut (dyn Observer + Send)),
+}
 
 impl Simulation {
     /// Lets the agents due in a block act on `threads` threads (1, the default: on the
-    /// calling thread): the calling thread and `threads − 1` helpers, so that `threads`
-    /// threads are busy, not `threads` helpers and a waiting caller (on as many cores as
-    /// threads, a helper spinning for work after a block would take its core from the caller's
-    /// serial part). The outputs are the same bytes for every count (module docs: Determinism
+    /// calling thread): the calling thread and `threads − 1` helpers that stay up for the run
+    /// ([`team`]), so that `threads` threads are busy, not `threads` helpers and a waiting
+    /// caller. The outputs are the same bytes for every count (module docs: Determinism
     /// contract).
     ///
     /// # Errors
     /// A message if the threads cannot be started.
     pub fn set_threads(&mut self, threads: usize) -> Result<(), String> {
         self.pool = if threads > 1 {
-            Some(
-                rayon::ThreadPoolBuilder::new()
-                    .num_threads(threads - 1)
-                    .thread_name(|i| format!("yumalab-agents-{i}"))
-                    .build()
-                    .map_err(|e| format!("cannot start {threads} threads: {e}"))?,
-            )
+            Some(Team::new(threads)?)
         } else {
             None
         };
         Ok(())
     }
 
-    /// Lets every due agent act on the current state, on the calling thread and the pool's:
-    /// each pushes into its own list (`buffers[k]` for `due[k]`). The due agents are dealt to
-    /// the threads in turn (agent `k` to thread `k mod threads`), so that a subnet's costly
-    /// validators and cheap miners, adjacent by id, are spread; which thread runs an agent
-    /// changes nothing but the time.
-    fn act_threaded(&mut self, pool: &rayon::ThreadPool) {
+    /// Lets every due agent act on the current state, on the calling thread and the team's:
+    /// each pushes into its own list (`buffers[k]` for `due[k]`); with `watch`, the observers
+    /// get this block's `on_epoch` calls in the same round, each observer one job, placed at
+    /// the start of a different chunk so that they go to different threads. Which thread
+    /// runs a job changes nothing but the time.
+    fn act_threaded(&mut self, pool: &Team, watch: bool) {
         let n = self.due.len();
         if self.buffers.len() < n {
             self.buffers.resize_with(n, Vec::new);
         }
-        let mut jobs: Vec<Job<'_>> = Vec::with_capacity(n);
+        let mut acts = Vec::with_capacity(n);
         let mut rest: &mut [Box<dyn Agent>] = &mut self.agents;
         let mut offset = 0;
         for (&id, buffer) in self.due.iter().zip(self.buffers.iter_mut()) {
             let tail = std::mem::take(&mut rest).split_at_mut(id - offset).1;
             let (agent, tail) = tail.split_first_mut().expect("due ids are agents' ids");
-            jobs.push((jobs.len(), agent, buffer));
+            acts.push(Job::Act(agent, buffer));
             rest = tail;
             offset = id + 1;
         }
+        let mut jobs: Vec<Job<'_>> = Vec::with_capacity(n + self.observers.len());
+        if watch {
+            let chunk = pool.chunk(n + self.observers.len());
+            let mut watchers = self.observers.iter_mut().filter_map(|w| match w {
+                Watcher::Shared(o) => Some(Job::Watch(o.as_mut())),
+                Watcher::Local(_) => None,
+            });
+            let mut acts = acts.into_iter();
+            loop {
+                let next = if jobs.len().is_multiple_of(chunk) {
+                    watchers.next().or_else(|| acts.next())
+                } else {
+                    acts.next().or_else(|| watchers.next())
+                };
+                match next {
+                    Some(j) => jobs.push(j),
+                    None => break,
+                }
+            }
+        } else {
+            jobs = acts;
+        }
         let chain = &self.chain;
-        let threads = pool.current_num_threads() + 1;
-        // Dealt in turn: ordered by (k mod threads, k) in place, then cut into one run per
-        // thread, the `t`-th holding the `k ≡ t` jobs.
-        jobs.sort_unstable_by_key(|j| (j.0 % threads, j.0));
-        let play = |hand: &mut [Job<'_>]| {
-            for (_, agent, buffer) in hand {
+        let epochs = &self.epochs;
+        pool.for_each(&mut jobs, &|job| match job {
+            Job::Act(agent, buffer) => {
                 buffer.clear();
                 agent.act(chain, buffer);
             }
-        };
-        let (own, mut others) = jobs.split_at_mut(n.div_ceil(threads));
-        pool.in_place_scope(|scope| {
-            for t in 1..threads {
-                let (hand, tail) =
-                    std::mem::take(&mut others).split_at_mut((n + threads - 1 - t) / threads);
-                others = tail;
-                scope.spawn(move |_| play(hand));
+            Job::Watch(o) => {
+                for record in epochs {
+                    o.on_epoch(chain, record);
+                }
             }
-            play(own);
         });
     }
 
@@ -607,26 +649,37 @@ impl Simulation {
         self.epochs.clear();
         self.chain.step_block(&mut self.epochs);
         let b = self.chain.block;
-        for record in &self.epochs {
-            for o in &mut self.observers {
-                o.on_epoch(&self.chain, record);
+        // On several threads, observers that may watch epochs beside the agents' acts,
+        // which read the same state unless scheduled actions come between the two.
+        let watch = self.pool.is_some()
+            && !self.epochs.is_empty()
+            && self.queue.peek().is_none_or(|Reverse(s)| s.block > b)
+            && self
+                .observers
+                .iter()
+                .all(|w| matches!(w, Watcher::Shared(_)));
+        if !watch {
+            for record in &self.epochs {
+                for o in &mut self.observers {
+                    o.get().on_epoch(&self.chain, record);
+                }
             }
         }
         while self.queue.peek().is_some_and(|Reverse(s)| s.block <= b) {
             let Reverse(s) = self.queue.pop().expect("peeked");
             let result = self.chain.apply(&s.action);
             for o in &mut self.observers {
-                o.on_action(b, None, &s.action, &result);
+                o.get().on_action(b, None, &s.action, &result);
             }
         }
         self.due.clear();
         self.wake.take_due(b, &mut self.due);
         self.due.sort_unstable();
         self.pushed.clear();
-        if self.due.len() > 1
+        if (self.due.len() > 1 || watch)
             && let Some(pool) = self.pool.take()
         {
-            self.act_threaded(&pool);
+            self.act_threaded(&pool, watch);
             self.pool = Some(pool);
             for (&id, buffer) in self.due.iter().zip(self.buffers.iter_mut()) {
                 self.pushed.extend(buffer.drain(..).map(|a| (id, a)));
@@ -645,15 +698,15 @@ impl Simulation {
         for (id, action) in self.pushed.drain(..) {
             let result = self.chain.apply(&action);
             for o in &mut self.observers {
-                o.on_action(b, Some(id), &action, &result);
+                o.get().on_action(b, Some(id), &action, &result);
             }
         }
         for o in &mut self.observers {
-            o.on_block(&self.chain);
+            o.get().on_block(&self.chain);
         }
         if b == self.end {
             for o in &mut self.observers {
-                o.on_end(&self.chain);
+                o.get().on_end(&self.chain);
             }
         }
     }
@@ -729,6 +782,14 @@ impl Simulation {
 
     /// Consumes the simulation, returning the final chain state and the observers.
     pub fn into_parts(self) -> (Chain, Vec<Box<dyn Observer>>) {
-        (self.chain, self.observers)
+        let observers = self
+            .observers
+            .into_iter()
+            .map(|w| match w {
+                Watcher::Local(o) => o,
+                Watcher::Shared(o) => o as Box<dyn Observer>,
+            })
+            .collect();
+        (self.chain, observers)
     }
 }

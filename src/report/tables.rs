@@ -96,14 +96,20 @@ impl Col {
         }
     }
 
+    /// The column's values as an array; the column starts again with as much room as they
+    /// took (a row group's worth, so that it does not grow by doubling, copying as it goes).
     fn take(&mut self) -> ArrayRef {
+        fn again<T>(v: &mut Vec<T>) -> Vec<T> {
+            let room = v.len();
+            std::mem::replace(v, Vec::with_capacity(room))
+        }
         match self {
-            Col::U64(v) => Arc::new(UInt64Array::from(std::mem::take(v))),
-            Col::U16(v) => Arc::new(UInt16Array::from(std::mem::take(v))),
-            Col::U32(v) => Arc::new(UInt32Array::from(std::mem::take(v))),
-            Col::F64(v) => Arc::new(Float64Array::from(std::mem::take(v))),
-            Col::Bool(v) => Arc::new(BooleanArray::from(std::mem::take(v))),
-            Col::Str(v) => Arc::new(StringArray::from(std::mem::take(v))),
+            Col::U64(v) => Arc::new(UInt64Array::from(again(v))),
+            Col::U16(v) => Arc::new(UInt16Array::from(again(v))),
+            Col::U32(v) => Arc::new(UInt32Array::from(again(v))),
+            Col::F64(v) => Arc::new(Float64Array::from(again(v))),
+            Col::Bool(v) => Arc::new(BooleanArray::from(again(v))),
+            Col::Str(v) => Arc::new(StringArray::from(again(v))),
         }
     }
 }
@@ -124,7 +130,7 @@ struct Table {
     schema: Arc<Schema>,
     cols: Vec<Col>,
     rows: usize,
-    writer: Option<ArrowWriter<File>>,
+    writer: Option<Sink>,
     /// A table kept in memory ([`RunTables::in_memory`]): its batches so far (no file).
     memory: Option<Vec<RecordBatch>>,
     /// Renamed into place: nothing to clean up.
@@ -134,12 +140,118 @@ struct Table {
 impl Drop for Table {
     fn drop(&mut self) {
         if !self.done {
-            // Close the file first; then the partial file goes. Best effort: a table that
-            // was never finished must not be left behind, and there is nobody to tell.
-            drop(self.writer.take());
+            // Close the file first (a writer thread is told to stop and waited for); then the
+            // partial file goes. Best effort: a table that was never finished must not be left
+            // behind, and there is nobody to tell.
+            if let Some(sink) = self.writer.take() {
+                let _ = sink.close();
+            }
             let _ = fs::remove_file(&self.tmp);
         }
     }
+}
+
+/// Where a table's batches are encoded: on the thread that fills the table, or on a thread
+/// of the table's own ([`RunTables::encode_in_background`]). Either way the writer gets the
+/// same batches in the same order, so the file is the same bytes.
+enum Sink {
+    /// Encoded and written by the caller of [`Table::flush`].
+    Here(Box<ArrowWriter<File>>),
+    /// Sent to a thread that encodes and writes them in turn; it returns the file when the
+    /// sender is dropped, or the first error (after which it takes no more batches).
+    Thread {
+        batches: std::sync::mpsc::SyncSender<RecordBatch>,
+        done: std::thread::JoinHandle<Result<File, parquet::errors::ParquetError>>,
+    },
+}
+
+/// Batches a writer thread may hold besides the one it is encoding (memory stays bounded:
+/// a filling table waits for it rather than queueing without end).
+const QUEUED_BATCHES: usize = 2;
+
+impl Sink {
+    /// Moves the encoding to a thread of its own (`name` names it); stays here if no thread
+    /// can be started.
+    fn into_background(self, name: &str) -> Sink {
+        let Sink::Here(writer) = self else {
+            return self;
+        };
+        let (batches, queue) = std::sync::mpsc::sync_channel::<RecordBatch>(QUEUED_BATCHES);
+        // The writer goes to the thread through a slot it can be taken back from if the
+        // thread cannot be started.
+        let slot = Arc::new(std::sync::Mutex::new(Some(writer)));
+        let theirs = slot.clone();
+        let spawned = std::thread::Builder::new()
+            .name(format!("yumalab-write-{name}"))
+            .spawn(move || {
+                let mut writer = theirs
+                    .lock()
+                    .map_err(|_| general("the writer was poisoned"))?
+                    .take()
+                    .ok_or_else(|| general("the writer was taken back"))?;
+                for batch in queue {
+                    writer.write(&batch)?;
+                }
+                (*writer).into_inner()
+            });
+        match spawned {
+            Ok(done) => Sink::Thread { batches, done },
+            Err(_) => {
+                let writer = slot
+                    .lock()
+                    .ok()
+                    .and_then(|mut w| w.take())
+                    .expect("a thread that never started did not take the writer");
+                Sink::Here(writer)
+            }
+        }
+    }
+
+    /// Encodes and writes `batch` (here), or hands it to the writer thread. A thread that
+    /// stopped on an error is waited for and its error returned.
+    fn write(
+        self,
+        batch: RecordBatch,
+    ) -> (Option<Sink>, Result<(), parquet::errors::ParquetError>) {
+        match self {
+            Sink::Here(mut w) => {
+                let r = w.write(&batch);
+                (Some(Sink::Here(w)), r)
+            }
+            Sink::Thread { batches, done } => match batches.send(batch) {
+                Ok(()) => (Some(Sink::Thread { batches, done }), Ok(())),
+                Err(_) => {
+                    drop(batches);
+                    let r = join(done).map(|_| ());
+                    (None, r.and(Err(general("the writer thread stopped early"))))
+                }
+            },
+        }
+    }
+
+    /// Closes the file (waiting for the writer thread to write what it was sent) and returns
+    /// it.
+    fn close(self) -> Result<File, parquet::errors::ParquetError> {
+        match self {
+            Sink::Here(w) => (*w).into_inner(),
+            Sink::Thread { batches, done } => {
+                drop(batches);
+                join(done)
+            }
+        }
+    }
+}
+
+fn general(what: &str) -> parquet::errors::ParquetError {
+    parquet::errors::ParquetError::General(what.to_owned())
+}
+
+/// Waits for a writer thread: its file, its error, or an error saying it panicked.
+fn join(
+    done: std::thread::JoinHandle<Result<File, parquet::errors::ParquetError>>,
+) -> Result<File, parquet::errors::ParquetError> {
+    done.join()
+        .unwrap_or_else(|_| Err(general("the writer thread panicked")))
 }
 
 impl Table {
@@ -196,7 +308,7 @@ impl Table {
             schema,
             cols,
             rows: 0,
-            writer: Some(writer),
+            writer: Some(Sink::Here(Box::new(writer))),
             memory: None,
             done: false,
         })
@@ -260,17 +372,42 @@ impl Table {
             m.push(batch);
             return Ok(());
         }
-        let path = self.path.clone();
         // The writer closes a row group every ROW_GROUP_MAX rows by itself.
-        let w = self.writer.as_mut().expect("open until finished");
-        w.write(&batch)
-            .map_err(|source| ReportError::Parquet { path, source })
+        let Some(sink) = self.writer.take() else {
+            return Err(ReportError::Parquet {
+                path: self.path.clone(),
+                source: general("the table's writer stopped on an earlier error"),
+            });
+        };
+        let (sink, result) = sink.write(batch);
+        self.writer = sink;
+        result.map_err(|source| ReportError::Parquet {
+            path: self.path.clone(),
+            source,
+        })
+    }
+
+    /// Encodes this table's batches on a thread of its own from now on.
+    fn encode_in_background(&mut self) {
+        if let Some(sink) = self.writer.take() {
+            let name = self
+                .path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            self.writer = Some(sink.into_background(&name));
+        }
     }
 
     fn finish(mut self) -> Result<PathBuf, ReportError> {
         self.flush()?;
-        let w = self.writer.take().expect("open until finished");
-        let file = w.into_inner().map_err(|source| ReportError::Parquet {
+        let Some(sink) = self.writer.take() else {
+            return Err(ReportError::Parquet {
+                path: self.path.clone(),
+                source: general("the table's writer stopped on an earlier error"),
+            });
+        };
+        let file = sink.close().map_err(|source| ReportError::Parquet {
             path: self.path.clone(),
             source,
         })?;
@@ -670,6 +807,22 @@ impl RunTables {
         ])
     }
 
+    /// Encodes and writes each table's row groups on a thread of the table's own from now on,
+    /// so that the thread filling the tables (the simulation's) only builds rows. The files
+    /// are the same bytes; memory stays bounded (a table holds at most a few row groups in
+    /// flight). For runs given more than one thread (`--threads`).
+    pub fn encode_in_background(&mut self) {
+        for t in [
+            &mut self.neurons,
+            &mut self.dim_neurons,
+            &mut self.subnets,
+            &mut self.network,
+            &mut self.agents,
+        ] {
+            t.encode_in_background();
+        }
+    }
+
     /// Writes the per-agent rows, closes every table and renames it into place.
     ///
     /// # Errors
@@ -760,12 +913,22 @@ impl RunTables {
 }
 
 /// The observer half of [`RunTables`], sharing it with the caller, who takes it back out of
-/// the `Option` after the run to [`RunTables::finish`] it.
-pub struct TablesObserver(pub std::rc::Rc<std::cell::RefCell<Option<RunTables>>>);
+/// the `Option` after the run to [`RunTables::finish`] it. Behind a mutex so that it may
+/// watch epochs on another thread ([`crate::engine::SimulationBuilder::shared_observer`]);
+/// nobody else locks it during the run.
+pub struct TablesObserver(pub std::sync::Arc<std::sync::Mutex<Option<RunTables>>>);
+
+impl TablesObserver {
+    fn tables(&self) -> std::sync::MutexGuard<'_, Option<RunTables>> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
 
 impl Observer for TablesObserver {
     fn on_epoch(&mut self, chain: &Chain, record: &EpochRecord) {
-        if let Some(t) = self.0.borrow_mut().as_mut()
+        if let Some(t) = self.tables().as_mut()
             && t.error.is_none()
             && let Err(e) = t.record_epoch(chain, record)
         {
@@ -774,7 +937,7 @@ impl Observer for TablesObserver {
     }
 
     fn on_block(&mut self, chain: &Chain) {
-        if let Some(t) = self.0.borrow_mut().as_mut()
+        if let Some(t) = self.tables().as_mut()
             && t.error.is_none()
             && let Err(e) = t.record_block(chain, false)
         {
@@ -783,7 +946,7 @@ impl Observer for TablesObserver {
     }
 
     fn on_end(&mut self, chain: &Chain) {
-        if let Some(t) = self.0.borrow_mut().as_mut()
+        if let Some(t) = self.tables().as_mut()
             && t.error.is_none()
             && let Err(e) = t.record_block(chain, true)
         {
@@ -993,33 +1156,40 @@ pub fn agent_rows<'a>(sim: &Simulation, members: &'a [Member]) -> Vec<AgentRow<'
 /// The analysis alone, without tables: what each run of a sweep keeps.
 pub struct AnalysisObserver {
     rows: Rows,
-    analysis: std::rc::Rc<std::cell::RefCell<Analysis>>,
+    analysis: std::sync::Arc<std::sync::Mutex<Analysis>>,
 }
 
 impl AnalysisObserver {
     /// An observer feeding `analysis` (shared with the caller, who finishes it after the run
-    /// with [`finish_analysis`]).
-    pub fn new(rows: Rows, analysis: std::rc::Rc<std::cell::RefCell<Analysis>>) -> Self {
+    /// with [`finish_analysis`]; behind a mutex so that it may watch epochs on another
+    /// thread, and nobody else locks it during the run).
+    pub fn new(rows: Rows, analysis: std::sync::Arc<std::sync::Mutex<Analysis>>) -> Self {
         AnalysisObserver { rows, analysis }
+    }
+
+    fn analysis(&self) -> std::sync::MutexGuard<'_, Analysis> {
+        self.analysis
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
 impl Observer for AnalysisObserver {
     fn on_epoch(&mut self, chain: &Chain, record: &EpochRecord) {
-        let mut a = self.analysis.borrow_mut();
+        let mut a = self.analysis();
         self.rows.neurons(chain, record, |n, _| a.neuron(&n));
         a.subnet(&Rows::subnet(record));
     }
 
     fn on_block(&mut self, chain: &Chain) {
         if let Some(r) = Rows::network(chain, false) {
-            self.analysis.borrow_mut().network(&r);
+            self.analysis().network(&r);
         }
     }
 
     fn on_end(&mut self, chain: &Chain) {
         if let Some(r) = Rows::network(chain, true) {
-            self.analysis.borrow_mut().network(&r);
+            self.analysis().network(&r);
         }
     }
 }

@@ -1,5 +1,5 @@
-//! Runtime-dispatched instruction sets for the epoch's loops, and the crate's one `unsafe`
-//! block.
+//! Runtime-dispatched instruction sets for the epoch's loops, and one of the crate's two `unsafe`
+//! boundaries (the other is the engine's thread team, `crate::engine::team`).
 //!
 //! The epoch's hot loops are plain Rust written so that the compiler vectorises them (see
 //! [`super::kernels`]). The portable build targets the baseline of its architecture (SSE2 on

@@ -61,13 +61,13 @@ fn a_run_stopped_mid_way_leaves_no_partial_table() {
     // The scenario runs in the mainnet world: blocks count from the snapshot's.
     let t0 = s.network.genesis_block();
     let stop = Arc::new(AtomicBool::new(false));
-    let tables = std::rc::Rc::new(std::cell::RefCell::new(None));
+    let tables = std::sync::Arc::new(std::sync::Mutex::new(None));
     let shared = tables.clone();
     let observer_stop = stop.clone();
     let out = simulate_or_stop(&s, s.seed, &stop, |members| {
         let t = RunTables::create(&dir, Rows::for_scenario(members, &s), &[])
             .map_err(|e| e.to_string())?;
-        *shared.borrow_mut() = Some(t);
+        *shared.lock().unwrap() = Some(t);
         Ok(vec![
             Box::new(TablesObserver(shared)) as Box<dyn Observer>,
             Box::new(StopAt(t0 + 1000, observer_stop)),
@@ -83,7 +83,7 @@ fn a_run_stopped_mid_way_leaves_no_partial_table() {
     // The tables were being written...
     assert!(listing(&dir).iter().any(|n| n.ends_with(".partial")));
     // ...and go with the run.
-    drop(tables.borrow_mut().take());
+    drop(tables.lock().unwrap().take());
     assert_eq!(listing(&dir), Vec::<String>::new());
 }
 

@@ -135,7 +135,7 @@ fn scenario(name: &str, set: &[(&str, &str)]) -> Scenario {
 
 /// Runs `s` writing its tables into `dir`; returns the names the old format had per row.
 fn run_with_names(s: &Scenario, dir: &Path) -> Vec<Named> {
-    let tables = Rc::new(RefCell::new(None));
+    let tables = std::sync::Arc::new(std::sync::Mutex::new(None));
     let shared = tables.clone();
     let names = Rc::new(RefCell::new(Vec::new()));
     let seen = names.clone();
@@ -143,14 +143,14 @@ fn run_with_names(s: &Scenario, dir: &Path) -> Vec<Named> {
     let out = simulate_or_stop(s, s.seed, &stop, |members| {
         let rows = Rows::for_scenario(members, s);
         let t = RunTables::create(dir, rows.clone(), &[]).map_err(|e| e.to_string())?;
-        *shared.borrow_mut() = Some(t);
+        *shared.lock().unwrap() = Some(t);
         Ok(vec![
             Box::new(TablesObserver(shared)) as Box<dyn Observer>,
             Box::new(Names(rows, seen)),
         ])
     })
     .unwrap();
-    let t = tables.borrow_mut().take().unwrap();
+    let t = tables.lock().unwrap().take().unwrap();
     t.finish(&out.simulation, &out.members).unwrap();
     names.take()
 }

@@ -7,14 +7,21 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// Three subnets with honest, copying and lazy validators and honest, copying and sybil
-/// miners, so that many agents of different subnets are due in the same blocks.
+/// miners, so that many agents of different subnets are due in the same blocks; and owner
+/// changes in some epoch blocks.
 const SCENARIO: &str = r#"
 name: threads
 description: Agents of three subnets due in the same blocks.
 seed: 13
 duration: {blocks: 1500}
 subnets:
-  - {name: a, pool: {tao: 10000, price: 0.01}, yuma: {version: yuma3, commit_reveal: false}, burn: 0}
+  - name: a
+    pool: {tao: 10000, price: 0.01}
+    yuma: {version: yuma3, commit_reveal: false}
+    burn: 0
+    # Scheduled actions in blocks where epochs run: observers then watch epochs before the
+    # agents act instead of beside them (the engine's other path).
+    owner: {balance: 1, changes: [{block: 358, commit_reveal: false}, {block: 359, commit_reveal: false}, {block: 360, commit_reveal: false}, {block: 721, commit_reveal: false}]}
   - {name: b, pool: {tao: 5000, price: 0.02}, yuma: {version: yuma2, commit_reveal: true}, burn: 0}
   - {name: c, pool: {tao: 8000, price: 0.005}, yuma: {version: yuma3, commit_reveal: false, liquid_alpha: {alpha_low: 0.1, alpha_high: 0.3, steepness: 1000}}, burn: 0}
 population:
