@@ -59,6 +59,7 @@ pub mod run;
 pub mod scenario;
 pub mod stats;
 pub mod sweep;
+mod team;
 pub mod validation;
 pub mod world;
 pub mod yaml;

@@ -22,15 +22,17 @@ use yumalab_agents::units::{HotkeyId, NetUid};
 use super::emission::block_emission;
 use super::ledger::AlphaLedger;
 use super::params::{
-    EpochSchedule, InjectionCapRule, InjectionOrder, RootDividends, SafetyNet, ShareRule,
+    ChainParams, EpochSchedule, InjectionCapRule, InjectionOrder, RootDividends, SafetyNet,
+    ShareRule,
 };
 use super::pool::Pool;
 use super::shares;
 use super::shares::EMA_PRICE_HALVING_BLOCKS;
 use super::state::{Chain, EpochClock, Subnet, SubnetCoinbase};
+use crate::team::Team;
 use crate::yuma::fixed::u16_proportion;
 use crate::yuma::null::{NullBudgets, null_epoch_into};
-use crate::yuma::{EpochInput, LiquidAlphaConsensus, run_epoch_into};
+use crate::yuma::{EpochInput, EpochOutput, LiquidAlphaConsensus, Workspace, run_epoch_into};
 
 // The 2026-10 epoch rules (§13.9–§13.11).
 use super::params::{EpochCapRule, EpochConsensus, LiquidAlphaConsensusRule};
@@ -122,9 +124,15 @@ impl Chain {
     /// subnets are stepped every block; the background is stepped every
     /// [`crate::world::background::BACKGROUND_INTERVAL`] blocks (that module's docs).
     pub fn step_block(&mut self, epochs: &mut Vec<EpochRecord>) {
+        self.step_block_on(epochs, None);
+    }
+
+    /// [`Chain::step_block`], computing the epochs due together in this block side by side on
+    /// `team`'s threads (the same outputs as one after the other: [`compute_epoch`]).
+    pub(crate) fn step_block_on(&mut self, epochs: &mut Vec<EpochRecord>, team: Option<&Team>) {
         let mut bg = self.background_clock.take();
         let mut fg = bg.as_mut().map(|c| c.take_stepped());
-        self.step_block_with(bg.as_deref_mut(), fg.as_mut(), epochs);
+        self.step_block_with(bg.as_deref_mut(), fg.as_mut(), epochs, team);
         if let (Some(c), Some(fg)) = (bg.as_mut(), fg) {
             c.put_stepped(fg);
         }
@@ -142,6 +150,7 @@ impl Chain {
         mut bg: Option<&mut crate::world::background::BackgroundClock>,
         mut fg: Option<&mut Vec<NetUid>>,
         epochs: &mut Vec<EpochRecord>,
+        team: Option<&Team>,
     ) {
         self.block += 1;
         let b = self.block;
@@ -183,7 +192,7 @@ impl Chain {
         };
         self.ledger.tao.recycled += credit;
         self.total_issuance -= credit;
-        self.drain_epochs(epochs, plan, fg);
+        self.drain_epochs(epochs, plan, fg, team);
         // 5. Price EMAs of eligible subnets; the fast EMA of every subnet (§13.6.7).
         let alpha = self.params.subnet_moving_alpha;
         let baskets = self.params.root_dividends == RootDividends::Baskets;
@@ -404,6 +413,7 @@ impl Chain {
         records: &mut Vec<EpochRecord>,
         plan: (Vec<NetUid>, Vec<NetUid>),
         fg: Option<&[NetUid]>,
+        team: Option<&Team>,
     ) {
         let b = self.block;
         // Every clock advances; the plan (usually empty, so nothing is allocated) says which
@@ -428,6 +438,36 @@ impl Chain {
             c.pending_epoch_at = 0;
             c.epoch_index += 1;
         }
+        // Several epochs of full subnets on several threads: each computed from its own
+        // subnet and root's stakes (which no payout changes), then paid in netuid order.
+        if let Some(team) = team
+            && run.len() > 1
+            && run.iter().all(|n| self.subnets[n].background.is_none())
+        {
+            let mut scratch = std::mem::take(&mut self.epoch_scratch);
+            if scratch.len() < run.len() {
+                scratch.resize_with(run.len(), Default::default);
+            }
+            {
+                let (subnets, root, params) = (&self.subnets, &self.root, &self.params);
+                let mut jobs: Vec<_> = run
+                    .iter()
+                    .map(|n| &subnets[n])
+                    .zip(scratch.iter_mut())
+                    .collect();
+                team.for_each(&mut jobs, &|(s, (workspace, out, stake))| {
+                    compute_epoch(s, root, params, b, workspace, out, stake);
+                });
+            }
+            for (&netuid, (_, out, stake)) in run.iter().zip(&scratch) {
+                let record = self.pay_epoch(netuid, out, stake);
+                records.push(record);
+                let s = self.subnets.get_mut(&netuid).expect("subnet");
+                record_epoch_step(&mut s.clock, b, s.params.epoch_consensus);
+            }
+            self.epoch_scratch = scratch;
+            return;
+        }
         for netuid in run {
             let record = self.run_subnet_epoch(netuid);
             records.push(record);
@@ -442,84 +482,33 @@ impl Chain {
         if let Some(holders) = self.subnets[&netuid].background {
             return self.background_epoch(netuid, holders);
         }
-        let b = self.block;
+        let mut out = std::mem::take(&mut self.epoch_out);
+        let mut stake = std::mem::take(&mut self.epoch_stake);
+        compute_epoch(
+            &self.subnets[&netuid],
+            &self.root,
+            &self.params,
+            self.block,
+            &mut self.workspace,
+            &mut out,
+            &mut stake,
+        );
+        let record = self.pay_epoch(netuid, &out, &stake);
+        self.epoch_out = out;
+        self.epoch_stake = stake;
+        record
+    }
+
+    /// Pays out the epoch [`compute_epoch`] computed for `netuid` (`out`, from the stake
+    /// inputs `stake`): drains the pending alpha, stores the epoch's outputs on the neurons and
+    /// pays everyone (§5.7, §5.8).
+    fn pay_epoch(&mut self, netuid: NetUid, out: &EpochOutput, stake: &[f64]) -> EpochRecord {
         let tao_weight = self.params.tao_weight;
-        let threshold = self.params.stake_threshold;
         let split_rule = self.params.dividend_split;
         let s = self.subnets.get_mut(&netuid).expect("subnet");
         let pending = std::mem::take(&mut s.pending);
         let e = pending.server + pending.validator + pending.root;
         let n = s.n();
-        // Inputs: stake weight from own alpha and root stake (no childkeys yet).
-        let stake: Vec<f64> = s
-            .neurons
-            .iter()
-            .map(|nr| {
-                s.hotkey_alpha(nr.hotkey) as f64
-                    + tao_weight * self.root.hotkey_stake(nr.hotkey) as f64
-            })
-            .collect();
-        let last_update: Vec<u64> = s.neurons.iter().map(|nr| nr.last_update).collect();
-        let registered_at: Vec<u64> = s.neurons.iter().map(|nr| nr.registered_at).collect();
-        let permits: Vec<bool> = s.neurons.iter().map(|nr| nr.permit).collect();
-        // `Consensus` as stored by the last epoch (u16), for §13.10 and the Null epoch.
-        let previous_consensus: Vec<u16> = s
-            .neurons
-            .iter()
-            .map(|nr| u16_proportion(nr.consensus))
-            .collect();
-        // Before 2026-06-25 (modulo schedule) the activity cutoff was an absolute block count
-        // and "recently registered" used `current_block − tempo` (spec §2.2).
-        let (cutoff, last_step) = match self.params.schedule {
-            EpochSchedule::Stateful => (s.params.activity_cutoff(), bond_cutoff_step(&s.clock)),
-            EpochSchedule::Modulo => (s.params.legacy_activity_cutoff, 0),
-        };
-        let epoch_now = s.clock.epoch_index;
-        let reveal = s.params.reveal_period_epochs;
-        let mut first_commit = vec![None; n];
-        for c in s
-            .commits
-            .iter()
-            .filter(|c| epoch_now <= c.commit_epoch + reveal)
-        {
-            if let Some(slot) = first_commit.get_mut(usize::from(c.uid)) {
-                *slot = Some(slot.map_or(c.commit_block, |x: u64| x.min(c.commit_block)));
-            }
-        }
-        let input = EpochInput {
-            block: b,
-            tempo: s.params.tempo,
-            activity_cutoff: cutoff,
-            last_mechanism_step_block: last_step,
-            stake: &stake,
-            stake_threshold: threshold,
-            last_update: &last_update,
-            registered_at: &registered_at,
-            permits: &permits,
-            owner: s.uid_of(s.owner_hotkey),
-            weights: &s.weights,
-            bonds: &s.bonds,
-            first_commit_block: &first_commit,
-            previous_consensus: &previous_consensus,
-            emission: e,
-        };
-        let ran = match s.params.epoch_consensus {
-            EpochConsensus::Yuma => {
-                // §13.10: the subnet's Liquid Alpha consensus mode, from 2026-10 only.
-                let mut yuma = s.params.yuma;
-                if self.params.liquid_alpha_consensus == LiquidAlphaConsensusRule::Current {
-                    yuma.liquid_alpha_consensus = LiquidAlphaConsensus::Current;
-                }
-                run_epoch_into(&input, &yuma, &mut self.workspace, &mut self.epoch_out)
-            }
-            EpochConsensus::Null => {
-                let budgets =
-                    NullBudgets::coinbase(pending.server, pending.validator, pending.root);
-                null_epoch_into(&input, budgets, &mut self.epoch_out)
-            }
-        };
-        ran.expect("epoch inputs are built from consistent state");
-        let out = &self.epoch_out;
         for (i, nr) in s.neurons.iter_mut().enumerate() {
             nr.permit = out.permits[i];
             nr.consensus = out.consensus[i];
@@ -744,6 +733,91 @@ impl Chain {
             neurons,
         }
     }
+}
+
+/// Computes subnet `s`'s epoch at block `b` from its state (§5.7): the stake inputs into
+/// `stake` (own alpha plus `TaoWeight` × root stake) and the Yuma (or Null) epoch's outputs into
+/// `out`, using `workspace`. Reads the subnet, root's stakes and the chain's parameters only,
+/// so the epochs due in one block can be computed side by side before any is paid
+/// ([`Chain::pay_epoch`] pays them, in netuid order): no payout changes another subnet's
+/// inputs.
+fn compute_epoch(
+    s: &Subnet,
+    root: &super::state::Root,
+    params: &ChainParams,
+    b: u64,
+    workspace: &mut Workspace,
+    out: &mut EpochOutput,
+    stake: &mut Vec<f64>,
+) {
+    let tao_weight = params.tao_weight;
+    let pending = s.pending;
+    let e = pending.server + pending.validator + pending.root;
+    let n = s.n();
+    // Inputs: stake weight from own alpha and root stake (no childkeys yet).
+    stake.clear();
+    stake.extend(s.neurons.iter().map(|nr| {
+        s.hotkey_alpha(nr.hotkey) as f64 + tao_weight * root.hotkey_stake(nr.hotkey) as f64
+    }));
+    let last_update: Vec<u64> = s.neurons.iter().map(|nr| nr.last_update).collect();
+    let registered_at: Vec<u64> = s.neurons.iter().map(|nr| nr.registered_at).collect();
+    let permits: Vec<bool> = s.neurons.iter().map(|nr| nr.permit).collect();
+    // `Consensus` as stored by the last epoch (u16), for §13.10 and the Null epoch.
+    let previous_consensus: Vec<u16> = s
+        .neurons
+        .iter()
+        .map(|nr| u16_proportion(nr.consensus))
+        .collect();
+    // Before 2026-06-25 (modulo schedule) the activity cutoff was an absolute block count
+    // and "recently registered" used `current_block − tempo` (spec §2.2).
+    let (cutoff, last_step) = match params.schedule {
+        EpochSchedule::Stateful => (s.params.activity_cutoff(), bond_cutoff_step(&s.clock)),
+        EpochSchedule::Modulo => (s.params.legacy_activity_cutoff, 0),
+    };
+    let epoch_now = s.clock.epoch_index;
+    let reveal = s.params.reveal_period_epochs;
+    let mut first_commit = vec![None; n];
+    for c in s
+        .commits
+        .iter()
+        .filter(|c| epoch_now <= c.commit_epoch + reveal)
+    {
+        if let Some(slot) = first_commit.get_mut(usize::from(c.uid)) {
+            *slot = Some(slot.map_or(c.commit_block, |x: u64| x.min(c.commit_block)));
+        }
+    }
+    let input = EpochInput {
+        block: b,
+        tempo: s.params.tempo,
+        activity_cutoff: cutoff,
+        last_mechanism_step_block: last_step,
+        stake,
+        stake_threshold: params.stake_threshold,
+        last_update: &last_update,
+        registered_at: &registered_at,
+        permits: &permits,
+        owner: s.uid_of(s.owner_hotkey),
+        weights: &s.weights,
+        bonds: &s.bonds,
+        first_commit_block: &first_commit,
+        previous_consensus: &previous_consensus,
+        emission: e,
+    };
+    let ran = match s.params.epoch_consensus {
+        EpochConsensus::Yuma => {
+            // §13.10: the subnet's Liquid Alpha consensus mode, from 2026-10 only.
+            let mut yuma = s.params.yuma;
+            if params.liquid_alpha_consensus == LiquidAlphaConsensusRule::Current {
+                yuma.liquid_alpha_consensus = LiquidAlphaConsensus::Current;
+            }
+            run_epoch_into(&input, &yuma, workspace, out)
+        }
+        EpochConsensus::Null => {
+            let budgets = NullBudgets::coinbase(pending.server, pending.validator, pending.root);
+            null_epoch_into(&input, budgets, out)
+        }
+    };
+    ran.expect("epoch inputs are built from consistent state");
 }
 
 /// The amounts of one epoch that an [`EpochRecord`] reports (rao of alpha).

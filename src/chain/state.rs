@@ -463,6 +463,11 @@ pub struct Chain {
     pub(crate) workspace: Workspace,
     /// Scratch epoch output.
     pub(crate) epoch_out: EpochOutput,
+    /// Scratch stake inputs of an epoch.
+    pub(crate) epoch_stake: Vec<f64>,
+    /// Scratch of the epochs computed side by side in one block (one workspace, output and
+    /// stake list each; [`Chain::step_block_on`]).
+    pub(crate) epoch_scratch: Vec<(Workspace, EpochOutput, Vec<f64>)>,
 }
 
 impl Chain {
@@ -490,6 +495,8 @@ impl Chain {
             subnet_generation: 0,
             workspace: Workspace::default(),
             epoch_out: EpochOutput::default(),
+            epoch_stake: Vec::new(),
+            epoch_scratch: Vec::new(),
         }
     }
 

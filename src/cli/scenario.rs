@@ -50,8 +50,10 @@ pub struct RunArgs {
     /// block that breaks them.
     #[arg(long)]
     pub check_every_block: bool,
-    /// Threads the agents due in a block act on (the outputs are the same bytes for every
-    /// count; worth it for large networks: `benches/network-year.yaml`).
+    /// Threads a block's work runs on: the agents due in it, the observers' rows of its
+    /// epochs, and the epochs due together; with more than one, the tables are encoded on
+    /// threads of their own (the outputs are the same bytes for every count; worth it for
+    /// large networks: `benches/network-year.yaml`).
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..))]
     pub threads: u16,
 }

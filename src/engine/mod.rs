@@ -24,7 +24,9 @@
 //!   are applied afterwards in (agent id, push order) as on one thread. Observers added with
 //!   [`SimulationBuilder::shared_observer`] may get step 1's `on_epoch` calls on another
 //!   thread during step 3 (when no scheduled action comes between, so on the same state);
-//!   each observer still gets every call, in order.
+//!   each observer still gets every call, in order. The epochs due together in step 1 are
+//!   computed side by side and paid one after the other in netuid order, as on one thread
+//!   (no payout changes another subnet's epoch inputs).
 //! - Agents' random streams are seeded by the caller from the run seed and a stable id
 //!   ([`yumalab_agents::derive_seed`]), never from call order.
 //! - Every collection that reaches output iterates in a fixed order (ids, netuids).
@@ -44,8 +46,7 @@ use std::collections::{BTreeMap, BinaryHeap};
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-mod team;
-use team::Team;
+use crate::team::Team;
 
 use yumalab_agents::units::{ColdkeyId, HotkeyId, NetUid};
 use yumalab_agents::{Action, Agent};
@@ -552,7 +553,7 @@ enum Job<'a> {
 impl Simulation {
     /// Lets the agents due in a block act on `threads` threads (1, the default: on the
     /// calling thread): the calling thread and `threads − 1` helpers that stay up for the run
-    /// ([`team`]), so that `threads` threads are busy, not `threads` helpers and a waiting
+    /// ([`crate::team`]), so that `threads` threads are busy, not `threads` helpers and a waiting
     /// caller. The outputs are the same bytes for every count (module docs: Determinism
     /// contract).
     ///
@@ -647,7 +648,8 @@ impl Simulation {
     /// Steps one block (see the module docs for the order within a block).
     pub fn step(&mut self) {
         self.epochs.clear();
-        self.chain.step_block(&mut self.epochs);
+        self.chain
+            .step_block_on(&mut self.epochs, self.pool.as_ref());
         let b = self.chain.block;
         // On several threads, observers that may watch epochs beside the agents' acts,
         // which read the same state unless scheduled actions come between the two.

@@ -1,5 +1,6 @@
 //! A team of helper threads that stays up for a whole run and shares out the items of one
-//! round at a time with the calling thread ([`Team::for_each`]): the engine's threaded acts.
+//! round at a time with the calling thread ([`Team::for_each`]): the engine's threaded acts
+//! and observers, and the chain's epochs of one block.
 //!
 //! **Why not a general pool.** A block hands out about a hundred small jobs (an agent's act,
 //! 0.5–10 µs each) and then has about 150 µs of serial work before the next round. A pool
@@ -173,8 +174,17 @@ struct Close<'a>(&'a Shared);
 impl Drop for Close<'_> {
     fn drop(&mut self) {
         *lock(&self.0.task) = None;
+        // A helper inside the round finishes its chunk; if it was descheduled mid-chunk (a
+        // loaded machine), yielding lets it run instead of spinning against it.
+        let mut spins = 0u32;
         while self.0.busy.load(Ordering::Acquire) > 0 {
-            std::hint::spin_loop();
+            if spins < SPINS_PER_YIELD {
+                spins += 1;
+                std::hint::spin_loop();
+            } else {
+                spins = 0;
+                thread::yield_now();
+            }
         }
     }
 }
