@@ -7,8 +7,8 @@
 //! whose workers go to sleep between rounds pays a futex wake-up (tens of µs here) every
 //! block, which on two cores ate everything the second thread saved (`--threads 2` measured
 //! slower than one). Here helpers spin briefly between rounds, yielding their core to any
-//! other runnable thread (a table writer), and only park after a long idle stretch; and the
-//! items are claimed, in small chunks, from one counter, so a helper that is late or
+//! other runnable thread (a table writer), and park after tens of µs idle; and the items are
+//! claimed, in small chunks, from one counter, so a helper that is late, parked or
 //! descheduled delays nothing: the calling thread claims what is left and waits only for
 //! chunks already started.
 //!
@@ -32,10 +32,13 @@ use std::thread::{self, JoinHandle};
 
 /// Spin-loop hints between two yields of an idle helper.
 const SPINS_PER_YIELD: u32 = 64;
-/// Yields an idle helper makes before it parks (a few ms of idleness: between rounds of one
-/// run a helper never parks; after a run's last round, or during a long observer write, it
-/// does).
-const YIELDS_BEFORE_PARK: u32 = 4_096;
+/// Yields an idle helper makes before it parks (tens of µs). Measured on the network-year
+/// workload, 2 threads on 2 cores: with 4 096 (a helper that practically never parks) 600 000
+/// blocks took 153–163 s, and the whole year no less than on one thread (12 min 35 s): a
+/// spinning helper keeps a core from the table writers and the kernel, and the run slows
+/// as the run goes on; with 16, 128 s. A helper that parks joins the next round late, which
+/// costs nothing: the caller claims what the helper has not ([`Team::for_each`]).
+const YIELDS_BEFORE_PARK: u32 = 16;
 
 /// The round's work as the helpers see it: a borrowed closure whose lifetime was erased.
 #[derive(Clone, Copy)]
