@@ -23,7 +23,7 @@ use pyo3::types::PyDict;
 use rayon::prelude::*;
 use yumalab::report::document::{Provenance, run_metadata, windows_table, write_run};
 use yumalab::report::sweep::RunResult;
-use yumalab::report::tables::{Rows, RunTables, TablesObserver};
+use yumalab::report::tables::{Rows, RunTables, TablesObserver, lock_tables as lock};
 use yumalab::run::RunError;
 use yumalab::scenario::{Problem as RsProblem, Problems, Scenario, set_path};
 use yumalab::sweep::{expand, scenario_for_with, shard};
@@ -204,15 +204,6 @@ fn run<'py>(
     d.set_item("tables", tables)?;
     d.set_item("warnings", finished.warnings)?;
     Ok(d)
-}
-
-/// A run's tables (nobody else holds the lock once the run is over).
-fn lock(
-    tables: &std::sync::Mutex<Option<RunTables>>,
-) -> std::sync::MutexGuard<'_, Option<RunTables>> {
-    tables
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 fn run_detached(

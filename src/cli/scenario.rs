@@ -10,7 +10,7 @@ use anyhow::anyhow;
 use clap::Args;
 use yumalab::report::document::{Provenance, answers, run_metadata, write_run};
 use yumalab::report::summary::GroupSummary;
-use yumalab::report::tables::{Rows, RunTables, TablesObserver};
+use yumalab::report::tables::{Rows, RunTables, TablesObserver, lock_tables as lock};
 use yumalab::run::RunError;
 use yumalab::scenario::Scenario;
 
@@ -234,15 +234,6 @@ fn run_into(
         })
         .map_err(|e| Failure::Internal(e.into()))?;
     Ok(())
-}
-
-/// The run's tables (nobody else holds the lock once the run is over).
-fn lock(
-    tables: &std::sync::Mutex<Option<RunTables>>,
-) -> std::sync::MutexGuard<'_, Option<RunTables>> {
-    tables
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 fn print_summary(

@@ -920,10 +920,18 @@ pub struct TablesObserver(pub std::sync::Arc<std::sync::Mutex<Option<RunTables>>
 
 impl TablesObserver {
     fn tables(&self) -> std::sync::MutexGuard<'_, Option<RunTables>> {
-        self.0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        lock_tables(&self.0)
     }
+}
+
+/// The tables a [`TablesObserver`] shares with its caller (nobody else holds the lock once
+/// the run is over; a poisoned lock still gives them, to be cleaned up or finished).
+pub fn lock_tables(
+    tables: &std::sync::Mutex<Option<RunTables>>,
+) -> std::sync::MutexGuard<'_, Option<RunTables>> {
+    tables
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 impl Observer for TablesObserver {
