@@ -3,7 +3,7 @@
 
 use std::fmt;
 use std::sync::atomic::AtomicBool;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex};
 
 use crate::engine::{Halt, Observer, Simulation, Stopped};
 use crate::report::analysis::{Analysis, Results};
@@ -170,7 +170,7 @@ fn simulate_on(
     sim.chain()
         .check_conservation()
         .map_err(|e| RunError::Failed(e.to_string()))?;
-    let analysis = std::mem::take(&mut *analysis.lock().unwrap_or_else(PoisonError::into_inner));
+    let analysis = std::mem::take(&mut *crate::team::lock(&analysis));
     let results = finish_analysis(analysis, &sim, &members);
     Ok(Outcome {
         groups: summarize(&sim, &members, &results),

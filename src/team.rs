@@ -30,7 +30,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread::{self, JoinHandle};
 
-/// Spin-loop hints between two yields of an idle helper.
+/// Spin-loop hints between two yields of a waiting thread.
 const SPINS_PER_YIELD: u32 = 64;
 /// Yields an idle helper makes before it parks (tens of µs). Measured on the network-year
 /// workload, 2 threads on 2 cores: with 4 096 (a helper that practically never parks) 600 000
@@ -63,7 +63,10 @@ struct Shared {
     sleeping: AtomicUsize,
 }
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+/// A mutex's guard, poisoned or not: what the crate shares between threads (a round's task, a
+/// run's tables and analysis) stays usable, to be finished or cleaned up, after a panic on
+/// another thread, which is reported on its own.
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
@@ -179,15 +182,9 @@ impl Drop for Close<'_> {
         *lock(&self.0.task) = None;
         // A helper inside the round finishes its chunk; if it was descheduled mid-chunk (a
         // loaded machine), yielding lets it run instead of spinning against it.
-        let mut spins = 0u32;
+        let mut wait = Backoff::default();
         while self.0.busy.load(Ordering::Acquire) > 0 {
-            if spins < SPINS_PER_YIELD {
-                spins += 1;
-                std::hint::spin_loop();
-            } else {
-                spins = 0;
-                thread::yield_now();
-            }
+            wait.snooze();
         }
     }
 }
@@ -204,12 +201,32 @@ impl Drop for Team {
     }
 }
 
+/// How a thread waits for another: spin-loop hints, then a yield of its core, and again.
+#[derive(Default)]
+struct Backoff {
+    spins: u32,
+    /// Yields so far.
+    yields: u32,
+}
+
+impl Backoff {
+    fn snooze(&mut self) {
+        if self.spins < SPINS_PER_YIELD {
+            self.spins += 1;
+            std::hint::spin_loop();
+        } else {
+            self.spins = 0;
+            self.yields += 1;
+            thread::yield_now();
+        }
+    }
+}
+
 /// A helper's life: wait for a round, work it, repeat until the team is dropped.
 fn help(shared: &Shared) {
     let mut seen = 0;
     loop {
-        let mut spins = 0u32;
-        let mut yields = 0u32;
+        let mut wait = Backoff::default();
         loop {
             if shared.stop.load(Ordering::Acquire) {
                 return;
@@ -219,13 +236,8 @@ fn help(shared: &Shared) {
                 seen = r;
                 break;
             }
-            if spins < SPINS_PER_YIELD {
-                spins += 1;
-                std::hint::spin_loop();
-            } else if yields < YIELDS_BEFORE_PARK {
-                spins = 0;
-                yields += 1;
-                thread::yield_now();
+            if wait.yields < YIELDS_BEFORE_PARK {
+                wait.snooze();
             } else {
                 // Announce the nap, then look once more: the caller either sees the count
                 // and unparks, or this sees its new round (both sides use SeqCst).
@@ -236,7 +248,7 @@ fn help(shared: &Shared) {
                     thread::park();
                 }
                 shared.sleeping.fetch_sub(1, Ordering::SeqCst);
-                yields = 0;
+                wait = Backoff::default();
             }
         }
         let task = {

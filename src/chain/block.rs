@@ -438,65 +438,48 @@ impl Chain {
             c.pending_epoch_at = 0;
             c.epoch_index += 1;
         }
-        // Several epochs of full subnets on several threads: each computed from its own
-        // subnet and root's stakes (which no payout changes), then paid in netuid order.
-        if let Some(team) = team
-            && run.len() > 1
-            && run.iter().all(|n| self.subnets[n].background.is_none())
-        {
-            let mut scratch = std::mem::take(&mut self.epoch_scratch);
-            if scratch.len() < run.len() {
-                scratch.resize_with(run.len(), Default::default);
-            }
-            {
-                let (subnets, root, params) = (&self.subnets, &self.root, &self.params);
-                let mut jobs: Vec<_> = run
-                    .iter()
-                    .map(|n| &subnets[n])
-                    .zip(scratch.iter_mut())
-                    .collect();
-                team.for_each(&mut jobs, &|(s, (workspace, out, stake))| {
-                    compute_epoch(s, root, params, b, workspace, out, stake);
-                });
-            }
-            for (&netuid, (_, out, stake)) in run.iter().zip(&scratch) {
-                let record = self.pay_epoch(netuid, out, stake);
-                records.push(record);
-                let s = self.subnets.get_mut(&netuid).expect("subnet");
-                record_epoch_step(&mut s.clock, b, s.params.epoch_consensus);
-            }
-            self.epoch_scratch = scratch;
-            return;
+        // Each epoch is computed from its own subnet, root's stakes and the parameters (which
+        // no payout changes), then paid, in netuid order. Several epochs of full subnets with
+        // a team are computed side by side first, one scratch each; otherwise one at a time
+        // in the first scratch.
+        let side_by_side = team
+            .filter(|_| run.len() > 1 && run.iter().all(|n| self.subnets[n].background.is_none()));
+        let mut scratch = std::mem::take(&mut self.epoch_scratch);
+        let width = if side_by_side.is_some() { run.len() } else { 1 };
+        if scratch.len() < width {
+            scratch.resize_with(width, EpochScratch::default);
         }
-        for netuid in run {
-            let record = self.run_subnet_epoch(netuid);
+        if let Some(team) = side_by_side {
+            let (subnets, root, params) = (&self.subnets, &self.root, &self.params);
+            let mut jobs: Vec<_> = run.iter().zip(scratch.iter_mut()).collect();
+            team.for_each(&mut jobs, &|(netuid, sc)| {
+                compute_epoch(&subnets[*netuid], root, params, b, sc);
+            });
+        }
+        for (k, &netuid) in run.iter().enumerate() {
+            // A world's background subnet has no neurons to run Yuma on (`crate::world`).
+            let record = if let Some(holders) = self.subnets[&netuid].background {
+                self.background_epoch(netuid, holders)
+            } else {
+                let sc = if side_by_side.is_some() {
+                    &scratch[k]
+                } else {
+                    compute_epoch(
+                        &self.subnets[&netuid],
+                        &self.root,
+                        &self.params,
+                        b,
+                        &mut scratch[0],
+                    );
+                    &scratch[0]
+                };
+                self.pay_epoch(netuid, &sc.out, &sc.stake)
+            };
             records.push(record);
             let s = self.subnets.get_mut(&netuid).expect("subnet");
             record_epoch_step(&mut s.clock, b, s.params.epoch_consensus);
         }
-    }
-
-    /// Drains a subnet's pending alpha, runs its epoch and pays everyone (§5.7, §5.8).
-    fn run_subnet_epoch(&mut self, netuid: NetUid) -> EpochRecord {
-        // A world's background subnet has no neurons to run Yuma on (`crate::world`).
-        if let Some(holders) = self.subnets[&netuid].background {
-            return self.background_epoch(netuid, holders);
-        }
-        let mut out = std::mem::take(&mut self.epoch_out);
-        let mut stake = std::mem::take(&mut self.epoch_stake);
-        compute_epoch(
-            &self.subnets[&netuid],
-            &self.root,
-            &self.params,
-            self.block,
-            &mut self.workspace,
-            &mut out,
-            &mut stake,
-        );
-        let record = self.pay_epoch(netuid, &out, &stake);
-        self.epoch_out = out;
-        self.epoch_stake = stake;
-        record
+        self.epoch_scratch = scratch;
     }
 
     /// Pays out the epoch [`compute_epoch`] computed for `netuid` (`out`, from the stake
@@ -735,9 +718,8 @@ impl Chain {
     }
 }
 
-/// Computes subnet `s`'s epoch at block `b` from its state (§5.7): the stake inputs into
-/// `stake` (own alpha plus `TaoWeight` × root stake) and the Yuma (or Null) epoch's outputs into
-/// `out`, using `workspace`. Reads the subnet, root's stakes and the chain's parameters only,
+/// Computes subnet `s`'s epoch at block `b` from its state (§5.7) into `scratch`: the stake
+/// inputs (own alpha plus `TaoWeight` × root stake) and the Yuma (or Null) epoch's outputs. Reads the subnet, root's stakes and the chain's parameters only,
 /// so the epochs due in one block can be computed side by side before any is paid
 /// ([`Chain::pay_epoch`] pays them, in netuid order): no payout changes another subnet's
 /// inputs.
@@ -746,10 +728,13 @@ fn compute_epoch(
     root: &super::state::Root,
     params: &ChainParams,
     b: u64,
-    workspace: &mut Workspace,
-    out: &mut EpochOutput,
-    stake: &mut Vec<f64>,
+    scratch: &mut EpochScratch,
 ) {
+    let EpochScratch {
+        workspace,
+        out,
+        stake,
+    } = scratch;
     let tao_weight = params.tao_weight;
     let pending = s.pending;
     let e = pending.server + pending.validator + pending.root;
@@ -791,7 +776,7 @@ fn compute_epoch(
         tempo: s.params.tempo,
         activity_cutoff: cutoff,
         last_mechanism_step_block: last_step,
-        stake,
+        stake: stake.as_slice(),
         stake_threshold: params.stake_threshold,
         last_update: &last_update,
         registered_at: &registered_at,
@@ -818,6 +803,15 @@ fn compute_epoch(
         }
     };
     ran.expect("epoch inputs are built from consistent state");
+}
+
+/// What one epoch is computed in, kept by the chain for its capacity: the Yuma workspace,
+/// the epoch's outputs and its stake inputs ([`compute_epoch`]).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct EpochScratch {
+    workspace: Workspace,
+    out: EpochOutput,
+    stake: Vec<f64>,
 }
 
 /// The amounts of one epoch that an [`EpochRecord`] reports (rao of alpha).

@@ -16,7 +16,7 @@ use super::pool::{Pool, PoolKind};
 use super::registration::{BurnState, LegacyBurnState, u64f64_from_f64};
 use super::shares::FlowState;
 use super::stake::SharePool;
-use crate::yuma::{EpochOutput, SparseRow, Workspace};
+use crate::yuma::SparseRow;
 
 /// A subnet's neuron registration price, by rule (spec §8.1).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -459,15 +459,10 @@ pub struct Chain {
     /// Counts additions and removals of subnets (so cached lists of them know when to
     /// rebuild).
     pub(crate) subnet_generation: u64,
-    /// Scratch for the epoch, shared by all subnets (allocation-free stepping).
-    pub(crate) workspace: Workspace,
-    /// Scratch epoch output.
-    pub(crate) epoch_out: EpochOutput,
-    /// Scratch stake inputs of an epoch.
-    pub(crate) epoch_stake: Vec<f64>,
-    /// Scratch of the epochs computed side by side in one block (one workspace, output and
-    /// stake list each; [`Chain::step_block_on`]).
-    pub(crate) epoch_scratch: Vec<(Workspace, EpochOutput, Vec<f64>)>,
+    /// Scratch of the epochs of a block (allocation-free stepping): the first for epochs
+    /// computed one at a time, one each for epochs computed side by side
+    /// ([`Chain::step_block_on`]).
+    pub(crate) epoch_scratch: Vec<super::block::EpochScratch>,
 }
 
 impl Chain {
@@ -493,9 +488,6 @@ impl Chain {
             market: None,
             background_clock: None,
             subnet_generation: 0,
-            workspace: Workspace::default(),
-            epoch_out: EpochOutput::default(),
-            epoch_stake: Vec::new(),
             epoch_scratch: Vec::new(),
         }
     }

@@ -392,7 +392,7 @@ impl SimulationBuilder {
             due: Vec::new(),
             actions: Vec::new(),
             buffers: Vec::new(),
-            pool: None,
+            team: None,
         })
     }
 }
@@ -522,9 +522,9 @@ pub struct Simulation {
     actions: Vec<Action>,
     /// One action list per due agent (threaded acts), kept for their capacity.
     buffers: Vec<Vec<Action>>,
-    /// The helper threads agents act on besides the calling thread (`None`: the calling
-    /// thread alone).
-    pool: Option<Team>,
+    /// The helper threads a block's parallel work runs on besides the calling thread
+    /// (`None`: the calling thread alone).
+    team: Option<Team>,
 }
 
 /// An observer as added to the builder: one that stays on the calling thread, or one that
@@ -560,7 +560,7 @@ impl Simulation {
     /// # Errors
     /// A message if the threads cannot be started.
     pub fn set_threads(&mut self, threads: usize) -> Result<(), String> {
-        self.pool = if threads > 1 {
+        self.team = if threads > 1 {
             Some(Team::new(threads)?)
         } else {
             None
@@ -573,46 +573,37 @@ impl Simulation {
     /// get this block's `on_epoch` calls in the same round, each observer one job, placed at
     /// the start of a different chunk so that they go to different threads. Which thread
     /// runs a job changes nothing but the time.
-    fn act_threaded(&mut self, pool: &Team, watch: bool) {
+    fn act_threaded(&mut self, team: &Team, watch: bool) {
         let n = self.due.len();
         if self.buffers.len() < n {
             self.buffers.resize_with(n, Vec::new);
         }
-        let mut acts = Vec::with_capacity(n);
+        // Each watching observer starts a chunk of its own (`Team::chunk`).
+        let width = n + self.observers.len();
+        let chunk = team.chunk(width);
+        let mut watchers = self.observers.iter_mut().filter_map(|w| match w {
+            Watcher::Shared(o) if watch => Some(Job::Watch(o.as_mut())),
+            _ => None,
+        });
+        let mut jobs: Vec<Job<'_>> = Vec::with_capacity(width);
         let mut rest: &mut [Box<dyn Agent>] = &mut self.agents;
         let mut offset = 0;
         for (&id, buffer) in self.due.iter().zip(self.buffers.iter_mut()) {
+            while jobs.len().is_multiple_of(chunk)
+                && let Some(w) = watchers.next()
+            {
+                jobs.push(w);
+            }
             let tail = std::mem::take(&mut rest).split_at_mut(id - offset).1;
             let (agent, tail) = tail.split_first_mut().expect("due ids are agents' ids");
-            acts.push(Job::Act(agent, buffer));
+            jobs.push(Job::Act(agent, buffer));
             rest = tail;
             offset = id + 1;
         }
-        let mut jobs: Vec<Job<'_>> = Vec::with_capacity(n + self.observers.len());
-        if watch {
-            let chunk = pool.chunk(n + self.observers.len());
-            let mut watchers = self.observers.iter_mut().filter_map(|w| match w {
-                Watcher::Shared(o) => Some(Job::Watch(o.as_mut())),
-                Watcher::Local(_) => None,
-            });
-            let mut acts = acts.into_iter();
-            loop {
-                let next = if jobs.len().is_multiple_of(chunk) {
-                    watchers.next().or_else(|| acts.next())
-                } else {
-                    acts.next().or_else(|| watchers.next())
-                };
-                match next {
-                    Some(j) => jobs.push(j),
-                    None => break,
-                }
-            }
-        } else {
-            jobs = acts;
-        }
+        jobs.extend(watchers);
         let chain = &self.chain;
         let epochs = &self.epochs;
-        pool.for_each(&mut jobs, &|job| match job {
+        team.for_each(&mut jobs, &|job| match job {
             Job::Act(agent, buffer) => {
                 buffer.clear();
                 agent.act(chain, buffer);
@@ -649,11 +640,11 @@ impl Simulation {
     pub fn step(&mut self) {
         self.epochs.clear();
         self.chain
-            .step_block_on(&mut self.epochs, self.pool.as_ref());
+            .step_block_on(&mut self.epochs, self.team.as_ref());
         let b = self.chain.block;
         // On several threads, observers that may watch epochs beside the agents' acts,
         // which read the same state unless scheduled actions come between the two.
-        let watch = self.pool.is_some()
+        let watch = self.team.is_some()
             && !self.epochs.is_empty()
             && self.queue.peek().is_none_or(|Reverse(s)| s.block > b)
             && self
@@ -679,10 +670,10 @@ impl Simulation {
         self.due.sort_unstable();
         self.pushed.clear();
         if (self.due.len() > 1 || watch)
-            && let Some(pool) = self.pool.take()
+            && let Some(team) = self.team.take()
         {
-            self.act_threaded(&pool, watch);
-            self.pool = Some(pool);
+            self.act_threaded(&team, watch);
+            self.team = Some(team);
             for (&id, buffer) in self.due.iter().zip(self.buffers.iter_mut()) {
                 self.pushed.extend(buffer.drain(..).map(|a| (id, a)));
                 let next = self.agents[id].next_block(b).max(b + 1);

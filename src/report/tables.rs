@@ -171,61 +171,40 @@ const QUEUED_BATCHES: usize = 2;
 
 impl Sink {
     /// Moves the encoding to a thread of its own (`name` names it); stays here if no thread
-    /// can be started.
+    /// can be started. The thread is handed the writer once it runs.
     fn into_background(self, name: &str) -> Sink {
         let Sink::Here(writer) = self else {
             return self;
         };
+        let (give, handed) = std::sync::mpsc::sync_channel::<Box<ArrowWriter<File>>>(1);
         let (batches, queue) = std::sync::mpsc::sync_channel::<RecordBatch>(QUEUED_BATCHES);
-        // The writer goes to the thread through a slot it can be taken back from if the
-        // thread cannot be started.
-        let slot = Arc::new(std::sync::Mutex::new(Some(writer)));
-        let theirs = slot.clone();
         let spawned = std::thread::Builder::new()
             .name(format!("yumalab-write-{name}"))
             .spawn(move || {
-                let mut writer = theirs
-                    .lock()
-                    .map_err(|_| general("the writer was poisoned"))?
-                    .take()
-                    .ok_or_else(|| general("the writer was taken back"))?;
+                let mut writer = handed
+                    .recv()
+                    .map_err(|_| general("the writer was never handed over"))?;
                 for batch in queue {
                     writer.write(&batch)?;
                 }
                 (*writer).into_inner()
             });
         match spawned {
-            Ok(done) => Sink::Thread { batches, done },
-            Err(_) => {
-                let writer = slot
-                    .lock()
-                    .ok()
-                    .and_then(|mut w| w.take())
-                    .expect("a thread that never started did not take the writer");
-                Sink::Here(writer)
-            }
+            // The thread holds the receiver until it has the writer, so this cannot fail.
+            Ok(done) => match give.send(writer) {
+                Ok(()) => Sink::Thread { batches, done },
+                Err(back) => Sink::Here(back.0),
+            },
+            Err(_) => Sink::Here(writer),
         }
     }
 
-    /// Encodes and writes `batch` (here), or hands it to the writer thread. A thread that
-    /// stopped on an error is waited for and its error returned.
-    fn write(
-        self,
-        batch: RecordBatch,
-    ) -> (Option<Sink>, Result<(), parquet::errors::ParquetError>) {
+    /// Encodes and writes `batch` here, or hands it to the writer thread: `Ok(false)` if that
+    /// thread has stopped (its error comes from [`Sink::close`]).
+    fn write(&mut self, batch: RecordBatch) -> Result<bool, parquet::errors::ParquetError> {
         match self {
-            Sink::Here(mut w) => {
-                let r = w.write(&batch);
-                (Some(Sink::Here(w)), r)
-            }
-            Sink::Thread { batches, done } => match batches.send(batch) {
-                Ok(()) => (Some(Sink::Thread { batches, done }), Ok(())),
-                Err(_) => {
-                    drop(batches);
-                    let r = join(done).map(|_| ());
-                    (None, r.and(Err(general("the writer thread stopped early"))))
-                }
-            },
+            Sink::Here(w) => w.write(&batch).map(|()| true),
+            Sink::Thread { batches, .. } => Ok(batches.send(batch).is_ok()),
         }
     }
 
@@ -236,22 +215,18 @@ impl Sink {
             Sink::Here(w) => (*w).into_inner(),
             Sink::Thread { batches, done } => {
                 drop(batches);
-                join(done)
+                done.join()
+                    .unwrap_or_else(|_| Err(general("the writer thread panicked")))
             }
         }
     }
 }
 
+/// Why a table whose writer thread already failed takes no more rows.
+const STOPPED: &str = "the table's writer stopped on an earlier error";
+
 fn general(what: &str) -> parquet::errors::ParquetError {
     parquet::errors::ParquetError::General(what.to_owned())
-}
-
-/// Waits for a writer thread: its file, its error, or an error saying it panicked.
-fn join(
-    done: std::thread::JoinHandle<Result<File, parquet::errors::ParquetError>>,
-) -> Result<File, parquet::errors::ParquetError> {
-    done.join()
-        .unwrap_or_else(|_| Err(general("the writer thread panicked")))
 }
 
 impl Table {
@@ -373,18 +348,23 @@ impl Table {
             return Ok(());
         }
         // The writer closes a row group every ROW_GROUP_MAX rows by itself.
-        let Some(sink) = self.writer.take() else {
-            return Err(ReportError::Parquet {
-                path: self.path.clone(),
-                source: general("the table's writer stopped on an earlier error"),
-            });
-        };
-        let (sink, result) = sink.write(batch);
-        self.writer = sink;
-        result.map_err(|source| ReportError::Parquet {
-            path: self.path.clone(),
+        let path = &self.path;
+        let failed = |source| ReportError::Parquet {
+            path: path.clone(),
             source,
-        })
+        };
+        let sink = self
+            .writer
+            .as_mut()
+            .ok_or_else(|| failed(general(STOPPED)))?;
+        if sink.write(batch).map_err(failed)? {
+            return Ok(());
+        }
+        // The writer thread stopped: its error, now that it is waited for.
+        let sink = self.writer.take().ok_or_else(|| failed(general(STOPPED)))?;
+        Err(failed(sink.close().err().unwrap_or_else(|| {
+            general("the writer thread stopped early")
+        })))
     }
 
     /// Encodes this table's batches on a thread of its own from now on.
@@ -401,12 +381,10 @@ impl Table {
 
     fn finish(mut self) -> Result<PathBuf, ReportError> {
         self.flush()?;
-        let Some(sink) = self.writer.take() else {
-            return Err(ReportError::Parquet {
-                path: self.path.clone(),
-                source: general("the table's writer stopped on an earlier error"),
-            });
-        };
+        let sink = self.writer.take().ok_or_else(|| ReportError::Parquet {
+            path: self.path.clone(),
+            source: general(STOPPED),
+        })?;
         let file = sink.close().map_err(|source| ReportError::Parquet {
             path: self.path.clone(),
             source,
@@ -929,9 +907,7 @@ impl TablesObserver {
 pub fn lock_tables(
     tables: &std::sync::Mutex<Option<RunTables>>,
 ) -> std::sync::MutexGuard<'_, Option<RunTables>> {
-    tables
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
+    crate::team::lock(tables)
 }
 
 impl Observer for TablesObserver {
@@ -1176,9 +1152,7 @@ impl AnalysisObserver {
     }
 
     fn analysis(&self) -> std::sync::MutexGuard<'_, Analysis> {
-        self.analysis
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        crate::team::lock(&self.analysis)
     }
 }
 
