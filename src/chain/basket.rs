@@ -321,7 +321,7 @@ impl Chain {
     /// The fund's root slot (root stake of (h, E)), rao.
     pub fn basket_root_slot(&self, hotkey: HotkeyId) -> u64 {
         self.root
-            .stakes
+            .stakes()
             .get(&hotkey)
             .map_or(0, |p| p.stake_of(ESCROW))
     }
@@ -350,7 +350,7 @@ impl Chain {
         };
         let stake = self
             .root
-            .stakes
+            .stakes()
             .get(&hotkey)
             .map_or(0, |p| p.stake_of(coldkey));
         owed(fund.rate, stake, fund.watermark(coldkey)).min(fund.shares)
@@ -527,7 +527,7 @@ impl Chain {
                 f.watermark(coldkey) < 0
                     || self
                         .root
-                        .stakes
+                        .stakes()
                         .get(h)
                         .is_some_and(|p| p.stake_of(coldkey) > 0)
             })
@@ -586,11 +586,7 @@ impl Chain {
                     .expect("held");
                 s.alpha_out -= sold.alpha;
                 s.flow.record_protocol_flow(-(sold.tao as i64));
-                self.root
-                    .stakes
-                    .entry(hotkey)
-                    .or_default()
-                    .deposit(ESCROW, sold.tao);
+                self.root.pool_entry(hotkey).deposit(ESCROW, sold.tao);
             }
         }
         // 4. Value every row.
@@ -690,8 +686,7 @@ impl Chain {
             match r.netuid {
                 None => {
                     self.root
-                        .stakes
-                        .get_mut(&hotkey)
+                        .pool_mut(hotkey)
                         .expect("slot")
                         .withdraw(ESCROW, take)
                         .expect("held");
@@ -721,7 +716,7 @@ impl Chain {
             }
         }
         // 9. The concavity surplus stays in the fund's root slot.
-        let root = self.root.stakes.entry(hotkey).or_default();
+        let mut root = self.root.pool_entry(hotkey);
         root.deposit(ESCROW, retained);
         // 10. Pay the claimant as root stake on the hotkey.
         let total = root_cash + claimant;
@@ -975,8 +970,7 @@ impl Chain {
         // Commit: the sell, then the buy; the AMM fees go to the block author.
         if from.0 == 0 {
             self.root
-                .stakes
-                .get_mut(&hotkey)
+                .pool_mut(hotkey)
                 .expect("slot")
                 .withdraw(ESCROW, amount)
                 .expect("checked");
@@ -1005,11 +999,7 @@ impl Chain {
             self.ledger.tao.author_fees += author;
         }
         if to.0 == 0 {
-            self.root
-                .stakes
-                .entry(hotkey)
-                .or_default()
-                .deposit(ESCROW, bought);
+            self.root.pool_entry(hotkey).deposit(ESCROW, bought);
         } else {
             let s = self.subnets.get_mut(&to).expect("subnet");
             let mut reference = s.pool.price();

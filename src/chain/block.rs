@@ -623,7 +623,7 @@ impl Chain {
                 // The queue is the hotkey's root stakers'; the owner's part is its fraction.
                 let own = self
                     .root
-                    .stakes
+                    .stakes()
                     .get(&h)
                     .map_or(0.0, |p| p.fraction_of(owner));
                 records[i].nominators_alpha += queued - (queued as f64 * own).floor() as u64;
@@ -640,7 +640,7 @@ impl Chain {
                 let rest = pay - take_amount;
                 // Claimed at once as alpha (Keep), pro rata to root shares.
                 let mut given = 0u64;
-                if let Some(root_pool) = self.root.stakes.get(&h) {
+                if let Some(root_pool) = self.root.stakes().get(&h) {
                     for c in root_pool.holders() {
                         let amount = (rest as f64 * root_pool.fraction_of(c)).floor() as u64;
                         s.stakes.entry(h).or_default().deposit(c, amount);

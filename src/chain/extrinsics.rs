@@ -152,13 +152,18 @@ pub fn max_upscale(weights: &[(u16, u16)]) -> Vec<(u16, u16)> {
     }
     weights
         .iter()
-        .map(|&(j, w)| {
-            (
-                j,
-                ((f64::from(w) * 65535.0 / f64::from(max)).round()) as u16,
-            )
-        })
+        .map(|&(j, w)| (j, round_quotient(f64::from(w) * 65535.0 / f64::from(max))))
         .collect()
+}
+
+/// `q.round() as u16` for `q = fl(w·65535 / max)`, `0 ≤ w ≤ max < 65535`, without the libm call
+/// `f64::round` is on baseline x86-64 (a fifth of `set_weights`). The same value: the exact
+/// quotient `w·65535/max` (numerator exact in f64) is either a half-integer, which `q` then is
+/// exactly (so `q + 0.5` is the exact integer above, as `round` gives), or at least
+/// `1/(2·max) > 7.6e-6` from every half-integer, while `q` and `q + 0.5` are each within half an
+/// ulp below 65536 (`3.6e-12`) of their exact values, so both land on the same side.
+fn round_quotient(q: f64) -> u16 {
+    (q + 0.5) as u16
 }
 
 /// Root's `MaxAllowedUids` (64).
@@ -714,16 +719,28 @@ impl Chain {
             });
         }
         let n = s.n();
-        let mut seen = vec![false; n];
-        for &(j, _) in weights {
-            let j = usize::from(j);
-            if j >= n {
-                return Err(Refusal::BadWeights(format!(
-                    "uid {j} does not exist (the subnet has {n})"
-                )));
+        let missing = |j: usize| {
+            Err(Refusal::BadWeights(format!(
+                "uid {j} does not exist (the subnet has {n})"
+            )))
+        };
+        // The SDK submits ascending uids (spec §3.15): then no uid repeats, and the first
+        // missing one is the first at or past `n`.
+        let ascending = weights.windows(2).all(|p| p[0].0 < p[1].0);
+        if ascending {
+            if let Some(&(j, _)) = weights.get(weights.partition_point(|e| usize::from(e.0) < n)) {
+                return missing(usize::from(j));
             }
-            if std::mem::replace(&mut seen[j], true) {
-                return Err(Refusal::BadWeights(format!("uid {j} appears twice")));
+        } else {
+            let mut seen = vec![false; n];
+            for &(j, _) in weights {
+                let j = usize::from(j);
+                if j >= n {
+                    return missing(j);
+                }
+                if std::mem::replace(&mut seen[j], true) {
+                    return Err(Refusal::BadWeights(format!("uid {j} appears twice")));
+                }
             }
         }
         // Commits queue (each reveals in turn); the chain caps unrevealed commits per hotkey.
@@ -742,7 +759,9 @@ impl Chain {
         }
         nr.last_update = b;
         let mut row = max_upscale(weights);
-        row.sort_unstable_by_key(|e| e.0); // the SDK submits ascending uids (spec §3.15)
+        if !ascending {
+            row.sort_unstable_by_key(|e| e.0); // stored ascending, as the SDK submits them
+        }
         if commit {
             let commit_epoch = s.clock.epoch_index;
             s.commits.push(Commit {
@@ -782,11 +801,7 @@ impl Chain {
         if netuid.0 == 0 {
             self.before_root_stake_change(hotkey);
             self.coldkeys[coldkey.0 as usize].balance -= tao;
-            self.root
-                .stakes
-                .entry(hotkey)
-                .or_default()
-                .deposit(coldkey, tao);
+            self.root.pool_entry(hotkey).deposit(coldkey, tao);
             self.after_root_stake_change(hotkey, coldkey, i128::from(tao));
             self.register_on_root(hotkey);
             return Ok(tao);
@@ -832,7 +847,7 @@ impl Chain {
         if netuid.0 == 0 {
             let available = self
                 .root
-                .stakes
+                .stakes()
                 .get(&hotkey)
                 .ok_or(Refusal::InsufficientStake {
                     needed: alpha,
@@ -847,8 +862,7 @@ impl Chain {
             }
             self.before_root_stake_change(hotkey);
             self.root
-                .stakes
-                .get_mut(&hotkey)
+                .pool_mut(hotkey)
                 .expect("has root stake")
                 .withdraw(coldkey, alpha)
                 .expect("checked");
@@ -923,7 +937,7 @@ impl Chain {
                 // Both hotkeys' funds see the change (§13.6.3 (b), §13.6.5).
                 let available = self
                     .root
-                    .stakes
+                    .stakes()
                     .get(&from_h)
                     .ok_or(Refusal::InsufficientStake {
                         needed: alpha,
@@ -939,16 +953,11 @@ impl Chain {
                 self.before_root_stake_change(from_h);
                 self.before_root_stake_change(to_h);
                 self.root
-                    .stakes
-                    .get_mut(&from_h)
+                    .pool_mut(from_h)
                     .expect("has root stake")
                     .withdraw(coldkey, alpha)
                     .expect("checked");
-                self.root
-                    .stakes
-                    .entry(to_h)
-                    .or_default()
-                    .deposit(coldkey, alpha);
+                self.root.pool_entry(to_h).deposit(coldkey, alpha);
                 self.after_root_stake_change(from_h, coldkey, -i128::from(alpha));
                 self.after_root_stake_change(to_h, coldkey, i128::from(alpha));
                 self.register_on_root(to_h);
@@ -992,5 +1001,28 @@ impl Chain {
         // Restaking can only fail on the pool's guards; the TAO then stays free.
         let _ = self.add_stake(coldkey, to_h, to_n, tao, None);
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `round_quotient` is `f64::round` on every quotient `max_upscale` forms: every `w` for
+    /// each `max` up to 2 000 and for the largest ones, where half-integers come closest.
+    #[test]
+    fn round_quotient_is_round_on_every_upscale() {
+        let maxes = (1..=2_000u16).chain(65_400..u16::MAX);
+        let mut checked = 0u64;
+        for max in maxes {
+            for w in 0..=max {
+                let q = f64::from(w) * 65535.0 / f64::from(max);
+                assert_eq!(round_quotient(q), q.round() as u16, "w {w}, max {max}");
+                checked += 1;
+            }
+        }
+        assert!(checked > 10_000_000);
+        // Halves round away from zero, as `f64::round` does: 1·65535/2 = 32767.5.
+        assert_eq!(max_upscale(&[(0, 1), (1, 2)]), vec![(0, 32768), (1, 65535)]);
     }
 }

@@ -128,11 +128,7 @@ impl Chain {
                 paid += tao;
                 if coldkey == ESCROW {
                     // A fund's row is converted into its root slot.
-                    self.root
-                        .stakes
-                        .entry(hotkey)
-                        .or_default()
-                        .deposit(ESCROW, tao);
+                    self.root.pool_entry(hotkey).deposit(ESCROW, tao);
                 } else {
                     self.coldkeys[coldkey.0 as usize].balance += tao;
                 }

@@ -341,8 +341,12 @@ impl Subnet {
 /// The root network (netuid 0): TAO staked 1:1, no pool.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Root {
-    /// Root stake pools (TAO), by hotkey.
-    pub stakes: BTreeMap<HotkeyId, SharePool>,
+    /// Root stake pools (TAO), by hotkey: read with [`Root::stakes`], changed through
+    /// [`Root::pool_mut`], [`Root::pool_entry`] and [`Root::remove`], which keep `total`.
+    stakes: BTreeMap<HotkeyId, SharePool>,
+    /// Σ of `stakes`' values, kept as they change (summing 2 000–8 000 pools every block
+    /// was a fifth of a 128-subnet block step).
+    total: u64,
     /// Hotkeys holding a root UID (`Uids[0][h]`, §13.5): since spec 442 only these earn root
     /// dividends. At genesis every hotkey given root stake is registered; afterwards by burn.
     pub registered: BTreeSet<HotkeyId>,
@@ -358,7 +362,35 @@ pub struct Root {
 impl Root {
     /// `SubnetTAO[root]`: Σ root stake.
     pub fn total(&self) -> u64 {
-        self.stakes.values().map(SharePool::value).sum()
+        debug_assert_eq!(
+            self.total,
+            self.stakes.values().map(SharePool::value).sum::<u64>(),
+            "root's kept total"
+        );
+        self.total
+    }
+
+    /// Root stake pools by hotkey.
+    pub fn stakes(&self) -> &BTreeMap<HotkeyId, SharePool> {
+        &self.stakes
+    }
+
+    /// The hotkey's root pool, to change; `total` follows when the handle drops.
+    pub fn pool_mut(&mut self, hotkey: HotkeyId) -> Option<RootPool<'_>> {
+        let pool = self.stakes.get_mut(&hotkey)?;
+        Some(RootPool::new(pool, &mut self.total))
+    }
+
+    /// The hotkey's root pool, created empty if it has none, to change.
+    pub fn pool_entry(&mut self, hotkey: HotkeyId) -> RootPool<'_> {
+        RootPool::new(self.stakes.entry(hotkey).or_default(), &mut self.total)
+    }
+
+    /// Removes the hotkey's root pool.
+    pub fn remove(&mut self, hotkey: HotkeyId) -> Option<SharePool> {
+        let pool = self.stakes.remove(&hotkey)?;
+        self.total -= pool.value();
+        Some(pool)
     }
 
     /// A hotkey's root stake.
@@ -369,6 +401,45 @@ impl Root {
     /// Whether the hotkey holds a root UID.
     pub fn is_registered(&self, hotkey: HotkeyId) -> bool {
         self.registered.contains(&hotkey)
+    }
+}
+
+/// A root pool being changed ([`Root::pool_mut`], [`Root::pool_entry`]): derefs to the pool
+/// and, when dropped, moves root's total by the pool's change of value.
+pub struct RootPool<'a> {
+    pool: &'a mut SharePool,
+    total: &'a mut u64,
+    before: u64,
+}
+
+impl<'a> RootPool<'a> {
+    fn new(pool: &'a mut SharePool, total: &'a mut u64) -> Self {
+        let before = pool.value();
+        Self {
+            pool,
+            total,
+            before,
+        }
+    }
+}
+
+impl std::ops::Deref for RootPool<'_> {
+    type Target = SharePool;
+    fn deref(&self) -> &SharePool {
+        self.pool
+    }
+}
+
+impl std::ops::DerefMut for RootPool<'_> {
+    fn deref_mut(&mut self) -> &mut SharePool {
+        self.pool
+    }
+}
+
+impl Drop for RootPool<'_> {
+    fn drop(&mut self) {
+        // Σ pools ≤ the TAO supply, so neither step wraps.
+        *self.total = *self.total - self.before + self.pool.value();
     }
 }
 
@@ -753,11 +824,7 @@ impl Chain {
     pub fn root_stake_at_genesis(&mut self, coldkey: ColdkeyId, hotkey: HotkeyId, tao: u64) {
         self.ledger.tao.genesis += tao;
         self.total_issuance += tao;
-        self.root
-            .stakes
-            .entry(hotkey)
-            .or_default()
-            .deposit(coldkey, tao);
+        self.root.pool_entry(hotkey).deposit(coldkey, tao);
         self.root.registered.insert(hotkey);
     }
 

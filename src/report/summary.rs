@@ -75,7 +75,7 @@ pub fn all_holdings(chain: &Chain) -> Vec<f64> {
             v[c.0 as usize] += realizable_at_fee(&s.pool, a, fee).tao as f64;
         }
     }
-    for pool in chain.root.stakes.values() {
+    for pool in chain.root.stakes().values() {
         for c in pool.holders() {
             if let Some(x) = v.get_mut(c.0 as usize) {
                 *x += pool.stake_of(c) as f64;
@@ -87,7 +87,7 @@ pub fn all_holdings(chain: &Chain) -> Vec<f64> {
     let mut owed: std::collections::BTreeSet<ColdkeyId> = std::collections::BTreeSet::new();
     for (h, fund) in &chain.baskets.funds {
         owed.extend(fund.claimed.keys().copied());
-        if let Some(p) = chain.root.stakes.get(h) {
+        if let Some(p) = chain.root.stakes().get(h) {
             owed.extend(p.holders());
         }
     }

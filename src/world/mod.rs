@@ -448,7 +448,7 @@ pub fn nominate_root(
 ) -> u64 {
     let total = chain
         .root
-        .stakes
+        .stakes()
         .get(&from.1)
         .map_or(0, |p| p.stake_of(from.0));
     if total == 0 {
@@ -464,22 +464,21 @@ pub fn nominate_root(
     }
     let weights: Vec<u64> = seated.iter().map(|n| n.1).collect();
     let parts = pro_rata(total, &weights);
-    if let Some(p) = chain.root.stakes.get_mut(&from.1) {
-        if p.withdraw(from.0, total).is_err() {
-            return 0;
+    let emptied = match chain.root.pool_mut(from.1) {
+        Some(mut p) => {
+            if p.withdraw(from.0, total).is_err() {
+                return 0;
+            }
+            !p.has_holders() && p.value() == 0
         }
-        if !p.has_holders() && p.value() == 0 {
-            chain.root.stakes.remove(&from.1);
-        }
+        None => false,
+    };
+    if emptied {
+        chain.root.remove(from.1);
     }
     for (&(h, _), &part) in seated.iter().zip(&parts) {
         if part > 0 {
-            chain
-                .root
-                .stakes
-                .entry(h)
-                .or_default()
-                .deposit(from.0, part);
+            chain.root.pool_entry(h).deposit(from.0, part);
         }
     }
     total

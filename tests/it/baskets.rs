@@ -249,7 +249,7 @@ fn r13_basket_claim() {
     // gross − m is exactly that.
     let owed_chain = w.chain.basket_owed(w.h, w.c1);
     within(owed_chain, u(&e["owed_shares"]), 200, "owed (I96F32)");
-    let stake = w.chain.root.stakes[&w.h].stake_of(w.c1);
+    let stake = w.chain.root.stakes()[&w.h].stake_of(w.c1);
     let gross = basket::rate_times(w.fund().rate, stake) as i128;
     let m0 = gross - i128::from(u(&e["owed_shares"]));
     w.chain
@@ -277,7 +277,7 @@ fn r13_basket_claim() {
         3,
         "sale TAO (claimant + retained)",
     );
-    let root = &w.chain.root.stakes[&w.h];
+    let root = &w.chain.root.stakes()[&w.h];
     within(
         root.stake_of(w.c1),
         u(&e["c1_root_stake_after_rao"]),
@@ -552,7 +552,7 @@ fn queued_credits_merge_and_arrivals_do_not_capture_them() {
 fn leaving_stakers_keep_what_they_are_owed() {
     let mut w = deposited(1);
     let owed_before = w.chain.basket_owed(w.h, w.c2);
-    let stake = w.chain.root.stakes[&w.h].stake_of(w.c2);
+    let stake = w.chain.root.stakes()[&w.h].stake_of(w.c2);
     let fees = w.chain.params.tx_fees.expect("fees");
     w.chain.coldkeys[w.c2.0 as usize].balance += fees.stake + fees.claim;
     w.chain.ledger.tao.genesis += fees.stake + fees.claim;
@@ -583,7 +583,7 @@ fn leaving_stakers_keep_what_they_are_owed() {
         .expect("claim");
     assert_eq!(w.chain.coldkeys[w.c2.0 as usize].balance, free_before - fee);
     assert!(
-        w.chain.root.stakes[&w.h].stake_of(w.c2) > 0,
+        w.chain.root.stakes()[&w.h].stake_of(w.c2) > 0,
         "paid as root stake"
     );
     assert_eq!(w.chain.basket_owed(w.h, w.c2), 0);
@@ -651,7 +651,7 @@ proptest! {
                 }
                 Op::Unstake(first, pct) => {
                     let c = if first { w.c1 } else { w.c2 };
-                    let held = w.chain.root.stakes[&w.h].stake_of(c);
+                    let held = w.chain.root.stakes()[&w.h].stake_of(c);
                     let fee = w.chain.params.tx_fees.expect("fees").stake;
                     w.chain.coldkeys[c.0 as usize].balance += fee;
                     w.chain.ledger.tao.genesis += fee;

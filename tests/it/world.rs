@@ -376,7 +376,7 @@ fn an_adopted_subnets_holders_nominate_its_validators_and_share_their_dividends(
         .map(|m| {
             let h = m.identity.hotkeys[0];
             assert!(chain.root.is_registered(h));
-            chain.root.stakes[&h].stake_of(network)
+            chain.root.stakes()[&h].stake_of(network)
         })
         .collect();
     assert_eq!(on_root.iter().sum::<u64>(), root_tao);
