@@ -197,16 +197,31 @@ fn chain(c: &mut Criterion) {
             BatchSize::PerIteration,
         )
     });
+    whole_network(&mut g, "1d", DAY);
+    // The year itself: about 11 runs of minutes each (a warm-up and criterion's minimum of
+    // ten samples), so only when asked for.
+    if std::env::var_os("YUMALAB_BENCH_YEAR").is_some() {
+        whole_network(&mut g, "1y", YEAR);
+    }
+    g.finish();
+}
+
+/// `chain_128x256_{span}` on one thread and `_2threads` on two: 128 full subnets for `blocks`.
+fn whole_network(
+    g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    span: &str,
+    blocks: u64,
+) {
     for threads in [1, 2] {
         let name = if threads == 1 {
-            "chain_128x256_1d".to_string()
+            format!("chain_128x256_{span}")
         } else {
-            format!("chain_128x256_1d_{threads}threads")
+            format!("chain_128x256_{span}_{threads}threads")
         };
         g.bench_function(name, |bench| {
             bench.iter_batched(
                 || {
-                    let mut sim = network(128, DAY);
+                    let mut sim = network(128, blocks);
                     sim.set_threads(threads).expect("threads start");
                     sim
                 },
@@ -214,32 +229,6 @@ fn chain(c: &mut Criterion) {
                 BatchSize::PerIteration,
             )
         });
-    }
-    g.finish();
-    // The year itself: about 11 runs of minutes each (a warm-up and criterion's minimum of
-    // ten samples), so only when asked for.
-    if std::env::var_os("YUMALAB_BENCH_YEAR").is_some() {
-        let mut g = c.benchmark_group("chain");
-        g.sample_size(10);
-        for threads in [1, 2] {
-            let name = if threads == 1 {
-                "chain_128x256_1y".to_string()
-            } else {
-                format!("chain_128x256_1y_{threads}threads")
-            };
-            g.bench_function(name, |bench| {
-                bench.iter_batched(
-                    || {
-                        let mut sim = network(128, YEAR);
-                        sim.set_threads(threads).expect("threads start");
-                        sim
-                    },
-                    |mut sim| sim.run(),
-                    BatchSize::PerIteration,
-                )
-            });
-        }
-        g.finish();
     }
 }
 
