@@ -320,10 +320,7 @@ impl Chain {
 
     /// The fund's root slot (root stake of (h, E)), rao.
     pub fn basket_root_slot(&self, hotkey: HotkeyId) -> u64 {
-        self.root
-            .stakes()
-            .get(&hotkey)
-            .map_or(0, |p| p.stake_of(ESCROW))
+        self.root.pool(hotkey).map_or(0, |p| p.stake_of(ESCROW))
     }
 
     /// N_h (§13.6.4): Σ over the fund's rows of each row's realizable value alone.
@@ -348,11 +345,7 @@ impl Chain {
         let Some(fund) = self.baskets.funds.get(&hotkey) else {
             return 0;
         };
-        let stake = self
-            .root
-            .stakes()
-            .get(&hotkey)
-            .map_or(0, |p| p.stake_of(coldkey));
+        let stake = self.root.pool(hotkey).map_or(0, |p| p.stake_of(coldkey));
         owed(fund.rate, stake, fund.watermark(coldkey)).min(fund.shares)
     }
 
@@ -525,11 +518,7 @@ impl Chain {
             .iter()
             .filter(|(h, f)| {
                 f.watermark(coldkey) < 0
-                    || self
-                        .root
-                        .stakes()
-                        .get(h)
-                        .is_some_and(|p| p.stake_of(coldkey) > 0)
+                    || self.root.pool(**h).is_some_and(|p| p.stake_of(coldkey) > 0)
             })
             .map(|(h, _)| *h)
             .collect();

@@ -621,11 +621,7 @@ impl Chain {
                 s.settle_collateral(h, owner, pay, take_amount);
                 self.baskets.enqueue(h, netuid, queued);
                 // The queue is the hotkey's root stakers'; the owner's part is its fraction.
-                let own = self
-                    .root
-                    .stakes()
-                    .get(&h)
-                    .map_or(0.0, |p| p.fraction_of(owner));
+                let own = self.root.pool(h).map_or(0.0, |p| p.fraction_of(owner));
                 records[i].nominators_alpha += queued - (queued as f64 * own).floor() as u64;
                 // The rao the two floors can lose stays in SubnetAlphaOut, owned by nobody.
                 let lost = pay - take_amount - queued;
@@ -640,7 +636,7 @@ impl Chain {
                 let rest = pay - take_amount;
                 // Claimed at once as alpha (Keep), pro rata to root shares.
                 let mut given = 0u64;
-                if let Some(root_pool) = self.root.stakes().get(&h) {
+                if let Some(root_pool) = self.root.pool(h) {
                     for c in root_pool.holders() {
                         let amount = (rest as f64 * root_pool.fraction_of(c)).floor() as u64;
                         s.stakes.entry(h).or_default().deposit(c, amount);
@@ -719,10 +715,10 @@ impl Chain {
 }
 
 /// Computes subnet `s`'s epoch at block `b` from its state (§5.7) into `scratch`: the stake
-/// inputs (own alpha plus `TaoWeight` × root stake) and the Yuma (or Null) epoch's outputs. Reads the subnet, root's stakes and the chain's parameters only,
-/// so the epochs due in one block can be computed side by side before any is paid
-/// ([`Chain::pay_epoch`] pays them, in netuid order): no payout changes another subnet's
-/// inputs.
+/// inputs (own alpha plus `TaoWeight` × root stake) and the Yuma (or Null) epoch's outputs.
+/// Reads the subnet, root's stakes and the chain's parameters only, so the epochs due in one
+/// block can be computed side by side before any is paid ([`Chain::pay_epoch`] pays them, in
+/// netuid order): no payout changes another subnet's inputs.
 fn compute_epoch(
     s: &Subnet,
     root: &super::state::Root,
@@ -735,6 +731,11 @@ fn compute_epoch(
         out,
         stake,
         by_hotkey,
+        last_update,
+        registered_at,
+        permits,
+        previous_consensus,
+        first_commit,
     } = scratch;
     let tao_weight = params.tao_weight;
     let pending = s.pending;
@@ -742,15 +743,14 @@ fn compute_epoch(
     let n = s.n();
     // Inputs: stake weight from own alpha and root stake (no childkeys yet).
     stake_inputs(s, root, tao_weight, by_hotkey, stake);
-    let last_update: Vec<u64> = s.neurons.iter().map(|nr| nr.last_update).collect();
-    let registered_at: Vec<u64> = s.neurons.iter().map(|nr| nr.registered_at).collect();
-    let permits: Vec<bool> = s.neurons.iter().map(|nr| nr.permit).collect();
+    refill(last_update, s.neurons.iter().map(|nr| nr.last_update));
+    refill(registered_at, s.neurons.iter().map(|nr| nr.registered_at));
+    refill(permits, s.neurons.iter().map(|nr| nr.permit));
     // `Consensus` as stored by the last epoch (u16), for §13.10 and the Null epoch.
-    let previous_consensus: Vec<u16> = s
-        .neurons
-        .iter()
-        .map(|nr| u16_proportion(nr.consensus))
-        .collect();
+    refill(
+        previous_consensus,
+        s.neurons.iter().map(|nr| u16_proportion(nr.consensus)),
+    );
     // Before 2026-06-25 (modulo schedule) the activity cutoff was an absolute block count
     // and "recently registered" used `current_block − tempo` (spec §2.2).
     let (cutoff, last_step) = match params.schedule {
@@ -759,7 +759,7 @@ fn compute_epoch(
     };
     let epoch_now = s.clock.epoch_index;
     let reveal = s.params.reveal_period_epochs;
-    let mut first_commit = vec![None; n];
+    refill(first_commit, std::iter::repeat_n(None, n));
     for c in s
         .commits
         .iter()
@@ -776,14 +776,14 @@ fn compute_epoch(
         last_mechanism_step_block: last_step,
         stake: stake.as_slice(),
         stake_threshold: params.stake_threshold,
-        last_update: &last_update,
-        registered_at: &registered_at,
-        permits: &permits,
+        last_update,
+        registered_at,
+        permits,
         owner: s.uid_of(s.owner_hotkey),
         weights: &s.weights,
         bonds: &s.bonds,
-        first_commit_block: &first_commit,
-        previous_consensus: &previous_consensus,
+        first_commit_block: first_commit,
+        previous_consensus,
         emission: e,
     };
     let ran = match s.params.epoch_consensus {
@@ -804,13 +804,25 @@ fn compute_epoch(
 }
 
 /// What one epoch is computed in, kept by the chain for its capacity: the Yuma workspace,
-/// the epoch's outputs and its stake inputs ([`compute_epoch`]).
+/// the epoch's outputs and its per-uid inputs ([`compute_epoch`]).
 #[derive(Clone, Debug, Default)]
 pub(crate) struct EpochScratch {
     workspace: Workspace,
     out: EpochOutput,
     stake: Vec<f64>,
+    /// The neurons' hotkeys in order, with their uids ([`stake_inputs`]).
     by_hotkey: Vec<(HotkeyId, u32)>,
+    last_update: Vec<u64>,
+    registered_at: Vec<u64>,
+    permits: Vec<bool>,
+    previous_consensus: Vec<u16>,
+    first_commit: Vec<Option<u64>>,
+}
+
+/// Replaces `v`'s contents with `items`, keeping its capacity.
+fn refill<T>(v: &mut Vec<T>, items: impl Iterator<Item = T>) {
+    v.clear();
+    v.extend(items);
 }
 
 /// Each uid's stake weight, `TotalHotkeyAlpha + TaoWeight × root stake` (§5.7), into `stake`.
@@ -826,8 +838,10 @@ fn stake_inputs(
     by_hotkey: &mut Vec<(HotkeyId, u32)>,
     stake: &mut Vec<f64>,
 ) {
-    by_hotkey.clear();
-    by_hotkey.extend((0u32..).zip(&s.neurons).map(|(i, nr)| (nr.hotkey, i)));
+    refill(
+        by_hotkey,
+        (0u32..).zip(&s.neurons).map(|(i, nr)| (nr.hotkey, i)),
+    );
     by_hotkey.sort_unstable();
     stake.clear();
     stake.resize(s.n(), 0.0);

@@ -847,8 +847,7 @@ impl Chain {
         if netuid.0 == 0 {
             let available = self
                 .root
-                .stakes()
-                .get(&hotkey)
+                .pool(hotkey)
                 .ok_or(Refusal::InsufficientStake {
                     needed: alpha,
                     available: 0,
@@ -937,8 +936,7 @@ impl Chain {
                 // Both hotkeys' funds see the change (§13.6.3 (b), §13.6.5).
                 let available = self
                     .root
-                    .stakes()
-                    .get(&from_h)
+                    .pool(from_h)
                     .ok_or(Refusal::InsufficientStake {
                         needed: alpha,
                         available: 0,

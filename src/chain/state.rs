@@ -402,6 +402,11 @@ impl Root {
         &self.stakes
     }
 
+    /// The hotkey's root pool, if it has one.
+    pub fn pool(&self, hotkey: HotkeyId) -> Option<&SharePool> {
+        self.stakes.get(&hotkey)
+    }
+
     /// The hotkey's root pool, to change; `total` follows when the handle drops.
     pub fn pool_mut(&mut self, hotkey: HotkeyId) -> Option<RootPool<'_>> {
         let pool = self.stakes.get_mut(&hotkey)?;
@@ -422,7 +427,7 @@ impl Root {
 
     /// A hotkey's root stake.
     pub fn hotkey_stake(&self, hotkey: HotkeyId) -> u64 {
-        self.stakes.get(&hotkey).map_or(0, SharePool::value)
+        self.pool(hotkey).map_or(0, SharePool::value)
     }
 
     /// Whether the hotkey holds a root UID.

@@ -83,7 +83,7 @@ impl ChainView for Chain {
 
     fn stake(&self, coldkey: ColdkeyId, hotkey: HotkeyId, netuid: NetUid) -> Rao {
         let pool = if netuid.0 == 0 {
-            self.root.stakes().get(&hotkey)
+            self.root.pool(hotkey)
         } else {
             self.subnets
                 .get(&netuid)

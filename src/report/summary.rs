@@ -87,7 +87,7 @@ pub fn all_holdings(chain: &Chain) -> Vec<f64> {
     let mut owed: std::collections::BTreeSet<ColdkeyId> = std::collections::BTreeSet::new();
     for (h, fund) in &chain.baskets.funds {
         owed.extend(fund.claimed.keys().copied());
-        if let Some(p) = chain.root.stakes().get(h) {
+        if let Some(p) = chain.root.pool(*h) {
             owed.extend(p.holders());
         }
     }

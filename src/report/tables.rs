@@ -560,8 +560,7 @@ fn root_nominators(chain: &Chain, n: &crate::chain::block::NeuronRecord) -> u64 
     let (_, rest) = crate::chain::basket::take_and_queue(n.root_dividend_alpha, hk.take);
     let own = chain
         .root
-        .stakes()
-        .get(&n.hotkey)
+        .pool(n.hotkey)
         .map_or(0.0, |p| p.fraction_of(hk.owner));
     (rest - (rest as f64 * own).floor() as u64).min(n.nominators_alpha)
 }

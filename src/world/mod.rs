@@ -446,11 +446,7 @@ pub fn nominate_root(
     from: (ColdkeyId, HotkeyId),
     to: &[(HotkeyId, u64)],
 ) -> u64 {
-    let total = chain
-        .root
-        .stakes()
-        .get(&from.1)
-        .map_or(0, |p| p.stake_of(from.0));
+    let total = chain.root.pool(from.1).map_or(0, |p| p.stake_of(from.0));
     if total == 0 {
         return 0;
     }
